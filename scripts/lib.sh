@@ -1,0 +1,12 @@
+# Shared by the project's shell entry points: install npm dependencies when missing or stale.
+# Sourced, not run. Runs under the machine's Node (npm ci works on Node 20); everything after it
+# runs through `npm run`, which puts the project's own Node 22 (node_modules/.bin/node) first on PATH.
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+
+ensure_node_modules() {
+  local marker="$root/node_modules/.package-lock.json"
+  if [ ! -x "$root/node_modules/.bin/node" ] || [ ! -f "$marker" ] || [ "$root/package-lock.json" -nt "$marker" ]; then
+    echo "distillery: installing npm dependencies (npm ci)…" >&2
+    (cd "$root" && npm ci --no-audit --no-fund)
+  fi
+}

@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# `npm test`: every check and test, TypeScript and Python. Installs what is missing first.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+ensure_node_modules
+cd "$root"
+npm run -s lint
+npm run -s typecheck
+npm run -s test:ts
+npm run -s test:py

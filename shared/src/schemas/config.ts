@@ -1,0 +1,104 @@
+/**
+ * @module
+ * Configuration every process reads from its environment, with defaults for local use. The README's
+ * configuration reference is generated from these schemas (`npm run -w shared docs:config`).
+ */
+import { z } from "zod";
+
+/** USD per million tokens. Cached input is the context-caching price; batch is half of interactive. */
+export const modelPriceSchema = z.object({
+  input_per_mtok: z.number().min(0),
+  cached_input_per_mtok: z.number().min(0),
+  output_per_mtok: z.number().min(0),
+  batch_discount: z.number().min(0).max(1).default(0.5),
+});
+export type ModelPrice = z.infer<typeof modelPriceSchema>;
+
+/** Published Gemini API prices (paid tier, prompts <= 200K tokens); override with ORACLE_PRICES. */
+export const DEFAULT_PRICE_TABLE: Record<string, ModelPrice> = {
+  "gemini-2.5-flash": {
+    input_per_mtok: 0.3,
+    cached_input_per_mtok: 0.03,
+    output_per_mtok: 2.5,
+    batch_discount: 0.5,
+  },
+  "gemini-2.5-flash-lite": {
+    input_per_mtok: 0.1,
+    cached_input_per_mtok: 0.01,
+    output_per_mtok: 0.4,
+    batch_discount: 0.5,
+  },
+  "gemini-2.5-pro": {
+    input_per_mtok: 1.25,
+    cached_input_per_mtok: 0.125,
+    output_per_mtok: 10,
+    batch_discount: 0.5,
+  },
+  "gemini-2.0-flash": {
+    input_per_mtok: 0.1,
+    cached_input_per_mtok: 0.025,
+    output_per_mtok: 0.4,
+    batch_discount: 0.5,
+  },
+};
+
+export const priceTableSchema = z.record(z.string(), modelPriceSchema);
+
+const numberFromEnv = (fallback: number) => z.coerce.number().positive().default(fallback);
+
+/** The edge's settings (wrangler vars and secrets). */
+export const edgeConfigSchema = z.object({
+  GEMINI_API_KEY: z
+    .string()
+    .optional()
+    .describe("Gemini API key (secret). Unset: the local Gemini stand-in is used."),
+  GEMINI_BASE_URL: z.string().url().optional().describe("Base URL of the Gemini API or a stand-in."),
+  ORACLE_MODEL: z
+    .string()
+    .default("gemini-2.5-flash")
+    .describe("Default oracle model when a filter names none."),
+  ORACLE_RPM: numberFromEnv(150).describe(
+    "Requests per minute the oracle limiter allows across all consumers.",
+  ),
+  ORACLE_TPM: numberFromEnv(1_000_000).describe("Tokens per minute the oracle limiter allows."),
+  ORACLE_DAILY_BUDGET_USD: numberFromEnv(50).describe("Oracle spend per day shown against in /status."),
+  ORACLE_PRICES: z
+    .string()
+    .optional()
+    .describe("JSON price table overriding the published prices (USD per 1M tokens)."),
+  NODE_LEASE_MS: numberFromEnv(30_000).describe("How long a GPU node's job lease lasts without a heartbeat."),
+  NODE_HEARTBEAT_MS: numberFromEnv(10_000).describe("How often nodes send heartbeats."),
+  EXPORT_SIGNING_KEY: z.string().optional().describe("Secret for signed, expiring export links."),
+});
+export type EdgeConfig = z.infer<typeof edgeConfigSchema>;
+
+/** The GPU node agent's settings (flags override). */
+export const nodeConfigSchema = z.object({
+  DISTILLERY_EDGE_URL: z
+    .string()
+    .url()
+    .default("http://127.0.0.1:8787")
+    .describe("The edge the agent connects to."),
+  DISTILLERY_NODE_TOKEN: z.string().optional().describe("A token with role `node`."),
+  DISTILLERY_WORK_DIR: z.string().default(".distillery/node").describe("Checkpoints, caches and job files."),
+});
+
+/** The bot's settings. */
+export const botConfigSchema = z.object({
+  DISCORD_TOKEN: z
+    .string()
+    .optional()
+    .describe("Discord bot token. Unset: `npm start` does not start the bot."),
+  DISCORD_APPLICATION_ID: z.string().optional().describe("Application id, for command registration."),
+  DISCORD_GUILD_ID: z
+    .string()
+    .optional()
+    .describe("Register commands in this guild only (instant) instead of globally."),
+  DISCORD_API_BASE: z.string().url().optional().describe("Discord REST base URL (a stand-in in tests)."),
+  DISTILLERY_EDGE_URL: z.string().url().default("http://127.0.0.1:8787").describe("The edge the bot calls."),
+  DISTILLERY_BOT_TOKEN: z.string().optional().describe("A token with role `bot`."),
+  DISTILLERY_BOT_ROLES: z
+    .string()
+    .optional()
+    .describe('JSON map of Discord role id to actions, e.g. {"123":["read","label"]}.'),
+});

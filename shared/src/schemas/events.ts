@@ -1,0 +1,21 @@
+/**
+ * @module
+ * The event stream on `/v1/events`: job state changes and progress, for the bot and the CLI.
+ * A subscriber may filter by job id; the server sends `snapshot` first so a late subscriber starts
+ * from the current state rather than waiting for the next change.
+ */
+import { z } from "zod";
+import { idSchema } from "./common";
+import { jobSchema } from "./job";
+
+export const jobEventSchema = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("snapshot"), jobs: z.array(jobSchema) }),
+  z.object({ type: z.literal("job.updated"), job: jobSchema }),
+  z.object({ type: z.literal("ping"), at: z.string() }),
+]);
+export type JobEvent = z.infer<typeof jobEventSchema>;
+
+export const eventSubscriptionSchema = z.object({
+  type: z.literal("subscribe"),
+  job_ids: z.array(idSchema).max(1000).optional(),
+});

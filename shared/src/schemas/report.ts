@@ -1,0 +1,73 @@
+/**
+ * @module
+ * The evaluation report: the quality bar's metrics for the student and its two baselines, per
+ * dimension, per language, the tier confusion matrix, the training curve and the cascade trade-off.
+ * `distill` writes it as `report.json`; the edge stores it per model; the bot renders it.
+ */
+import { z } from "zod";
+import { slugSchema } from "./common";
+
+/** The quality bar of DESIGN.md; a report marks each metric against it. */
+export const QUALITY_BAR = {
+  accuracy: { target: 0.88, stretch: 0.92, higher_is_better: true },
+  tier_agreement: { target: 0.85, stretch: 0.9, higher_is_better: true },
+  overall_mae: { target: 0.8, stretch: 0.5, higher_is_better: false },
+  dimension_mae: { target: 1.0, stretch: 0.7, higher_is_better: false },
+} as const;
+export type QualityMetric = keyof typeof QUALITY_BAR;
+
+export const dimensionMetricsSchema = z.object({
+  mae: z.number().min(0),
+  spearman: z.number().min(-1).max(1).nullable(),
+});
+
+export const tierConfusionSchema = z.object({
+  /** Tier keys, highest first; `matrix[i][j]` counts oracle tier i predicted as tier j. */
+  labels: z.array(slugSchema),
+  matrix: z.array(z.array(z.number().int().min(0))),
+});
+export type TierConfusion = z.infer<typeof tierConfusionSchema>;
+
+export const metricsSchema = z.object({
+  /** Share with |student overall - oracle overall| <= 1.0. */
+  accuracy: z.number().min(0).max(1),
+  tier_agreement: z.number().min(0).max(1),
+  overall_mae: z.number().min(0),
+  /** Mean over dimensions of the per-dimension MAE. */
+  dimension_mae: z.number().min(0),
+  overall_spearman: z.number().min(-1).max(1).nullable(),
+  per_dimension: z.record(slugSchema, dimensionMetricsSchema),
+  n: z.number().int().min(0),
+});
+export type Metrics = z.infer<typeof metricsSchema>;
+
+export const cascadePointSchema = z.object({
+  coverage: z.number().gt(0).lt(1),
+  share_to_oracle: z.number().min(0).max(1),
+  tier_agreement: z.number().min(0).max(1),
+  usd_per_1000: z.number().min(0),
+});
+export type CascadePoint = z.infer<typeof cascadePointSchema>;
+
+export const scatterPointSchema = z.object({ oracle: z.number(), student: z.number(), language: z.string() });
+
+export const evalReportSchema = z.object({
+  filter: slugSchema,
+  filter_version: z.number().int().min(1),
+  model: z.object({ id: z.string(), kind: z.string(), base_model: z.string(), backend: z.string() }),
+  n_test: z.number().int().min(0),
+  metrics: metricsSchema,
+  baselines: z.object({ constant: metricsSchema, lexical: metricsSchema.nullable() }),
+  per_language: z.record(z.string(), metricsSchema),
+  tier_confusion: tierConfusionSchema,
+  quality_bar: z.record(z.string(), z.object({ value: z.number(), target: z.number(), pass: z.boolean() })),
+  /** Plain-language verdict, e.g. that the student does not beat the lexical baseline. */
+  verdict: z.array(z.string()),
+  training_curve: z.array(
+    z.object({ step: z.number().int(), loss: z.number(), val_loss: z.number().nullable() }),
+  ),
+  cascade: z.array(cascadePointSchema).default([]),
+  scatter: z.array(scatterPointSchema).default([]),
+  created_at: z.string(),
+});
+export type EvalReport = z.infer<typeof evalReportSchema>;

@@ -1,8 +1,12 @@
 /**
  * @module
  * `@distillery/shared`: every shape that crosses a boundary (zod schemas and their inferred types),
- * the filter engine (load, prefilter, postfilter, prompt rendering) and the metrics.
+ * the filter engine (load, prefilter, postfilter, prompt rendering, oracle response schema) and the
+ * metrics. Pure TypeScript: runs in workerd, Node and the browser. Node-only helpers live in `./node`.
  */
 export * from "./errors";
+export * from "./filter/index";
 export * from "./json-schemas";
+export * from "./metrics/index";
 export * from "./schemas/index";
+export * from "./testing/example-filter";

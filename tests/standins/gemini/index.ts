@@ -1,0 +1,9 @@
+/**
+ * @module
+ * The Gemini API stand-in for tests and benchmarks: start it, point `@google/genai` at its URL,
+ * read its counters. See README.md beside this file.
+ */
+export { articleKey, estimateTokens, standinScore } from "./answer";
+export { DEFAULT_FAULT_SETTINGS, FAULT_KINDS, type FaultKind, type FaultSettings } from "./faults";
+export { type GeminiStandin, type GeminiStandinOptions, startGeminiStandin } from "./server";
+export type { StandinSummary } from "./stats";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { exampleFilter } from "../testing/example-filter";
-import { compilePrefilter, runPrefilter } from "./prefilter";
+import { compilePrefilter, compileUserRegex, runPrefilter } from "./prefilter";
 
 const filter = exampleFilter();
 const article = (over: Partial<{ title: string; body: string; language: string; source: string }>) => ({
@@ -112,5 +112,21 @@ describe("prefilter", () => {
     expect(
       runPrefilter(custom, article({ body: "We rewrote it in cxx for the grid, long enough." })).pass,
     ).toBe(false);
+  });
+});
+
+describe("user regexes", () => {
+  it("match case-insensitively whichever way they are compiled", () => {
+    for (const pattern of ["\\bsolar\\b", "(?<!\\p{L})solar(?!\\p{L})", "\\bSOLAR\\p{L}*"]) {
+      const { regex, onLower } = compileUserRegex(pattern);
+      const text = "The SOLAR farm";
+      expect(regex.test(onLower ? text.toLowerCase() : text), pattern).toBe(true);
+    }
+  });
+
+  it("match accented letters case-insensitively", () => {
+    const { regex, onLower } = compileUserRegex("(?<!\\p{L})energía(?!\\p{L})");
+    expect(regex.test(onLower ? "ENERGÍA solar".toLowerCase() : "ENERGÍA solar")).toBe(true);
+    expect(compileUserRegex("energía").regex.test("ENERGÍA")).toBe(true);
   });
 });

@@ -6,6 +6,7 @@
  */
 export * from "./errors";
 export * from "./filter/index";
+export * from "./import/index";
 export * from "./json-schemas";
 export * from "./metrics/index";
 export * from "./schemas/index";

@@ -6,6 +6,7 @@
  */
 import { z } from "zod";
 import { idSchema, timestampSchema } from "./common";
+import { filterPackageSchema, studentKindSchema, studentSettingsSchema } from "./filter";
 import { jobKindSchema, jobProgressSchema, jobSpecSchema } from "./job";
 import { predictionSchema } from "./prediction";
 
@@ -128,6 +129,38 @@ export const welcomeMessageSchema = z.object({
   lease_ms: z.number().int().min(100),
 });
 export const hubHeartbeatMessageSchema = z.object({ type: z.literal("heartbeat"), at: timestampSchema });
+/** One NDJSON input a job reads, downloaded by the node over HTTP. */
+export const jobInputSchema = z.object({
+  /** A path on the edge (`/v1/...`) or an absolute URL. */
+  url: z.string().min(1),
+  /** Hash of what the URL serves, when the edge knows it: the node caches the download under it. */
+  content_hash: z.string().min(1).nullable().default(null),
+});
+export type JobInput = z.infer<typeof jobInputSchema>;
+
+/** What the hub resolved for a job so that the node needs nothing else to build the Python job file. */
+export const jobOfferContextSchema = z.object({
+  filter: filterPackageSchema.optional(),
+  /** Train: the filter's student settings merged with the job's overrides. */
+  student: studentSettingsSchema.optional(),
+  /** Named inputs: `train` + `validation` (train), `test` (eval), `input` (infer). */
+  inputs: z.record(z.string(), jobInputSchema).default({}),
+  /** Eval/infer: the model to load; the node downloads its artifact once and caches it by checksum. */
+  model: z
+    .object({
+      id: idSchema,
+      kind: studentKindSchema,
+      artifact_url: z.string().min(1),
+      artifact_sha256: z.string().nullable(),
+    })
+    .optional(),
+  /** Train: the id the trained model will get; the node uploads its artifact to that model. */
+  output_model_id: idSchema.optional(),
+  /** Infer: predictions per chunk (the unit of upload and of acknowledgement). */
+  chunk_size: z.number().int().min(1).max(10_000).optional(),
+});
+export type JobOfferContext = z.infer<typeof jobOfferContextSchema>;
+
 export const jobOfferMessageSchema = z.object({
   type: z.literal("job.offer"),
   job_id: idSchema,
@@ -140,6 +173,7 @@ export const jobOfferMessageSchema = z.object({
   /** Chunks already stored for this shard: the node skips them. */
   acknowledged_chunks: z.array(z.number().int().min(0)).default([]),
   lease_expires_at: timestampSchema,
+  context: jobOfferContextSchema.default({ inputs: {} }),
 });
 export const jobCancelMessageSchema = z.object({
   type: z.literal("job.cancel"),
@@ -154,6 +188,12 @@ export const chunkAckMessageSchema = z.object({
   /** False when the chunk had already been stored (a duplicate upload). */
   stored: z.boolean(),
 });
+/** The hub stored (or had already stored) a job.result: the node may forget it. */
+export const resultAckMessageSchema = z.object({
+  type: z.literal("job.result.ack"),
+  job_id: idSchema,
+  lease_id: idSchema,
+});
 export const protocolErrorMessageSchema = z.object({
   type: z.literal("error"),
   code: z.string(),
@@ -166,6 +206,7 @@ export const hubMessageSchema = z.discriminatedUnion("type", [
   jobOfferMessageSchema,
   jobCancelMessageSchema,
   chunkAckMessageSchema,
+  resultAckMessageSchema,
   protocolErrorMessageSchema,
 ]);
 export type HubMessage = z.infer<typeof hubMessageSchema>;

@@ -1,3 +1,4 @@
+export * from "./api";
 export * from "./article";
 export * from "./common";
 export * from "./config";

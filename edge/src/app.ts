@@ -1,0 +1,41 @@
+/**
+ * @module
+ * Builds the Hono app: error mapping (the one place), the OpenAPI document, and one router per
+ * endpoint area mounted under `/v1`. To add an area: write `routes/<area>.ts` exporting a router made
+ * with `createRouter()` and add it to `ROUTERS` below.
+ */
+
+import { DistilleryError } from "@distillery/shared";
+import { OpenAPIHono } from "@hono/zod-openapi";
+import type { AppEnv } from "./env";
+import { handleError } from "./errors";
+import { eventsRouter } from "./routes/events";
+import { healthRouter } from "./routes/health";
+import { jobsRouter } from "./routes/jobs";
+import { tokensRouter } from "./routes/tokens";
+
+const ROUTERS = [healthRouter, tokensRouter, jobsRouter, eventsRouter];
+
+export function createApp() {
+  const app = new OpenAPIHono<AppEnv>();
+  app.onError(handleError);
+  app.notFound((c) => {
+    throw new DistilleryError("route.not_found", `no route ${c.req.method} ${c.req.path}`, { status: 404 });
+  });
+  for (const router of ROUTERS) app.route("/v1", router);
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
+    type: "http",
+    scheme: "bearer",
+    description: "A Distillery API token (`npx distillery tokens create --role ...`)",
+  });
+  app.doc31("/v1/openapi.json", {
+    openapi: "3.1.0",
+    info: {
+      title: "Distillery edge API",
+      version: "1.0.0",
+      description:
+        "Articles, filters, jobs, exports and events. Errors: `{ error: { code, message, details } }`.",
+    },
+  });
+  return app;
+}

@@ -1,0 +1,303 @@
+/**
+ * @module
+ * The D1 schema (drizzle-orm, SQLite). Every table the edge stores lives here; migrations under
+ * `edge/migrations/` are generated from this file with `npm run -w edge db:generate` and applied by
+ * `wrangler d1 migrations apply DB --local`. JSON columns hold values already validated by the zod
+ * schemas in `@distillery/shared`; timestamps are ISO-8601 strings so they sort and read the same
+ * everywhere. Composite keys make idempotency a database guarantee (labels, chunks, webhook ids).
+ */
+import { sql } from "drizzle-orm";
+import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+
+const now = sql`(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))`;
+
+/** Article metadata. `body` is inline when small; large bodies live in R2 under `body_key`. */
+export const articles = sqliteTable(
+  "articles",
+  {
+    id: text("id").primaryKey(),
+    external_id: text("external_id"),
+    url: text("url").notNull(),
+    normalized_url: text("normalized_url").notNull(),
+    content_hash: text("content_hash").notNull(),
+    title: text("title").notNull(),
+    body: text("body"),
+    body_key: text("body_key"),
+    body_chars: integer("body_chars").notNull(),
+    language: text("language").notNull(),
+    source: text("source").notNull(),
+    published_at: text("published_at"),
+    metadata: text("metadata", { mode: "json" }).$type<Record<string, unknown>>().notNull().default({}),
+    /** The import job (or null) that stored this article. */
+    import_job_id: text("import_job_id"),
+    created_at: text("created_at").notNull().default(now),
+  },
+  (t) => [
+    uniqueIndex("articles_dedupe").on(t.normalized_url, t.content_hash),
+    index("articles_source").on(t.source, t.id),
+    index("articles_language").on(t.language, t.id),
+    index("articles_published").on(t.published_at),
+  ],
+);
+
+/** Filter packages: one row per (name, version), the validated package as JSON. */
+export const filters = sqliteTable(
+  "filters",
+  {
+    name: text("name").notNull(),
+    version: integer("version").notNull(),
+    package: text("package", { mode: "json" }).notNull(),
+    prompt_hash: text("prompt_hash").notNull(),
+    description: text("description").notNull(),
+    created_by: text("created_by").notNull(),
+    created_at: text("created_at").notNull().default(now),
+  },
+  (t) => [primaryKey({ columns: [t.name, t.version] })],
+);
+
+/** The prefilter decision of one filter version on one article. */
+export const prefilterResults = sqliteTable(
+  "prefilter_results",
+  {
+    article_id: text("article_id").notNull(),
+    filter: text("filter").notNull(),
+    filter_version: integer("filter_version").notNull(),
+    pass: integer("pass", { mode: "boolean" }).notNull(),
+    rule: text("rule").notNull(),
+    detail: text("detail").notNull(),
+    created_at: text("created_at").notNull().default(now),
+  },
+  (t) => [
+    primaryKey({ columns: [t.article_id, t.filter, t.filter_version] }),
+    index("prefilter_by_filter").on(t.filter, t.filter_version, t.pass),
+  ],
+);
+
+/** Oracle labels, keyed so the same (article, filter version, prompt) is never paid for twice. */
+export const oracleLabels = sqliteTable(
+  "oracle_labels",
+  {
+    article_id: text("article_id").notNull(),
+    filter: text("filter").notNull(),
+    filter_version: integer("filter_version").notNull(),
+    prompt_hash: text("prompt_hash").notNull(),
+    model: text("model").notNull(),
+    mode: text("mode").notNull(),
+    scores: text("scores", { mode: "json" }).notNull(),
+    categories: text("categories", { mode: "json" }).notNull().default({}),
+    overall: real("overall"),
+    tier: text("tier"),
+    tokens_input: integer("tokens_input").notNull().default(0),
+    tokens_cached: integer("tokens_cached").notNull().default(0),
+    tokens_output: integer("tokens_output").notNull().default(0),
+    cost_usd: real("cost_usd").notNull().default(0),
+    latency_ms: real("latency_ms").notNull().default(0),
+    attempts: integer("attempts").notNull().default(1),
+    job_id: text("job_id"),
+    created_at: text("created_at").notNull().default(now),
+  },
+  (t) => [
+    primaryKey({ columns: [t.article_id, t.filter, t.filter_version, t.prompt_hash] }),
+    index("labels_by_filter_tier").on(t.filter, t.tier),
+    index("labels_by_job").on(t.job_id),
+    index("labels_by_day").on(t.created_at),
+  ],
+);
+
+/** Datasets: an immutable split of a filter version's labels; rows JSONL in R2 under `artifact_key`. */
+export const datasets = sqliteTable("datasets", {
+  id: text("id").primaryKey(),
+  filter: text("filter").notNull(),
+  filter_version: integer("filter_version").notNull(),
+  seed: integer("seed").notNull(),
+  report: text("report", { mode: "json" }).notNull(),
+  content_hash: text("content_hash").notNull(),
+  artifact_key: text("artifact_key"),
+  created_at: text("created_at").notNull().default(now),
+});
+
+/** Which split each article of a dataset is in. */
+export const datasetSplits = sqliteTable(
+  "dataset_splits",
+  {
+    dataset_id: text("dataset_id").notNull(),
+    article_id: text("article_id").notNull(),
+    split: text("split", { enum: ["train", "validation", "test"] }).notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.dataset_id, t.article_id] }),
+    index("splits_by_split").on(t.dataset_id, t.split),
+  ],
+);
+
+/** Jobs of every kind: state machine, lease, attempts, progress, result, error. */
+export const jobs = sqliteTable(
+  "jobs",
+  {
+    id: text("id").primaryKey(),
+    kind: text("kind", { enum: ["import", "oracle", "train", "eval", "infer"] }).notNull(),
+    state: text("state", {
+      enum: ["queued", "running", "paused", "succeeded", "failed", "cancelled"],
+    }).notNull(),
+    spec: text("spec", { mode: "json" }).notNull(),
+    progress: text("progress", { mode: "json" }).notNull(),
+    result: text("result", { mode: "json" }),
+    error: text("error", { mode: "json" }),
+    attempts: integer("attempts").notNull().default(0),
+    lease_node_id: text("lease_node_id"),
+    lease_id: text("lease_id"),
+    lease_expires_at: text("lease_expires_at"),
+    created_by: text("created_by").notNull(),
+    notify: text("notify", { mode: "json" }),
+    created_at: text("created_at").notNull(),
+    updated_at: text("updated_at").notNull(),
+    started_at: text("started_at"),
+    finished_at: text("finished_at"),
+  },
+  (t) => [
+    index("jobs_by_state").on(t.state, t.kind),
+    index("jobs_by_kind").on(t.kind, t.created_at),
+    index("jobs_by_lease").on(t.lease_expires_at),
+  ],
+);
+
+/** Student models in the registry. */
+export const studentModels = sqliteTable(
+  "student_models",
+  {
+    id: text("id").primaryKey(),
+    filter: text("filter").notNull(),
+    filter_version: integer("filter_version").notNull(),
+    dataset_id: text("dataset_id").notNull(),
+    job_id: text("job_id"),
+    kind: text("kind").notNull(),
+    base_model: text("base_model").notNull(),
+    backend: text("backend").notNull(),
+    metrics: text("metrics", { mode: "json" }),
+    artifact_key: text("artifact_key"),
+    artifact_sha256: text("artifact_sha256"),
+    artifact_bytes: integer("artifact_bytes"),
+    created_at: text("created_at").notNull().default(now),
+  },
+  (t) => [index("models_by_filter").on(t.filter, t.filter_version)],
+);
+
+/** One student prediction per (job, article); overall and tier computed by the shared postfilter. */
+export const predictions = sqliteTable(
+  "predictions",
+  {
+    job_id: text("job_id").notNull(),
+    article_id: text("article_id").notNull(),
+    model_id: text("model_id").notNull(),
+    filter: text("filter").notNull(),
+    filter_version: integer("filter_version").notNull(),
+    scores: text("scores", { mode: "json" }).notNull(),
+    reasons: text("reasons", { mode: "json" }),
+    overall: real("overall"),
+    tier: text("tier"),
+    parse_status: text("parse_status"),
+    interval_low: real("interval_low"),
+    interval_high: real("interval_high"),
+    created_at: text("created_at").notNull().default(now),
+  },
+  (t) => [
+    primaryKey({ columns: [t.job_id, t.article_id] }),
+    index("predictions_by_filter_tier").on(t.filter, t.tier),
+    index("predictions_by_article").on(t.article_id),
+  ],
+);
+
+/** Prediction chunks already accepted, so a re-sent chunk is stored once. */
+export const predictionChunks = sqliteTable(
+  "prediction_chunks",
+  {
+    job_id: text("job_id").notNull(),
+    shard: integer("shard").notNull(),
+    chunk_index: integer("chunk_index").notNull(),
+    count: integer("count").notNull(),
+    created_at: text("created_at").notNull().default(now),
+  },
+  (t) => [primaryKey({ columns: [t.job_id, t.shard, t.chunk_index] })],
+);
+
+/** API tokens: only the SHA-256 of the secret is stored. */
+export const apiTokens = sqliteTable(
+  "api_tokens",
+  {
+    id: text("id").primaryKey(),
+    name: text("name").notNull(),
+    role: text("role", { enum: ["admin", "submitter", "node", "bot"] }).notNull(),
+    token_hash: text("token_hash").notNull(),
+    created_by: text("created_by").notNull(),
+    created_at: text("created_at").notNull().default(now),
+    last_used_at: text("last_used_at"),
+    revoked_at: text("revoked_at"),
+  },
+  (t) => [uniqueIndex("tokens_by_hash").on(t.token_hash)],
+);
+
+/** Who (token, chat user) started, changed or cancelled what. */
+export const auditLog = sqliteTable(
+  "audit_log",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    at: text("at").notNull().default(now),
+    token_id: text("token_id"),
+    actor: text("actor").notNull(),
+    discord_user: text("discord_user"),
+    action: text("action").notNull(),
+    target_type: text("target_type").notNull(),
+    target_id: text("target_id").notNull(),
+    details: text("details", { mode: "json" }),
+  },
+  (t) => [index("audit_by_target").on(t.target_type, t.target_id)],
+);
+
+/** Bulk import uploads: an NDJSON file uploaded to R2 in parts (R2 multipart upload). */
+export const uploads = sqliteTable("uploads", {
+  id: text("id").primaryKey(),
+  object_key: text("object_key").notNull(),
+  multipart_upload_id: text("multipart_upload_id"),
+  state: text("state", { enum: ["uploading", "complete", "aborted"] }).notNull(),
+  /** `[{ part_number, etag, bytes }]` of the parts uploaded so far. */
+  parts: text("parts", { mode: "json" }).notNull().default([]),
+  bytes: integer("bytes").notNull().default(0),
+  filename: text("filename"),
+  created_by: text("created_by").notNull(),
+  created_at: text("created_at").notNull().default(now),
+});
+
+/** Per-line problems of an import job (capped per job; counts are on the job's result). */
+export const importErrors = sqliteTable(
+  "import_errors",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    job_id: text("job_id").notNull(),
+    line: integer("line").notNull(),
+    path: text("path").notNull(),
+    issue: text("issue").notNull(),
+  },
+  (t) => [index("import_errors_by_job").on(t.job_id, t.line)],
+);
+
+/** Webhook signing secrets per source; several may be active at once for rotation. */
+export const webhookSecrets = sqliteTable(
+  "webhook_secrets",
+  {
+    id: text("id").primaryKey(),
+    source: text("source").notNull(),
+    /** The `whsec_...` secret; kept as-is because verifying an HMAC needs the key itself. */
+    secret: text("secret").notNull(),
+    created_at: text("created_at").notNull().default(now),
+    revoked_at: text("revoked_at"),
+  },
+  (t) => [index("webhook_secrets_by_source").on(t.source)],
+);
+
+/** Webhook message ids already accepted: a replay is acknowledged without storing twice. */
+export const webhookDeliveries = sqliteTable("webhook_deliveries", {
+  webhook_id: text("webhook_id").primaryKey(),
+  source: text("source").notNull(),
+  article_id: text("article_id").notNull(),
+  received_at: text("received_at").notNull().default(now),
+});

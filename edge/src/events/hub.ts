@@ -1,0 +1,100 @@
+/**
+ * @module
+ * `EventsHub`, the Durable Object behind `/v1/events`. Responsibilities:
+ * - accept subscriber WebSockets with the Hibernation API (`ctx.acceptWebSocket`), so idle
+ *   subscribers cost nothing, and remember each socket's job filter in its attachment;
+ * - send each new subscriber a `snapshot` of the jobs it asked for (or the unfinished ones);
+ * - fan `job.updated` out to matching sockets when the jobs module calls `publish` (RPC);
+ * - let a subscriber change its filter with a `subscribe` message.
+ * One instance (named `events`) serves the whole edge.
+ */
+import { DurableObject } from "cloudflare:workers";
+import { eventSubscriptionSchema, type Job, type JobEvent } from "@distillery/shared";
+import { desc, inArray } from "drizzle-orm";
+import { database } from "../db/client";
+import { jobs } from "../db/schema";
+import type { Env } from "../env";
+import { jobFromRow } from "../jobs/rows";
+
+type Attachment = { jobIds: string[] | null };
+
+const SNAPSHOT_LIMIT = 100;
+
+export class EventsHub extends DurableObject<Env> {
+  /** Upgrades a request (forwarded by the `/v1/events` route) to a subscriber socket. */
+  override async fetch(request: Request): Promise<Response> {
+    const jobIds = new URL(request.url).searchParams.getAll("job_id");
+    const pair = new WebSocketPair();
+    const [client, server] = [pair[0], pair[1]];
+    this.ctx.acceptWebSocket(server);
+    const attachment: Attachment = { jobIds: jobIds.length > 0 ? jobIds : null };
+    server.serializeAttachment(attachment);
+    this.send(server, { type: "snapshot", jobs: await this.snapshot(attachment.jobIds) });
+    return new Response(null, { status: 101, webSocket: client });
+  }
+
+  /** Called by the jobs module on every change. */
+  async publish(job: Job): Promise<number> {
+    let sent = 0;
+    for (const socket of this.ctx.getWebSockets()) {
+      const { jobIds } = (socket.deserializeAttachment() as Attachment | null) ?? { jobIds: null };
+      if (jobIds && !jobIds.includes(job.id)) continue;
+      this.send(socket, { type: "job.updated", job });
+      sent += 1;
+    }
+    return sent;
+  }
+
+  override async webSocketMessage(socket: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    let parsed: ReturnType<typeof eventSubscriptionSchema.safeParse>;
+    try {
+      parsed = eventSubscriptionSchema.safeParse(JSON.parse(String(message)));
+    } catch {
+      socket.close(1003, 'send JSON: {"type":"subscribe","job_ids":[...]}');
+      return;
+    }
+    if (!parsed.success) {
+      socket.close(1003, 'unknown message; expected {"type":"subscribe","job_ids":[...]}');
+      return;
+    }
+    const jobIds = parsed.data.job_ids ?? null;
+    socket.serializeAttachment({ jobIds } satisfies Attachment);
+    this.send(socket, { type: "snapshot", jobs: await this.snapshot(jobIds) });
+  }
+
+  override async webSocketClose(socket: WebSocket, code: number, reason: string): Promise<void> {
+    // Answer a close so the client sees a clean close rather than 1006.
+    try {
+      socket.close(code === 1005 ? 1000 : code, reason);
+    } catch {
+      // Already closed: nothing left to answer.
+    }
+  }
+
+  private send(socket: WebSocket, event: JobEvent): void {
+    try {
+      socket.send(JSON.stringify(event));
+    } catch (error) {
+      console.warn("events: dropping a socket that failed to send", error);
+      socket.close(1011, "send failed");
+    }
+  }
+
+  private async snapshot(jobIds: string[] | null): Promise<Job[]> {
+    const db = database(this.env.DB);
+    const rows = jobIds
+      ? await db
+          .select()
+          .from(jobs)
+          .where(inArray(jobs.id, jobIds.slice(0, SNAPSHOT_LIMIT)))
+          .all()
+      : await db
+          .select()
+          .from(jobs)
+          .where(inArray(jobs.state, ["queued", "running", "paused"]))
+          .orderBy(desc(jobs.id))
+          .limit(SNAPSHOT_LIMIT)
+          .all();
+    return rows.map(jobFromRow);
+  }
+}

@@ -1,0 +1,218 @@
+/**
+ * @module
+ * Jobs: the one module that writes the `jobs` table. Other parts of the edge (the API, the import
+ * consumer, the oracle stage, the GPU-node hub) call these functions and never update job rows
+ * themselves, so every change goes through the state machine and reaches `/v1/events` subscribers.
+ *
+ * @example
+ * const job = await createJob(env, spec, { auth });
+ * await transitionJob(env, job.id, "running");
+ * await updateJobProgress(env, job.id, { done: 10, total: 100 });
+ * await transitionJob(env, job.id, "succeeded", { result: { created: 100 } });
+ */
+import {
+  DistilleryError,
+  type Job,
+  type JobProgress,
+  type JobSpec,
+  type JobState,
+  jobSpecSchema,
+} from "@distillery/shared";
+import { and, desc, eq, inArray, lt, type SQL } from "drizzle-orm";
+import { recordAudit } from "../audit";
+import type { AuthContext } from "../auth/tokens";
+import { database, newId, nowIso } from "../db/client";
+import { jobs } from "../db/schema";
+import type { Env } from "../env";
+import { notFound } from "../errors";
+import { jobFromRow } from "./rows";
+import { JOB_STARTERS } from "./starters";
+import { assertTransition, isTerminal, statesLeadingTo } from "./state";
+
+export { jobFromRow } from "./rows";
+export { ALLOWED_TRANSITIONS, isTerminal } from "./state";
+
+/** Sends the job's new state to `/v1/events` subscribers (Durable Object `EVENTS`). */
+export async function publishJob(env: Env, job: Job): Promise<void> {
+  const hub = env.EVENTS.get(env.EVENTS.idFromName("events"));
+  await hub.publish(job);
+}
+
+/**
+ * Creates a job in state `queued` from a spec (validated again here, since internal callers skip the
+ * HTTP layer), records who asked in the audit log, and runs the kind's starter if it has one.
+ */
+export async function createJob(
+  env: Env,
+  spec: JobSpec,
+  options: { auth: AuthContext | null; createdBy?: string },
+): Promise<Job> {
+  const parsed = jobSpecSchema.safeParse(spec);
+  if (!parsed.success) {
+    throw new DistilleryError("job.invalid_spec", "invalid job spec", {
+      details: parsed.error.issues.map((i) => ({ path: i.path.join("."), issue: i.message })),
+    });
+  }
+  const starter = JOB_STARTERS[parsed.data.kind];
+  await starter?.validate?.(env, parsed.data);
+  const now = nowIso();
+  const db = database(env.DB);
+  const auth = options.auth;
+  const row = await db
+    .insert(jobs)
+    .values({
+      id: newId("job"),
+      kind: parsed.data.kind,
+      state: "queued",
+      spec: parsed.data,
+      progress: { done: 0, total: null } satisfies JobProgress,
+      attempts: 0,
+      created_by: options.createdBy ?? (auth ? `${auth.role}:${auth.name}` : "system"),
+      created_at: now,
+      updated_at: now,
+    })
+    .returning()
+    .get();
+  const job = jobFromRow(row);
+  await recordAudit(db, auth, {
+    action: "job.create",
+    targetType: "job",
+    targetId: job.id,
+    details: { kind: job.kind },
+  });
+  await publishJob(env, job);
+  await starter?.start?.(env, job);
+  return job;
+}
+
+/** The job with `id`, or a 404 `job.not_found`. */
+export async function getJob(env: Env, id: string): Promise<Job> {
+  const row = await database(env.DB).select().from(jobs).where(eq(jobs.id, id)).get();
+  if (!row) throw notFound("job", id);
+  return jobFromRow(row);
+}
+
+/** Newest first; `cursor` is the last id of the previous page. */
+export async function listJobs(
+  env: Env,
+  query: { state?: JobState; kind?: Job["kind"]; cursor?: string; limit: number },
+): Promise<{ items: Job[]; next_cursor: string | null }> {
+  const conditions: SQL[] = [];
+  if (query.state) conditions.push(eq(jobs.state, query.state));
+  if (query.kind) conditions.push(eq(jobs.kind, query.kind));
+  if (query.cursor) conditions.push(lt(jobs.id, query.cursor));
+  const rows = await database(env.DB)
+    .select()
+    .from(jobs)
+    .where(and(...conditions))
+    .orderBy(desc(jobs.id))
+    .limit(query.limit + 1)
+    .all();
+  const page = rows.slice(0, query.limit).map(jobFromRow);
+  return { items: page, next_cursor: rows.length > query.limit ? (page.at(-1)?.id ?? null) : null };
+}
+
+/** Replaces the job's progress (not allowed once it has finished) and publishes it. */
+export async function updateJobProgress(env: Env, id: string, progress: JobProgress): Promise<Job> {
+  const row = await database(env.DB)
+    .update(jobs)
+    .set({ progress, updated_at: nowIso() })
+    .where(and(eq(jobs.id, id), inArray(jobs.state, ["queued", "running", "paused"])))
+    .returning()
+    .get();
+  if (!row) {
+    const current = await getJob(env, id);
+    throw new DistilleryError("job.finished", `job ${id} is ${current.state}; its progress is final`, {
+      status: 409,
+    });
+  }
+  const job = jobFromRow(row);
+  await publishJob(env, job);
+  return job;
+}
+
+export type TransitionOptions = {
+  result?: Record<string, unknown> | null;
+  error?: { code: string; message: string } | null;
+  progress?: JobProgress;
+  lease?: { node_id: string; lease_id: string; expires_at: string } | null;
+  /** Counts one more attempt (a node or consumer starting the work again). */
+  incrementAttempts?: boolean;
+  /** Who caused the change, for the audit log (omit for system changes that need no audit). */
+  audit?: { auth: AuthContext | null; action: string };
+};
+
+/**
+ * Moves a job to `to` if the state machine allows it from its current state (compare-and-set), sets
+ * timestamps, and publishes the change. Throws `job.invalid_transition` (409) otherwise.
+ */
+export async function transitionJob(
+  env: Env,
+  id: string,
+  to: JobState,
+  options: TransitionOptions = {},
+): Promise<Job> {
+  const db = database(env.DB);
+  const current = await getJob(env, id);
+  assertTransition(id, current.state, to);
+  const now = nowIso();
+  const lease = options.lease === undefined ? undefined : options.lease;
+  const row = await db
+    .update(jobs)
+    .set({
+      state: to,
+      updated_at: now,
+      ...(to === "running" && !current.started_at ? { started_at: now } : {}),
+      ...(isTerminal(to)
+        ? { finished_at: now, lease_node_id: null, lease_id: null, lease_expires_at: null }
+        : {}),
+      ...(options.result !== undefined ? { result: options.result } : {}),
+      ...(options.error !== undefined ? { error: options.error } : {}),
+      ...(options.progress !== undefined ? { progress: options.progress } : {}),
+      ...(lease !== undefined
+        ? {
+            lease_node_id: lease?.node_id ?? null,
+            lease_id: lease?.lease_id ?? null,
+            lease_expires_at: lease?.expires_at ?? null,
+          }
+        : {}),
+      ...(options.incrementAttempts ? { attempts: current.attempts + 1 } : {}),
+    })
+    .where(and(eq(jobs.id, id), inArray(jobs.state, statesLeadingTo(to))))
+    .returning()
+    .get();
+  if (!row) {
+    const latest = await getJob(env, id);
+    assertTransition(id, latest.state, to);
+    throw new DistilleryError("job.conflict", `job ${id} changed while moving to ${to}; retry`, {
+      status: 409,
+    });
+  }
+  const job = jobFromRow(row);
+  if (options.audit) {
+    await recordAudit(db, options.audit.auth, {
+      action: options.audit.action,
+      targetType: "job",
+      targetId: id,
+      details: { from: current.state, to },
+    });
+  }
+  await publishJob(env, job);
+  return job;
+}
+
+/** Remembers where a chat message shows this job, so the bot can edit it as the job moves. */
+export async function setJobNotify(
+  env: Env,
+  id: string,
+  notify: { channel_id: string; message_id: string },
+): Promise<Job> {
+  const row = await database(env.DB)
+    .update(jobs)
+    .set({ notify, updated_at: nowIso() })
+    .where(eq(jobs.id, id))
+    .returning()
+    .get();
+  if (!row) throw notFound("job", id);
+  return jobFromRow(row);
+}

@@ -1,0 +1,198 @@
+/**
+ * @module
+ * `/v1/jobs`: create jobs of any kind, read their state and progress, list, cancel, attach a chat
+ * message, read an import job's per-line errors and an eval job's report. Execution belongs to
+ * others (import consumer, oracle stage, GPU nodes); this file only talks to the jobs module.
+ */
+
+import {
+  DistilleryError,
+  evalReportSchema,
+  idSchema,
+  jobListQuerySchema,
+  jobNotifyRequestSchema,
+  jobSchema,
+  jobSpecSchema,
+  lineErrorSchema,
+  pageQuerySchema,
+  pageSchema,
+} from "@distillery/shared";
+import { createRoute } from "@hono/zod-openapi";
+import { and, asc, eq, gt } from "drizzle-orm";
+import { z } from "zod";
+import { requireRole } from "../auth/middleware";
+import { database } from "../db/client";
+import { importErrors } from "../db/schema";
+import { notFound } from "../errors";
+import { createJob, getJob, listJobs, setJobNotify, transitionJob } from "../jobs/index";
+import { limitBody } from "./limits";
+import { bearerSecurity, createRouter, errorResponses, jsonBody, jsonResponse } from "./openapi";
+
+const idParams = z.object({ id: idSchema });
+const readers = requireRole("bot", "submitter", "node");
+
+export const jobsRouter = createRouter();
+
+jobsRouter.openapi(
+  createRoute({
+    method: "post",
+    path: "/jobs",
+    tags: ["jobs"],
+    summary: "Create a job (import, oracle, train, eval, infer); it starts `queued`",
+    security: bearerSecurity,
+    middleware: [requireRole("bot", "submitter"), limitBody()] as const,
+    request: { body: jsonBody(jobSpecSchema) },
+    responses: { 201: jsonResponse(jobSchema, "The new job"), ...errorResponses },
+  }),
+  async (c) => {
+    const spec = c.req.valid("json");
+    const auth = c.get("auth");
+    if (auth.role === "submitter" && spec.kind !== "import") {
+      throw new DistilleryError("auth.forbidden", "a 'submitter' token may only create import jobs", {
+        status: 403,
+      });
+    }
+    return c.json(await createJob(c.env, spec, { auth }), 201);
+  },
+);
+
+jobsRouter.openapi(
+  createRoute({
+    method: "get",
+    path: "/jobs",
+    tags: ["jobs"],
+    summary: "List jobs, newest first, by state and kind",
+    security: bearerSecurity,
+    middleware: [readers] as const,
+    request: { query: jobListQuerySchema },
+    responses: { 200: jsonResponse(pageSchema(jobSchema), "A page of jobs"), ...errorResponses },
+  }),
+  async (c) => c.json(await listJobs(c.env, c.req.valid("query")), 200),
+);
+
+jobsRouter.openapi(
+  createRoute({
+    method: "get",
+    path: "/jobs/{id}",
+    tags: ["jobs"],
+    summary: "A job's state, progress, result or error",
+    security: bearerSecurity,
+    middleware: [readers] as const,
+    request: { params: idParams },
+    responses: { 200: jsonResponse(jobSchema, "The job"), ...errorResponses },
+  }),
+  async (c) => c.json(await getJob(c.env, c.req.valid("param").id), 200),
+);
+
+jobsRouter.openapi(
+  createRoute({
+    method: "post",
+    path: "/jobs/{id}/cancel",
+    tags: ["jobs"],
+    summary: "Cancel a job that has not finished",
+    security: bearerSecurity,
+    middleware: [requireRole("bot")] as const,
+    request: { params: idParams },
+    responses: { 200: jsonResponse(jobSchema, "The cancelled job"), ...errorResponses },
+  }),
+  async (c) => {
+    const { id } = c.req.valid("param");
+    const job = await transitionJob(c.env, id, "cancelled", {
+      audit: { auth: c.get("auth"), action: "job.cancel" },
+    });
+    return c.json(job, 200);
+  },
+);
+
+jobsRouter.openapi(
+  createRoute({
+    method: "put",
+    path: "/jobs/{id}/notify",
+    tags: ["jobs"],
+    summary: "Attach the chat message that shows this job",
+    security: bearerSecurity,
+    middleware: [requireRole("bot"), limitBody()] as const,
+    request: { params: idParams, body: jsonBody(jobNotifyRequestSchema) },
+    responses: { 200: jsonResponse(jobSchema, "The job"), ...errorResponses },
+  }),
+  async (c) => c.json(await setJobNotify(c.env, c.req.valid("param").id, c.req.valid("json")), 200),
+);
+
+jobsRouter.openapi(
+  createRoute({
+    method: "get",
+    path: "/jobs/{id}/errors",
+    tags: ["jobs"],
+    summary: "An import job's per-line error report (line, field, issue), in line order",
+    security: bearerSecurity,
+    middleware: [readers] as const,
+    request: { params: idParams, query: pageQuerySchema },
+    responses: { 200: jsonResponse(pageSchema(lineErrorSchema), "A page of line errors"), ...errorResponses },
+  }),
+  async (c) => {
+    const { id } = c.req.valid("param");
+    const { cursor, limit } = c.req.valid("query");
+    await getJob(c.env, id);
+    const after = cursor ? Number.parseInt(cursor, 10) : 0;
+    if (!Number.isFinite(after) || after < 0) {
+      throw new DistilleryError("request.invalid", "cursor must come from a previous page", {
+        details: [{ path: "cursor", issue: "not a cursor this endpoint issued" }],
+      });
+    }
+    const rows = await database(c.env.DB)
+      .select({
+        line: importErrors.line,
+        path: importErrors.path,
+        issue: importErrors.issue,
+        seq: importErrors.id,
+      })
+      .from(importErrors)
+      .where(and(eq(importErrors.job_id, id), gt(importErrors.id, after)))
+      .orderBy(asc(importErrors.id))
+      .limit(limit + 1)
+      .all();
+    const page = rows.slice(0, limit);
+    const last = page.at(-1);
+    return c.json(
+      {
+        items: page.map(({ line, path, issue }) => ({ line, path, issue })),
+        next_cursor: rows.length > limit && last ? String(last.seq) : null,
+      },
+      200,
+    );
+  },
+);
+
+jobsRouter.openapi(
+  createRoute({
+    method: "get",
+    path: "/jobs/{id}/report",
+    tags: ["jobs"],
+    summary: "The evaluation report of a finished eval job",
+    security: bearerSecurity,
+    middleware: [readers] as const,
+    request: { params: idParams },
+    responses: { 200: jsonResponse(evalReportSchema, "The eval report"), ...errorResponses },
+  }),
+  async (c) => {
+    const { id } = c.req.valid("param");
+    const job = await getJob(c.env, id);
+    if (job.kind !== "eval") {
+      throw new DistilleryError(
+        "job.no_report",
+        `job ${id} is a ${job.kind} job; only eval jobs have reports`,
+        {
+          status: 404,
+        },
+      );
+    }
+    const object = await c.env.BUCKET.get(evalReportKey(id));
+    if (!object) throw notFound("report", id);
+    return c.json(evalReportSchema.parse(await object.json()), 200);
+  },
+);
+
+/** Where an eval job's report is stored in R2 (written by whoever finishes the eval job). */
+export function evalReportKey(jobId: string): string {
+  return `reports/${jobId}.json`;
+}

@@ -1,0 +1,35 @@
+/**
+ * @module
+ * The worker's cron handler (every minute, see `triggers` in wrangler.jsonc). Each task runs on its
+ * own so one failing task does not stop the others. To add periodic work, append to `SCHEDULED_TASKS`.
+ */
+import { lt } from "drizzle-orm";
+import { database } from "./db/client";
+import { webhookDeliveries } from "./db/schema";
+import type { Env } from "./env";
+
+export type ScheduledTask = {
+  name: string;
+  run: (env: Env, controller: ScheduledController) => Promise<void>;
+};
+
+/** Webhook ids older than this can no longer be replayed (the timestamp window is 5 minutes). */
+const WEBHOOK_ID_RETENTION_MS = 24 * 60 * 60 * 1000;
+
+export const SCHEDULED_TASKS: ScheduledTask[] = [
+  {
+    name: "forget-old-webhook-ids",
+    run: async (env) => {
+      const before = new Date(Date.now() - WEBHOOK_ID_RETENTION_MS).toISOString();
+      await database(env.DB).delete(webhookDeliveries).where(lt(webhookDeliveries.received_at, before));
+    },
+  },
+];
+
+export async function scheduled(controller: ScheduledController, env: Env, _ctx: ExecutionContext) {
+  const results = await Promise.allSettled(SCHEDULED_TASKS.map((task) => task.run(env, controller)));
+  results.forEach((result, i) => {
+    if (result.status === "rejected")
+      console.error(`scheduled task ${SCHEDULED_TASKS[i]?.name} failed`, result.reason);
+  });
+}

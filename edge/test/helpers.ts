@@ -1,0 +1,43 @@
+/**
+ * @module
+ * Test helpers: make a token of a role directly in D1 and call the worker with it.
+ */
+import { env, SELF } from "cloudflare:test";
+import type { TokenRole } from "@distillery/shared";
+import { generateToken, hashToken } from "../src/auth/tokens";
+import { database, newId } from "../src/db/client";
+import { apiTokens } from "../src/db/schema";
+
+/** Inserts a token with `role` and returns its secret. */
+export async function makeToken(role: TokenRole, name = `test-${role}`): Promise<string> {
+  const token = generateToken();
+  await database(env.DB)
+    .insert(apiTokens)
+    .values({ id: newId("tok"), name, role, token_hash: await hashToken(token), created_by: "test" });
+  return token;
+}
+
+/** Calls the worker at `path` with a bearer token and optional JSON body. */
+export function call(
+  path: string,
+  options: {
+    token?: string;
+    method?: string;
+    json?: unknown;
+    body?: BodyInit;
+    headers?: Record<string, string>;
+  } = {},
+): Promise<Response> {
+  const headers: Record<string, string> = { ...options.headers };
+  if (options.token) headers.authorization = `Bearer ${options.token}`;
+  let body = options.body;
+  if (options.json !== undefined) {
+    headers["content-type"] = "application/json";
+    body = JSON.stringify(options.json);
+  }
+  return SELF.fetch(`http://edge.test${path}`, {
+    method: options.method ?? (body === undefined ? "GET" : "POST"),
+    headers,
+    body,
+  });
+}

@@ -1,0 +1,26 @@
+/**
+ * @module
+ * Edge tests run inside workerd (@cloudflare/vitest-plugin) with the real bindings of wrangler.jsonc
+ * on local D1/R2/DO/Queues; the D1 migrations are applied in test/setup.ts. Tests that drive
+ * `wrangler dev` over HTTP live in test/http/ and run in Node (project `edge-http`).
+ */
+import { fileURLToPath } from "node:url";
+import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
+import { defineProject } from "vitest/config";
+
+const migrationsDir = fileURLToPath(new URL("./migrations", import.meta.url));
+
+export default defineProject({
+  plugins: [
+    cloudflareTest(async () => ({
+      wrangler: { configPath: fileURLToPath(new URL("./wrangler.jsonc", import.meta.url)) },
+      miniflare: { bindings: { TEST_MIGRATIONS: await readD1Migrations(migrationsDir) } },
+    })),
+  ],
+  test: {
+    name: "edge",
+    root: fileURLToPath(new URL(".", import.meta.url)),
+    include: ["src/**/*.test.ts", "test/*.test.ts"],
+    setupFiles: ["./test/setup.ts"],
+  },
+});

@@ -161,6 +161,37 @@ export const jobs = sqliteTable(
   ],
 );
 
+/**
+ * GPU work units: one row per shard of a train/eval/infer job (train and eval have one). The node hub
+ * leases shards to nodes; `lease_expires_at` (epoch ms) is renewed by heartbeats and progress, and an
+ * expired lease puts the shard back to `queued` for another node. Lives in D1 so it survives hub restarts.
+ */
+export const jobShards = sqliteTable(
+  "job_shards",
+  {
+    job_id: text("job_id").notNull(),
+    shard: integer("shard").notNull(),
+    shard_count: integer("shard_count").notNull(),
+    state: text("state", { enum: ["queued", "leased", "succeeded", "failed"] }).notNull(),
+    node_id: text("node_id"),
+    lease_id: text("lease_id"),
+    lease_expires_at: integer("lease_expires_at"),
+    /** The node that last held it: a train shard goes back there first (its checkpoints are there). */
+    last_node_id: text("last_node_id"),
+    attempts: integer("attempts").notNull().default(0),
+    /** Infer: the largest article rowid in the job's input, fixed at creation so re-runs see the same rows. */
+    input_max_rowid: integer("input_max_rowid"),
+    progress: text("progress", { mode: "json" }),
+    result: text("result", { mode: "json" }),
+    updated_at: text("updated_at").notNull().default(now),
+  },
+  (t) => [
+    primaryKey({ columns: [t.job_id, t.shard] }),
+    index("job_shards_by_state").on(t.state, t.lease_expires_at),
+    index("job_shards_by_node").on(t.node_id),
+  ],
+);
+
 /** Student models in the registry. */
 export const studentModels = sqliteTable(
   "student_models",

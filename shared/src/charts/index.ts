@@ -1,0 +1,3 @@
+export * from "./eval";
+export * from "./sample-report";
+export * from "./theme";

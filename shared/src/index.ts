@@ -5,10 +5,12 @@
  * metrics. Pure TypeScript: runs in workerd, Node and the browser. Node-only helpers live in `./node`.
  */
 export * from "./charts/index";
+export * from "./dataset/index";
 export * from "./errors";
 export * from "./filter/index";
 export * from "./import/index";
 export * from "./json-schemas";
 export * from "./metrics/index";
+export * from "./oracle/index";
 export * from "./schemas/index";
 export * from "./testing/example-filter";

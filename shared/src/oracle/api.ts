@@ -1,0 +1,96 @@
+/**
+ * @module
+ * Shapes of the oracle stage that cross the API: the estimate an oracle job computes before
+ * spending (and a dry run returns), its result counts, the budget change that resumes a paused job,
+ * spend reports, and the calibration request and report.
+ */
+import { z } from "zod";
+import { slugSchema } from "../schemas/common";
+
+export const oracleEstimateSchema = z.object({
+  /** Articles the selection named. */
+  selected: z.number().int().min(0),
+  /** Already labelled with this filter version and prompt hash: skipped, never paid again. */
+  already_labelled: z.number().int().min(0),
+  to_label: z.number().int().min(0),
+  input_tokens: z.number().int().min(0),
+  /** Of `input_tokens`, the repeated prompt prefix expected to be served from Gemini's cache. */
+  cached_tokens: z.number().int().min(0),
+  output_tokens: z.number().int().min(0),
+  usd: z.number().min(0),
+  /** Minutes at the configured quota (requests and tokens per minute); batch mode: Google's turnaround. */
+  minutes: z.number().min(0),
+  model: z.string(),
+  mode: z.enum(["interactive", "batch"]),
+  prompt_hash: z.string(),
+});
+export type OracleEstimate = z.infer<typeof oracleEstimateSchema>;
+
+/** What an oracle job reports when it ends (and, so far, while it runs). */
+export const oracleJobResultSchema = z.object({
+  estimate: oracleEstimateSchema,
+  budget_usd: z.number(),
+  spent_usd: z.number().min(0),
+  labelled: z.number().int().min(0),
+  skipped: z.number().int().min(0),
+  failed: z.number().int().min(0),
+  failed_by_reason: z.record(z.string(), z.number().int()),
+  pending: z.number().int().min(0),
+  /** Set when no GEMINI_API_KEY is configured and the local stand-in answered. */
+  banner: z.string().optional(),
+  paused_reason: z.string().optional(),
+});
+export type OracleJobResult = z.infer<typeof oracleJobResultSchema>;
+
+export const jobPatchRequestSchema = z.strictObject({
+  /** A new budget cap for an oracle job; raising it resumes a job paused at its cap. */
+  budget_usd: z.number().gt(0),
+});
+
+export const spendQuerySchema = z.strictObject({
+  since: z.string().optional(),
+  until: z.string().optional(),
+  filter: slugSchema.optional(),
+});
+
+export const spendRowSchema = z.object({
+  day: z.string(),
+  filter: z.string(),
+  model: z.string(),
+  calls: z.number().int(),
+  input_tokens: z.number().int(),
+  cached_tokens: z.number().int(),
+  output_tokens: z.number().int(),
+  usd: z.number(),
+});
+export const spendReportSchema = z.object({ rows: z.array(spendRowSchema), total_usd: z.number() });
+export type SpendReport = z.infer<typeof spendReportSchema>;
+
+/** One side of a calibration: the labels of one model, or of one prompt hash. */
+export const labelingRefSchema = z
+  .strictObject({ model: z.string().min(1).optional(), prompt_hash: z.string().min(1).optional() })
+  .refine((ref) => ref.model !== undefined || ref.prompt_hash !== undefined, {
+    message: "name a model or a prompt_hash",
+  });
+
+export const calibrationRequestSchema = z.strictObject({
+  filter: slugSchema,
+  filter_version: z.number().int().min(1).optional(),
+  a: labelingRefSchema,
+  b: labelingRefSchema,
+});
+
+export const calibrationReportSchema = z.object({
+  /** Articles labelled by both sides. */
+  articles: z.number().int().min(0),
+  per_dimension: z.record(
+    z.string(),
+    z.object({ mae: z.number(), spearman: z.number().nullable(), mean_a: z.number(), mean_b: z.number() }),
+  ),
+  dimension_mae: z.number(),
+  overall_mae: z.number(),
+  tier_agreement: z.number(),
+  tiers: z.object({ a: z.record(z.string(), z.number().int()), b: z.record(z.string(), z.number().int()) }),
+  warnings: z.array(z.string()),
+});
+export type CalibrationReport = z.infer<typeof calibrationReportSchema>;

@@ -9,12 +9,13 @@ import { DistilleryError } from "@distillery/shared";
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "./env";
 import { handleError } from "./errors";
+import { articlesRouter } from "./routes/articles";
 import { eventsRouter } from "./routes/events";
 import { healthRouter } from "./routes/health";
 import { jobsRouter } from "./routes/jobs";
 import { tokensRouter } from "./routes/tokens";
 
-const ROUTERS = [healthRouter, tokensRouter, jobsRouter, eventsRouter];
+const ROUTERS = [healthRouter, tokensRouter, articlesRouter, jobsRouter, eventsRouter];
 
 export function createApp() {
   const app = new OpenAPIHono<AppEnv>();

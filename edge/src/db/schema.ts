@@ -332,3 +332,75 @@ export const webhookDeliveries = sqliteTable("webhook_deliveries", {
   article_id: text("article_id").notNull(),
   received_at: text("received_at").notNull().default(now),
 });
+
+/** Oracle jobs' own bookkeeping: the filter and prompt they label with, the effective budget, the estimate. */
+export const oracleJobs = sqliteTable("oracle_jobs", {
+  job_id: text("job_id").primaryKey(),
+  filter: text("filter").notNull(),
+  filter_version: integer("filter_version").notNull(),
+  prompt_hash: text("prompt_hash").notNull(),
+  model: text("model").notNull(),
+  mode: text("mode", { enum: ["interactive", "batch"] }).notNull(),
+  /** The cap in force (raised by `PATCH /v1/jobs/:id`); the spec keeps the original. */
+  budget_usd: real("budget_usd").notNull(),
+  uses_standin: integer("uses_standin", { mode: "boolean" }).notNull(),
+  estimate: text("estimate", { mode: "json" }).notNull(),
+  created_at: text("created_at").notNull().default(now),
+});
+
+/** One article of an oracle job: what happened to it and what it cost (failed calls cost too). */
+export const oracleItems = sqliteTable(
+  "oracle_items",
+  {
+    job_id: text("job_id").notNull(),
+    article_id: text("article_id").notNull(),
+    filter: text("filter").notNull(),
+    model: text("model").notNull(),
+    state: text("state", { enum: ["pending", "labelled", "skipped", "failed"] }).notNull(),
+    /** Failure code (`oracle.rate_limited`, ...) or skip reason (`already_labelled`). */
+    reason: text("reason"),
+    message: text("message"),
+    attempts: integer("attempts").notNull().default(0),
+    tokens_input: integer("tokens_input").notNull().default(0),
+    tokens_cached: integer("tokens_cached").notNull().default(0),
+    tokens_output: integer("tokens_output").notNull().default(0),
+    cost_usd: real("cost_usd").notNull().default(0),
+    batch_name: text("batch_name"),
+    updated_at: text("updated_at").notNull().default(now),
+  },
+  (t) => [
+    primaryKey({ columns: [t.job_id, t.article_id] }),
+    index("oracle_items_by_state").on(t.job_id, t.state),
+    index("oracle_items_by_day").on(t.updated_at),
+  ],
+);
+
+/** A label key being worked on: claimed before calling Gemini so two deliveries never both call. */
+export const oracleClaims = sqliteTable(
+  "oracle_claims",
+  {
+    article_id: text("article_id").notNull(),
+    filter: text("filter").notNull(),
+    filter_version: integer("filter_version").notNull(),
+    prompt_hash: text("prompt_hash").notNull(),
+    job_id: text("job_id").notNull(),
+    claim_id: text("claim_id").notNull(),
+    /** A consumer that dies mid-call leaves its claim; after this time another may take it over. */
+    expires_at: text("expires_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.article_id, t.filter, t.filter_version, t.prompt_hash] })],
+);
+
+/** Gemini Batch Mode submissions of oracle jobs, polled by the cron handler. */
+export const oracleBatches = sqliteTable(
+  "oracle_batches",
+  {
+    name: text("name").primaryKey(),
+    job_id: text("job_id").notNull(),
+    state: text("state").notNull(),
+    article_ids: text("article_ids", { mode: "json" }).$type<string[]>().notNull(),
+    created_at: text("created_at").notNull().default(now),
+    finished_at: text("finished_at"),
+  },
+  (t) => [index("oracle_batches_by_state").on(t.state)],
+);

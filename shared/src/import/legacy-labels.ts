@@ -115,6 +115,16 @@ function parseOwnRecord(
   return { article: record.article, label: { ...record.label, scores } };
 }
 
+/**
+ * Whether a parsed line has the shape of a label record at all (an analysis object, or ours), so an
+ * importer can tell a labels file from the other JSONL files beside it (`metrics.jsonl`…).
+ */
+export function isLabelRecordShape(obj: unknown, filterName = ""): boolean {
+  return (
+    isMap(obj) && ((isMap(obj.article) && isMap(obj.label)) || findAnalysis(obj, filterName) !== undefined)
+  );
+}
+
 /** `<filter>_analysis` for this filter, else the only `*_analysis` object, else `analysis`. */
 function findAnalysis(obj: YamlMap, filterName: string): YamlMap | undefined {
   const own = obj[`${filterName}_analysis`];
@@ -139,7 +149,8 @@ function readScores(
   const containers = [analysis, ...ANALYSIS_SCORE_CONTAINERS.map((k) => analysis[k]).filter(isMap)];
   const scores: Record<string, DimensionScore> = {};
   for (const dimension of filter.dimensions) {
-    const name = sourceOf[dimension.key] ?? dimension.key;
+    const names = sourceOf[dimension.key] ? [sourceOf[dimension.key]!, dimension.key] : [dimension.key];
+    const name = names.find((n) => containers.some((c) => c[n] !== undefined)) ?? names[0]!;
     const value = containers.map((c) => c[name]).find((v) => v !== undefined);
     if (value === undefined)
       throw missingDimension(dimension.key, scoredNames(containers), filter, fail, name);

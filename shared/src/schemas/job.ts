@@ -176,7 +176,8 @@ export const pythonEvalJobSchema = z.strictObject({
   command: z.literal("eval"),
   job_id: idSchema,
   model_dir: z.string().min(1),
-  data: z.strictObject({ test: z.string().min(1) }),
+  /** With `train`, eval also fits the lexical baseline on it and writes that baseline's test predictions. */
+  data: z.strictObject({ test: z.string().min(1), train: z.string().min(1).optional() }),
   batch_tokens: z.number().int().min(64).default(16_384),
   device: deviceSchema.default("auto"),
 });
@@ -190,6 +191,8 @@ export const pythonInferJobSchema = z.strictObject({
   chunk_size: z.number().int().min(1).default(1_000),
   batch_tokens: z.number().int().min(64).default(16_384),
   max_new_tokens: z.number().int().min(16).default(512),
+  /** Coverage of the conformal interval of the overall score, for models that carry a calibration. */
+  coverage: z.number().gt(0).lt(1).optional(),
   device: deviceSchema.default("auto"),
 });
 

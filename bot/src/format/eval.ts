@@ -1,0 +1,129 @@
+/**
+ * @module
+ * The evaluation summary as Discord embeds: the quality bar (🟢 meets / 🔴 misses, per metric and per
+ * dimension), the baselines beside the student, the tier confusion matrix as a text table, the verdict,
+ * and one embed per chart pointing at its PNG attachment (`attachment://<name>.png`).
+ */
+import { type EvalReport, QUALITY_BAR, type QualityMetric } from "@distillery/shared";
+import type { APIEmbed } from "discord.js";
+import { formatPercent } from "./progress";
+
+const PASS = "🟢";
+const FAIL = "🔴";
+const FIELD_LIMIT = 1024;
+
+const METRIC_LABELS: Record<QualityMetric, string> = {
+  accuracy: "accuracy (|Δ| ≤ 1)",
+  tier_agreement: "tier agreement",
+  overall_mae: "overall MAE",
+  dimension_mae: "dimension MAE",
+};
+
+function metricValue(metric: QualityMetric, value: number): string {
+  return QUALITY_BAR[metric].higher_is_better ? formatPercent(value) : value.toFixed(2);
+}
+
+/** Whether `value` meets the quality bar's target for `metric`. */
+export function meetsBar(metric: QualityMetric, value: number): boolean {
+  const bar = QUALITY_BAR[metric];
+  return bar.higher_is_better ? value >= bar.target : value <= bar.target;
+}
+
+/** Joins lines into a code block, dropping lines (and saying how many) to stay under Discord's limit. */
+function codeBlock(lines: string[]): string {
+  const kept: string[] = [];
+  let size = 8;
+  for (const [i, line] of lines.entries()) {
+    const more = `… ${lines.length - i} more`;
+    if (size + line.length + 1 + more.length + 1 > FIELD_LIMIT) {
+      kept.push(more);
+      break;
+    }
+    kept.push(line);
+    size += line.length + 1;
+  }
+  return `\`\`\`\n${kept.join("\n")}\n\`\`\``;
+}
+
+/** The quality-bar rows: one per metric with value, target and a green/red mark. */
+export function qualityBarLines(report: EvalReport): string[] {
+  return (Object.keys(QUALITY_BAR) as QualityMetric[]).map((metric) => {
+    const value = report.metrics[metric];
+    const bar = QUALITY_BAR[metric];
+    const target = `${bar.higher_is_better ? "≥" : "≤"} ${metricValue(metric, bar.target)}`;
+    return `${meetsBar(metric, value) ? PASS : FAIL} ${METRIC_LABELS[metric].padEnd(19)} ${metricValue(metric, value).padStart(6)}  ${target}`;
+  });
+}
+
+/** Per-dimension MAE rows against the dimension bar, with Spearman. */
+export function dimensionLines(report: EvalReport): string[] {
+  const width = Math.max(...Object.keys(report.metrics.per_dimension).map((k) => k.length), 4);
+  return Object.entries(report.metrics.per_dimension).map(([key, m]) => {
+    const mark = meetsBar("dimension_mae", m.mae) ? PASS : FAIL;
+    const rho = m.spearman === null ? "  n/a" : m.spearman.toFixed(2).padStart(5);
+    return `${mark} ${key.padEnd(width)} ${m.mae.toFixed(2).padStart(5)}  ρ ${rho}`;
+  });
+}
+
+/** The tier confusion matrix as an aligned text table (rows oracle, columns student). */
+export function confusionTable(report: EvalReport): string[] {
+  const { labels, matrix } = report.tier_confusion;
+  const cell = Math.max(5, ...labels.map((l) => l.length), ...matrix.flat().map((n) => String(n).length));
+  const head = `${"oracle\\student".padEnd(cell + 2)}${labels.map((l) => l.padStart(cell)).join(" ")}`;
+  const rows = labels.map(
+    (label, i) =>
+      `${label.padEnd(cell + 2)}${labels.map((_, j) => String(matrix[i]?.[j] ?? 0).padStart(cell)).join(" ")}`,
+  );
+  return [head, ...rows];
+}
+
+function baselineLines(report: EvalReport): string[] {
+  const rows: [string, EvalReport["metrics"] | null][] = [
+    ["student", report.metrics],
+    ["lexical", report.baselines.lexical],
+    ["constant", report.baselines.constant],
+  ];
+  return [
+    `${"".padEnd(9)}${"dim MAE".padStart(8)}${"tiers".padStart(8)}`,
+    ...rows.map(([name, m]) =>
+      m
+        ? `${name.padEnd(9)}${m.dimension_mae.toFixed(2).padStart(8)}${formatPercent(m.tier_agreement).padStart(8)}`
+        : `${name.padEnd(9)}${"not run".padStart(16)}`,
+    ),
+  ];
+}
+
+/**
+ * The summary embed plus one embed per chart; `charts` are the attachment file names, in order.
+ * @example
+ * interaction.editReply({ embeds: evalEmbeds(report, ["scatter.png"]), files: [...] });
+ */
+export function evalEmbeds(report: EvalReport, charts: { file: string; title: string }[] = []): APIEmbed[] {
+  const allPass = (Object.keys(QUALITY_BAR) as QualityMetric[]).every((m) => meetsBar(m, report.metrics[m]));
+  const summary: APIEmbed = {
+    title: `Evaluation · ${report.filter} v${report.filter_version} · ${report.model.id}`,
+    description: `${report.model.kind} student on \`${report.model.base_model}\` (${report.model.backend}), ${report.n_test} test articles. ${allPass ? `${PASS} meets the quality bar.` : `${FAIL} misses the quality bar.`}`,
+    color: allPass ? 0x57f287 : 0xed4245,
+    fields: [
+      { name: "Quality bar", value: codeBlock(qualityBarLines(report)) },
+      {
+        name: `MAE per dimension (bar ≤ ${QUALITY_BAR.dimension_mae.target})`,
+        value: codeBlock(dimensionLines(report)),
+      },
+      { name: "Tier confusion", value: codeBlock(confusionTable(report)) },
+      { name: "Against the baselines", value: codeBlock(baselineLines(report)) },
+    ],
+    timestamp: report.created_at,
+  };
+  if (report.verdict.length) {
+    summary.fields!.push({ name: "Verdict", value: report.verdict.join("\n").slice(0, FIELD_LIMIT) });
+  }
+  const chartEmbeds = charts.map(
+    (chart): APIEmbed => ({
+      title: chart.title,
+      image: { url: `attachment://${chart.file}` },
+      color: summary.color!,
+    }),
+  );
+  return [summary, ...chartEmbeds];
+}

@@ -1,0 +1,79 @@
+import type { Job } from "@distillery/shared";
+import { describe, expect, it } from "vitest";
+import { jobEmbed, jobLine, STATE_COLORS } from "./job";
+
+function job(overrides: Partial<Job> = {}): Job {
+  return {
+    id: "job_1",
+    kind: "train",
+    state: "queued",
+    spec: { kind: "train", dataset_id: "ds_1", student: {}, early_stopping_patience: null },
+    progress: { done: 0, total: null },
+    result: null,
+    error: null,
+    attempts: 0,
+    lease: null,
+    created_by: "bot:discord (discord:42)",
+    notify: null,
+    created_at: "2026-11-25T10:00:00.000Z",
+    updated_at: "2026-11-25T10:00:00.000Z",
+    started_at: null,
+    finished_at: null,
+    ...overrides,
+  };
+}
+
+const field = (embed: ReturnType<typeof jobEmbed>, name: string) =>
+  embed.fields?.find((f) => f.name === name)?.value;
+
+describe("jobEmbed", () => {
+  it("shows a queued job without a progress bar", () => {
+    const embed = jobEmbed(job());
+    expect(embed.description).toContain("**queued**");
+    expect(embed.color).toBe(STATE_COLORS.queued);
+    expect(field(embed, "Progress")).toBeUndefined();
+  });
+
+  it("shows progress, step, loss and ETA while running", () => {
+    const embed = jobEmbed(
+      job({ state: "running", progress: { done: 150, total: 600, step: 150, loss: 0.83125, eta_s: 185 } }),
+    );
+    expect(field(embed, "Progress")).toContain("25%");
+    expect(field(embed, "Step")).toBe("150");
+    expect(field(embed, "Loss")).toBe("0.8313");
+    expect(field(embed, "ETA")).toBe("3m 05s");
+    expect(embed.color).toBe(STATE_COLORS.running);
+  });
+
+  it("gives the reason when a job fails", () => {
+    const embed = jobEmbed(
+      job({ state: "failed", error: { code: "node.oom", message: "CUDA out of memory" } }),
+    );
+    expect(field(embed, "Reason")).toBe("`node.oom`: CUDA out of memory");
+    expect(embed.color).toBe(STATE_COLORS.failed);
+  });
+
+  it("lists the articles per tier when a scoring job succeeds", () => {
+    const embed = jobEmbed(
+      job({
+        kind: "infer",
+        state: "succeeded",
+        spec: { kind: "infer", model_id: "m_1", selection: { type: "all" }, shards: 1 },
+        result: { tier_counts: { high: 12, medium: 340, low: 5021 } },
+        started_at: "2026-11-25T10:00:00.000Z",
+        finished_at: "2026-11-25T10:02:07.000Z",
+      }),
+    );
+    expect(field(embed, "Articles per tier")).toBe("**high**: 12\n**medium**: 340\n**low**: 5,021");
+    expect(field(embed, "Took")).toBe("2m 07s");
+  });
+});
+
+describe("jobLine", () => {
+  it("puts a bar and the ETA on running jobs only", () => {
+    expect(jobLine(job({ state: "running", progress: { done: 1, total: 2, eta_s: 60 } }))).toMatch(
+      /`job_1` Training — running `█+░+ 50%` · ETA 1m 00s/,
+    );
+    expect(jobLine(job())).toBe("⏳ `job_1` Training — queued");
+  });
+});

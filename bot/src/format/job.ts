@@ -1,0 +1,124 @@
+/**
+ * @module
+ * How a job looks in Discord: one embed whose colour follows the state, a progress bar with ETA and
+ * loss while it runs, the reason when it fails, and a short result summary (tier counts of a scoring
+ * job) when it succeeds. `jobLine` is the one-line form `/status` lists.
+ */
+import type { Job, JobState } from "@distillery/shared";
+import type { APIEmbed, APIEmbedField } from "discord.js";
+import { formatCount, formatDuration, progressBar } from "./progress";
+
+export const STATE_COLORS: Record<JobState, number> = {
+  queued: 0x949ba4,
+  running: 0x5865f2,
+  paused: 0xfee75c,
+  succeeded: 0x57f287,
+  failed: 0xed4245,
+  cancelled: 0x4e5058,
+};
+
+const STATE_ICONS: Record<JobState, string> = {
+  queued: "⏳",
+  running: "▶️",
+  paused: "⏸️",
+  succeeded: "✅",
+  failed: "❌",
+  cancelled: "🚫",
+};
+
+const KIND_LABELS: Record<Job["kind"], string> = {
+  import: "Import",
+  oracle: "Oracle labelling",
+  train: "Training",
+  eval: "Evaluation",
+  infer: "Corpus scoring",
+};
+
+/** What the job works on, in a few words (filter, dataset or model). */
+export function jobSubject(job: Job): string {
+  const spec = job.spec;
+  switch (spec.kind) {
+    case "oracle":
+      return `filter ${spec.filter}${spec.filter_version ? ` v${spec.filter_version}` : ""}, budget $${spec.budget_usd}`;
+    case "train":
+      return `dataset ${spec.dataset_id}${spec.student.base_model ? `, ${spec.student.base_model}` : ""}`;
+    case "eval":
+      return `model ${spec.model_id}`;
+    case "infer":
+      return `model ${spec.model_id}, ${spec.selection.type === "all" ? "all articles" : spec.selection.type}`;
+    case "import":
+      return `upload ${spec.upload_id}`;
+  }
+}
+
+/** Counts per tier from a job result (`tiers` or `tier_counts`: `{ tier: count }`), if it has them. */
+export function tierCounts(result: Job["result"]): [string, number][] | null {
+  const raw = result?.tier_counts ?? result?.tiers;
+  if (!raw || typeof raw !== "object") return null;
+  const entries = Object.entries(raw as Record<string, unknown>).filter(
+    (e): e is [string, number] => typeof e[1] === "number",
+  );
+  return entries.length ? entries : null;
+}
+
+function progressFields(job: Job): APIEmbedField[] {
+  const p = job.progress;
+  const fields: APIEmbedField[] = [{ name: "Progress", value: `\`${progressBar(p.done, p.total)}\`` }];
+  if (p.step !== undefined) fields.push({ name: "Step", value: formatCount(p.step), inline: true });
+  if (p.loss !== undefined && p.loss !== null)
+    fields.push({ name: "Loss", value: p.loss.toFixed(4), inline: true });
+  if (p.eta_s !== undefined && p.eta_s !== null)
+    fields.push({ name: "ETA", value: formatDuration(p.eta_s), inline: true });
+  if (p.examples_per_s)
+    fields.push({ name: "Speed", value: `${p.examples_per_s.toFixed(1)} ex/s`, inline: true });
+  if (p.message) fields.push({ name: "Now", value: p.message.slice(0, 1000) });
+  return fields;
+}
+
+/**
+ * The embed a job's message shows, for any state.
+ * @example
+ * await message.edit({ embeds: [jobEmbed(job)] });
+ */
+export function jobEmbed(job: Job): APIEmbed {
+  const fields: APIEmbedField[] = [];
+  if (
+    job.state === "running" ||
+    job.state === "paused" ||
+    (job.state === "queued" && job.progress.done > 0)
+  ) {
+    fields.push(...progressFields(job));
+  }
+  if (job.state === "failed" && job.error) {
+    fields.push({ name: "Reason", value: `\`${job.error.code}\`: ${job.error.message}`.slice(0, 1024) });
+  }
+  if (job.state === "succeeded") {
+    const tiers = tierCounts(job.result);
+    if (tiers)
+      fields.push({
+        name: "Articles per tier",
+        value: tiers.map(([t, n]) => `**${t}**: ${formatCount(n)}`).join("\n"),
+      });
+    if (job.started_at && job.finished_at) {
+      const seconds = (Date.parse(job.finished_at) - Date.parse(job.started_at)) / 1000;
+      fields.push({ name: "Took", value: formatDuration(seconds), inline: true });
+    }
+  }
+  return {
+    title: `${KIND_LABELS[job.kind]} · ${job.id}`,
+    description: `${STATE_ICONS[job.state]} **${job.state}** — ${jobSubject(job)}`,
+    color: STATE_COLORS[job.state],
+    fields,
+    footer: { text: `created by ${job.created_by}` },
+    timestamp: job.updated_at,
+  };
+}
+
+/** One line per job for `/status`: id, kind, state, bar and ETA. */
+export function jobLine(job: Job): string {
+  const p = job.progress;
+  const eta = p.eta_s ? ` · ETA ${formatDuration(p.eta_s)}` : "";
+  const bar =
+    job.state === "running" || job.state === "paused" ? ` \`${progressBar(p.done, p.total, 12)}\`` : "";
+  return `${STATE_ICONS[job.state]} \`${job.id}\` ${KIND_LABELS[job.kind]} — ${job.state}${bar}${eta}`;
+}

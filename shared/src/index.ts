@@ -4,6 +4,7 @@
  * the filter engine (load, prefilter, postfilter, prompt rendering, oracle response schema) and the
  * metrics. Pure TypeScript: runs in workerd, Node and the browser. Node-only helpers live in `./node`.
  */
+export * from "./cascade/index";
 export * from "./charts/index";
 export * from "./dataset/index";
 export * from "./errors";

@@ -9,7 +9,7 @@ import { datasetRowSchema } from "./schemas/dataset";
 import { filterPackageSchema } from "./schemas/filter";
 import { pythonEventSchema, pythonJobFileSchema } from "./schemas/job";
 import { inferInputRowSchema, predictionSchema } from "./schemas/prediction";
-import { evalReportSchema } from "./schemas/report";
+import { distillReportSchema, evalReportSchema } from "./schemas/report";
 
 /** File name (without `.json`) → schema, and whether Python reads the input form (defaults optional). */
 export const PYTHON_SCHEMAS = {
@@ -20,6 +20,7 @@ export const PYTHON_SCHEMAS = {
   prediction: { schema: predictionSchema, io: "output" },
   "filter-package": { schema: filterPackageSchema, io: "input" },
   "eval-report": { schema: evalReportSchema, io: "output" },
+  "distill-report": { schema: distillReportSchema, io: "output" },
 } as const;
 
 /** Renders every Python-facing schema as pretty JSON text, keyed by file name. */

@@ -6,6 +6,7 @@
  */
 import { z } from "zod";
 import { slugSchema } from "./common";
+import { datasetReportSchema } from "./dataset";
 
 /** The quality bar of DESIGN.md; a report marks each metric against it. */
 export const QUALITY_BAR = {
@@ -71,3 +72,24 @@ export const evalReportSchema = z.object({
   created_at: z.string(),
 });
 export type EvalReport = z.infer<typeof evalReportSchema>;
+
+/**
+ * `distill`'s `report.json` (docs/distill.md): the eval report plus what was distilled from (the
+ * dataset's validation report), the probe's calibration (validation MAE before/after isotonic) and the
+ * cascade goal with the cheapest curve point that meets it.
+ */
+export const distillReportSchema = evalReportSchema.extend({
+  labels: z.object({ file: z.string(), imported: z.number().int().min(0), skipped: z.number().int().min(0) }),
+  dataset: datasetReportSchema,
+  calibration: z
+    .record(slugSchema, z.object({ mae_before: z.number().min(0), mae_after: z.number().min(0) }))
+    .nullable(),
+  cascade_goal: z.object({
+    tier_agreement: z.number(),
+    max_share_to_oracle: z.number(),
+    oracle_model: z.string(),
+    usd_per_oracle_call: z.number().min(0).nullable(),
+    met_at: cascadePointSchema.nullable(),
+  }),
+});
+export type DistillReport = z.infer<typeof distillReportSchema>;

@@ -14,7 +14,14 @@ export default defineProject({
   plugins: [
     cloudflareTest(async () => ({
       wrangler: { configPath: fileURLToPath(new URL("./wrangler.jsonc", import.meta.url)) },
-      miniflare: { bindings: { TEST_MIGRATIONS: await readD1Migrations(migrationsDir) } },
+      miniflare: {
+        bindings: {
+          TEST_MIGRATIONS: await readD1Migrations(migrationsDir),
+          // The smallest parts R2 allows and small chunks, so tests cross both boundaries with little data.
+          IMPORT_PART_BYTES: String(5 * 1024 * 1024),
+          IMPORT_CHUNK_BYTES: "65536",
+        },
+      },
     })),
   ],
   test: {

@@ -9,13 +9,25 @@ import { DistilleryError } from "@distillery/shared";
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "./env";
 import { handleError } from "./errors";
+import { nodesRouter } from "./hub/routes";
+import { oracleRouter } from "./oracle/routes";
 import { articlesRouter } from "./routes/articles";
 import { eventsRouter } from "./routes/events";
 import { healthRouter } from "./routes/health";
+import { importsRouter } from "./routes/imports";
 import { jobsRouter } from "./routes/jobs";
 import { tokensRouter } from "./routes/tokens";
 
-const ROUTERS = [healthRouter, tokensRouter, articlesRouter, jobsRouter, eventsRouter];
+const ROUTERS = [
+  healthRouter,
+  tokensRouter,
+  articlesRouter,
+  importsRouter,
+  jobsRouter,
+  eventsRouter,
+  nodesRouter,
+  oracleRouter,
+];
 
 export function createApp() {
   const app = new OpenAPIHono<AppEnv>();

@@ -4,6 +4,9 @@
  * `wrangler.jsonc`: adding a binding there means adding its line here (see README.md).
  */
 import type { EventsHub } from "./events/hub";
+import type { NodeHub } from "./hub/node-hub";
+import type { OracleQueueMessage } from "./oracle/consumer";
+import type { OracleLimiter } from "./oracle/limiter";
 import type { JobsQueueMessage } from "./queue/messages";
 
 export interface Env {
@@ -15,8 +18,36 @@ export interface Env {
   JOBS: Queue<JobsQueueMessage>;
   /** Durable Object that fans job changes out to `/v1/events` WebSocket subscribers. */
   EVENTS: DurableObjectNamespace<EventsHub>;
+  /** Durable Object GPU nodes connect to (one instance, `hub`): registry, leases, scheduling. */
+  NODE_HUB: DurableObjectNamespace<NodeHub>;
+  /** Node hub lease length in ms (default 30000); heartbeats and progress renew it. */
+  HUB_LEASE_MS?: string;
+  /** Heartbeat interval the hub asks nodes for, in ms (default a third of the lease). */
+  HUB_HEARTBEAT_MS?: string;
+  /** How often the hub looks for new jobs and expired leases while nodes are connected, in ms (default 2000). */
+  HUB_POLL_MS?: string;
+  /** Queue `distillery-oracle`: one message per article of an interactive oracle job. */
+  ORACLE_QUEUE: Queue<OracleQueueMessage>;
+  /** Durable Object (one instance, `gemini`) that keeps all oracle consumers under the Gemini quota. */
+  ORACLE_LIMITER: DurableObjectNamespace<OracleLimiter>;
+  /** Gemini API key (secret). Unset: the local Gemini stand-in answers and job results say so. */
+  GEMINI_API_KEY?: string;
+  /** Gemini API base URL (a stand-in in tests; default Google, or http://127.0.0.1:8820 without a key). */
+  GEMINI_BASE_URL?: string;
+  /** Default oracle model when a filter names none (default gemini-2.5-flash). */
+  ORACLE_MODEL?: string;
+  /** Requests per minute the oracle limiter allows across all consumers (default 150). */
+  ORACLE_RPM?: string;
+  /** Tokens per minute the oracle limiter allows (default 1000000). */
+  ORACLE_TPM?: string;
+  /** JSON price table overriding the published Gemini prices (USD per 1M tokens). */
+  ORACLE_PRICES?: string;
   /** Largest JSON request body accepted, in bytes (string var). */
   MAX_JSON_BODY_BYTES?: string;
+  /** Size of every import upload part but the last, in bytes (R2 needs >= 5 MiB in production). */
+  IMPORT_PART_BYTES?: string;
+  /** Bytes of an import file read per chunk by the import consumer. */
+  IMPORT_CHUNK_BYTES?: string;
 }
 
 /** Hono generics used by every router: bindings plus what the auth middleware sets. */

@@ -37,6 +37,7 @@ export const importStarter: JobStarter = {
       upload_id: job.spec.upload_id,
       offset: 0,
       line: 1,
+      totals: { lines: 0, created: 0, existing: 0, rejected: 0 },
     });
   },
 };

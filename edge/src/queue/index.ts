@@ -7,6 +7,7 @@
  */
 import type { Env } from "../env";
 import { processImportChunk } from "../imports/consumer";
+import { handleOracleBatch } from "../oracle/consumer";
 import { type JobsQueueMessage, jobsQueueMessageSchema } from "./messages";
 
 type MessageHandlers = {
@@ -44,6 +45,7 @@ export type QueueHandler = (batch: MessageBatch, env: Env, ctx: ExecutionContext
 /** Queue name → handler. */
 export const QUEUE_HANDLERS: Record<string, QueueHandler> = {
   "distillery-jobs": handleJobsBatch,
+  "distillery-oracle": handleOracleBatch,
 };
 
 export async function queue(batch: MessageBatch, env: Env, ctx: ExecutionContext): Promise<void> {

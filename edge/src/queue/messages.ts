@@ -16,6 +16,15 @@ export const importChunkMessageSchema = z.object({
   offset: z.number().int().min(0),
   /** Number of the first line in this chunk, counting from 1. */
   line: z.number().int().min(1),
+  /** Running totals of the chunks before this one (the chain is sequential). */
+  totals: z
+    .object({
+      lines: z.number().int().min(0),
+      created: z.number().int().min(0),
+      existing: z.number().int().min(0),
+      rejected: z.number().int().min(0),
+    })
+    .default({ lines: 0, created: 0, existing: 0, rejected: 0 }),
 });
 export type ImportChunkMessage = z.infer<typeof importChunkMessageSchema>;
 

@@ -41,3 +41,14 @@ export function call(
     body,
   });
 }
+
+/** Inserts a dataset row (what a train job needs to exist) and returns its id. */
+export async function makeDataset(): Promise<string> {
+  const id = newId("ds");
+  await env.DB.prepare(
+    "INSERT INTO datasets (id, filter, filter_version, seed, report, content_hash) VALUES (?, 'example', 1, 42, '{}', 'h')",
+  )
+    .bind(id)
+    .run();
+  return id;
+}

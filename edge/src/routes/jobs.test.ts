@@ -1,12 +1,15 @@
 import { env } from "cloudflare:test";
 import { errorBodySchema, jobEventSchema, jobSchema, pageSchema } from "@distillery/shared";
-import { describe, expect, it } from "vitest";
-import { call, makeToken } from "../../test/helpers";
+import { beforeAll, describe, expect, it } from "vitest";
+import { call, makeDataset, makeToken } from "../../test/helpers";
 import { transitionJob } from "../jobs/index";
 
-const trainSpec = { kind: "train", dataset_id: "ds_1" };
-
 describe("/v1/jobs", () => {
+  let trainSpec: { kind: "train"; dataset_id: string };
+  beforeAll(async () => {
+    trainSpec = { kind: "train", dataset_id: await makeDataset() };
+  });
+
   it("creates a job that stays queued, and reads and lists it", async () => {
     const bot = await makeToken("bot");
     const created = await call("/v1/jobs", { token: bot, json: trainSpec });

@@ -1,0 +1,88 @@
+"""Reading the JSONL files a job names: dataset rows (train/validation/test) and scoring input rows.
+
+Rows are checked against the JSON Schemas exported from shared/ (``dataset-row.json``,
+``infer-input-row.json``); a bad row fails the job naming the file, line and field. Scoring input is
+streamed in windows so memory stays flat over any corpus size.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+
+from .errors import DistilleryError
+from .jobfile import load_schema
+
+
+def article_text(row: dict[str, Any]) -> str:
+    """The text a student reads: title, a blank line, body."""
+    title = (row.get("title") or "").strip()
+    body = (row.get("body") or "").strip()
+    return f"{title}\n\n{body}" if title else body
+
+
+def file_sha256(path: str | Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _validator(schema_file: str) -> jsonschema.protocols.Validator:
+    schema = load_schema(schema_file)
+    return jsonschema.validators.validator_for(schema)(schema)
+
+
+def iter_jsonl(path: str | Path, schema_file: str) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Yields ``(line_number, row)`` for each non-empty line, each checked against ``schema_file``."""
+    validator = _validator(schema_file)
+    try:
+        handle = open(path, encoding="utf-8")
+    except OSError as error:
+        raise DistilleryError("data.unreadable", f"cannot read {path}: {error.strerror}") from error
+    with handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as error:
+                raise DistilleryError("data.invalid", f"{path}:{number}: not JSON ({error.msg})") from error
+            problem = next(iter(validator.iter_errors(row)), None)
+            if problem is not None:
+                field = ".".join(str(p) for p in problem.absolute_path) or "(row)"
+                raise DistilleryError("data.invalid", f"{path}:{number}: field '{field}': {problem.message}")
+            yield number, row
+
+
+def read_dataset(path: str | Path, dimensions: list[str]) -> list[dict[str, Any]]:
+    """All rows of a dataset split; every row must carry a score for every dimension."""
+    rows = []
+    for number, row in iter_jsonl(path, "dataset-row.json"):
+        missing = [d for d in dimensions if d not in row["scores"]]
+        if missing:
+            raise DistilleryError("data.invalid", f"{path}:{number}: field 'scores' lacks {', '.join(missing)}")
+        rows.append(row)
+    if not rows:
+        raise DistilleryError("data.empty", f"{path} holds no rows")
+    return rows
+
+
+def windows(path: str | Path, size: int) -> Iterator[list[dict[str, Any]]]:
+    """The scoring input in consecutive windows of ``size`` rows (the last may be shorter)."""
+    window: list[dict[str, Any]] = []
+    for _, row in iter_jsonl(path, "infer-input-row.json"):
+        window.append(row)
+        if len(window) == size:
+            yield window
+            window = []
+    if window:
+        yield window
+
+

@@ -1,0 +1,171 @@
+"""Fixtures: a tiny Qwen2-architecture model and a byte-level BPE tokenizer with a chat template, both
+built here (no download), a small filter package and dataset whose scores follow the article's words.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "python" / "src"))
+os.environ.setdefault("DISTILLERY_SCHEMAS_DIR", str(ROOT / "shared" / "schemas"))
+os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+
+import torch  # noqa: E402
+
+torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
+
+CHAT_TEMPLATE = (
+    "{% for message in messages %}<|im_start|>{{ message['role'] }}\n{{ message['content'] }}<|im_end|>\n{% endfor %}"
+    "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
+)
+
+SUBJECTS = {
+    "solar": (8, 7),
+    "wind": (7, 5),
+    "battery": (5, 8),
+    "hydrogen": (2, 3),
+    "fusion": (0, 1),
+    "heatpump": (6, 6),
+}
+PLACES = ["Lisbon", "Utrecht", "Madrid", "Porto", "Ghent", "Seville"]
+
+
+def make_filter() -> dict[str, Any]:
+    return {
+        "name": "tiny-tech",
+        "version": 1,
+        "description": "A two-dimension filter for tests.",
+        "languages": ["en"],
+        "dimensions": [
+            {"key": "maturity", "label": "Maturity", "weight": 0.6, "description": "How deployed it is."},
+            {"key": "evidence", "label": "Evidence", "weight": 0.4, "description": "Measured data."},
+        ],
+        "tiers": [
+            {"key": "high", "label": "High", "min_overall": 6, "description": "Deployed."},
+            {"key": "low", "label": "Low", "min_overall": 0, "description": "Not yet."},
+        ],
+        "prompt": "Score deployed climate technology.",
+    }
+
+
+def make_rows(count: int, split: str, seed: int) -> list[dict[str, Any]]:
+    rng = random.Random(seed)
+    rows = []
+    for index in range(count):
+        subject = rng.choice(list(SUBJECTS))
+        maturity, evidence = SUBJECTS[subject]
+        place = rng.choice(PLACES)
+        filler = " ".join(rng.choice(["the", "plant", "city", "report", "new", "year"]) for _ in range(rng.randint(3, 40)))
+        rows.append(
+            {
+                "article_id": f"{split}-{index}",
+                "split": split,
+                "title": f"{subject} in {place}",
+                "body": f"A {subject} project in {place}. {filler}",
+                "language": "en",
+                "source": "fixture",
+                "scores": {"maturity": maturity, "evidence": evidence},
+                "reasons": {"maturity": f"{subject} status", "evidence": f"{subject} data"},
+                "overall": 0.6 * maturity + 0.4 * evidence,
+                "tier": "high" if 0.6 * maturity + 0.4 * evidence >= 6 else "low",
+            }
+        )
+    return rows
+
+
+def write_jsonl(path: Path, rows: list[dict[str, Any]]) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+def build_tokenizer() -> Any:
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+    from transformers import PreTrainedTokenizerFast
+
+    from distillery_gpu import generative
+
+    corpus = []
+    filter_package = make_filter()
+    for row in make_rows(60, "train", 1):
+        corpus += [row["title"], row["body"], generative.completion_json(row, ["maturity", "evidence"])]
+    corpus.append(generative.system_prompt(filter_package))
+    specials = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]
+    tokenizer = Tokenizer(models.BPE())
+    tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tokenizer.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(
+        vocab_size=600, special_tokens=specials, initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), show_progress=False
+    )
+    tokenizer.train_from_iterator(corpus, trainer)
+    return PreTrainedTokenizerFast(
+        tokenizer_object=tokenizer,
+        eos_token="<|im_end|>",
+        pad_token="<|endoftext|>",
+        chat_template=CHAT_TEMPLATE,
+    )
+
+
+@pytest.fixture(scope="session")
+def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A saved tiny Qwen2 causal LM with its tokenizer: what a user's local base-model folder looks like."""
+    from transformers import AutoModelForCausalLM, Qwen2Config
+
+    folder = tmp_path_factory.mktemp("tiny-qwen2")
+    tokenizer = build_tokenizer()
+    torch.manual_seed(0)
+    config = Qwen2Config(
+        vocab_size=len(tokenizer),
+        hidden_size=64,
+        intermediate_size=128,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        max_position_embeddings=1024,
+        tie_word_embeddings=False,
+        pad_token_id=tokenizer.pad_token_id,
+        eos_token_id=tokenizer.eos_token_id,
+    )
+    AutoModelForCausalLM.from_config(config).save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return folder
+
+
+@pytest.fixture()
+def dataset(tmp_path: Path) -> dict[str, str]:
+    return {
+        "train": str(write_jsonl(tmp_path / "train.jsonl", make_rows(48, "train", 1))),
+        "validation": str(write_jsonl(tmp_path / "validation.jsonl", make_rows(12, "validation", 2))),
+        "test": str(write_jsonl(tmp_path / "test.jsonl", make_rows(12, "test", 3))),
+    }
+
+
+def train_job(model_dir: Path, data: dict[str, str], kind: str = "regression", **hyper: Any) -> dict[str, Any]:
+    """A train job file for the tiny model; ``hyper`` overrides the hyperparameters."""
+    hyperparameters = {
+        "batch_size": 8,
+        "gradient_accumulation": 1,
+        "learning_rate": 5e-3,
+        "epochs": 2,
+        "max_length": 96,
+        "warmup_ratio": 0.0,
+        "lora": {"r": 8, "alpha": 16, "dropout": 0.0, "target_modules": ["q_proj", "k_proj", "v_proj", "o_proj"]},
+    }
+    hyperparameters.update(hyper)
+    return {
+        "command": "train",
+        "job_id": f"test-{kind}",
+        "filter": make_filter(),
+        "student": {"kind": kind, "base_model": str(model_dir), "hyperparameters": hyperparameters},
+        "data": {"train": data["train"], "validation": data["validation"]},
+        "device": "cpu",
+    }

@@ -17,6 +17,9 @@ export default defineProject({
       miniflare: {
         bindings: {
           TEST_MIGRATIONS: await readD1Migrations(migrationsDir),
+          // The Gemini stand-in started by tests/standins/gemini/global-setup.ts; a high quota so tests never wait.
+          GEMINI_BASE_URL: "http://127.0.0.1:8822",
+          ORACLE_RPM: "6000",
           // The smallest parts R2 allows and small chunks, so tests cross both boundaries with little data.
           IMPORT_PART_BYTES: String(5 * 1024 * 1024),
           IMPORT_CHUNK_BYTES: "65536",
@@ -29,5 +32,6 @@ export default defineProject({
     root: fileURLToPath(new URL(".", import.meta.url)),
     include: ["src/**/*.test.ts", "test/*.test.ts"],
     setupFiles: ["./test/setup.ts"],
+    globalSetup: ["../tests/standins/gemini/global-setup.ts"],
   },
 });

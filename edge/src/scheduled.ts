@@ -7,6 +7,7 @@ import { lt } from "drizzle-orm";
 import { database } from "./db/client";
 import { webhookDeliveries } from "./db/schema";
 import type { Env } from "./env";
+import { pollBatches } from "./oracle/batch";
 
 export type ScheduledTask = {
   name: string;
@@ -17,6 +18,12 @@ export type ScheduledTask = {
 const WEBHOOK_ID_RETENTION_MS = 24 * 60 * 60 * 1000;
 
 export const SCHEDULED_TASKS: ScheduledTask[] = [
+  {
+    name: "oracle-batches",
+    run: async (env) => {
+      await pollBatches(env);
+    },
+  },
   {
     name: "forget-old-webhook-ids",
     run: async (env) => {

@@ -8,6 +8,7 @@
 import type { Job, JobKind, JobSpec } from "@distillery/shared";
 import type { Env } from "../env";
 import { importStarter } from "../imports/starter";
+import { oracleStarter } from "../oracle/jobs";
 
 export type JobStarter = {
   validate?: (env: Env, spec: JobSpec) => Promise<void>;
@@ -16,4 +17,5 @@ export type JobStarter = {
 
 export const JOB_STARTERS: Partial<Record<JobKind, JobStarter>> = {
   import: importStarter,
+  oracle: oracleStarter,
 };

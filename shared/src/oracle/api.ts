@@ -94,3 +94,13 @@ export const calibrationReportSchema = z.object({
   warnings: z.array(z.string()),
 });
 export type CalibrationReport = z.infer<typeof calibrationReportSchema>;
+
+export const datasetCreateRequestSchema = z.strictObject({
+  filter: slugSchema,
+  filter_version: z.number().int().min(1).optional(),
+  seed: z.number().int().default(42),
+});
+
+export const datasetRowsQuerySchema = z.strictObject({
+  split: z.enum(["train", "validation", "test"]).optional(),
+});

@@ -1,0 +1,126 @@
+/**
+ * @module
+ * The `distillery-oracle` queue consumer (interactive mode): one message per article. Messages of a
+ * batch are worked on concurrently; the `ORACLE_LIMITER` Durable Object keeps every consumer together
+ * under the quota. Each message is idempotent: an item that is no longer pending, a key that already
+ * has a label or is claimed by a live call, a job that is paused or over, are all acknowledged or
+ * retried without calling Gemini.
+ */
+import { idSchema } from "@distillery/shared";
+import { and, eq } from "drizzle-orm";
+import { z } from "zod";
+import { database, nowIso } from "../db/client";
+import { oracleItems } from "../db/schema";
+import type { Env } from "../env";
+import { getJob } from "../jobs/index";
+import { callOracle } from "./call";
+import { oracleGemini, oracleSettings } from "./config";
+import { costUsd, priceFor } from "./cost";
+import { pauseAtBudget, settleJob } from "./jobs";
+import { estimateCallTokens } from "./request";
+import {
+  claimKey,
+  getOracleJob,
+  itemCounts,
+  labelledIds,
+  loadArticleTexts,
+  loadFilter,
+  markSkipped,
+  recordOutcome,
+} from "./store";
+
+export const oracleQueueMessageSchema = z.object({
+  type: z.literal("oracle.article"),
+  job_id: idSchema,
+  article_id: idSchema,
+});
+export type OracleQueueMessage = z.infer<typeof oracleQueueMessageSchema>;
+
+/** How long a claim protects a call in flight (longer than a call with all its retries). */
+export const CLAIM_MS = 10 * 60_000;
+/** Seconds before a message whose key is claimed elsewhere is looked at again. */
+const CLAIMED_RETRY_S = 30;
+
+export type ArticleOutcome = "labelled" | "failed" | "skipped" | "ignored" | "paused" | "claimed_elsewhere";
+
+/** Works on one article message; returns what happened (for tests and logs). */
+export async function processOracleArticle(env: Env, message: OracleQueueMessage): Promise<ArticleOutcome> {
+  const row = await getOracleJob(env, message.job_id);
+  if (!row) return "ignored";
+  const job = await getJob(env, message.job_id);
+  if (job.state !== "running") return job.state === "paused" ? "paused" : "ignored";
+  const item = await database(env.DB)
+    .select()
+    .from(oracleItems)
+    .where(and(eq(oracleItems.job_id, row.job_id), eq(oracleItems.article_id, message.article_id)))
+    .get();
+  if (item?.state !== "pending") return "ignored";
+  const key = {
+    article_id: message.article_id,
+    filter: row.filter,
+    filter_version: row.filter_version,
+    prompt_hash: row.prompt_hash,
+  };
+  if ((await labelledIds(env, key, [key.article_id])).size > 0) {
+    await markSkipped(env, row.job_id, key.article_id);
+    await settleJob(env, row.job_id);
+    return "skipped";
+  }
+  const settings = oracleSettings(env);
+  const filter = await loadFilter(env, row.filter, row.filter_version);
+  const article = (await loadArticleTexts(env, [key.article_id])).get(key.article_id);
+  if (!article) return "ignored";
+  const price = priceFor(settings.prices, row.model);
+  const estimate = estimateCallTokens(filter, article);
+  const expected = costUsd(
+    price,
+    { input: estimate.input, cached: 0, output: estimate.output },
+    "interactive",
+  );
+  const { spent_usd } = await itemCounts(env, row.job_id);
+  if (spent_usd + expected > row.budget_usd) {
+    await pauseAtBudget(env, row);
+    return "paused";
+  }
+  const claimId = crypto.randomUUID();
+  const expiresAt = new Date(Date.now() + CLAIM_MS).toISOString();
+  if (!(await claimKey(env, key, row.job_id, claimId, expiresAt))) return "claimed_elsewhere";
+  const limiter = env.ORACLE_LIMITER.get(env.ORACLE_LIMITER.idFromName("gemini"));
+  const { ai } = oracleGemini(settings);
+  const result = await callOracle({
+    ai,
+    filter,
+    article,
+    model: row.model,
+    price,
+    beforeAttempt: async (tokens) => {
+      const waitMs = await limiter.reserve(tokens, { rpm: settings.rpm, tpm: settings.tpm });
+      if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
+    },
+  });
+  await recordOutcome(env, { filter, key, jobId: row.job_id, claimId, mode: "interactive", result });
+  await settleJob(env, row.job_id);
+  return result.ok ? "labelled" : "failed";
+}
+
+/** The queue handler for `distillery-oracle`. */
+export async function handleOracleBatch(batch: MessageBatch, env: Env): Promise<void> {
+  await Promise.all(
+    batch.messages.map(async (message) => {
+      const parsed = oracleQueueMessageSchema.safeParse(message.body);
+      if (!parsed.success) {
+        console.error("distillery-oracle: dropping an invalid message", parsed.error.issues);
+        message.ack();
+        return;
+      }
+      try {
+        const outcome = await processOracleArticle(env, parsed.data);
+        if (outcome === "claimed_elsewhere") message.retry({ delaySeconds: CLAIMED_RETRY_S });
+        else message.ack();
+      } catch (error) {
+        console.error(`distillery-oracle: ${parsed.data.article_id} failed at ${nowIso()}`, error);
+        message.retry();
+      }
+    }),
+  );
+}

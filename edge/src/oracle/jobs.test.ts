@@ -1,0 +1,230 @@
+/**
+ * Oracle jobs end to end inside workerd: the real queue, D1, the limiter DO and the real SDK calling
+ * the Gemini stand-in (started in Node by the test project's global setup) over HTTP.
+ */
+import { env } from "cloudflare:test";
+import { exampleFilter, jobSchema, promptHash } from "@distillery/shared";
+import { describe, expect, it } from "vitest";
+import { call, makeToken } from "../../test/helpers";
+import { database, newId } from "../db/client";
+import { articles, filters, oracleLabels } from "../db/schema";
+import { pollBatches } from "./batch";
+import { STANDIN_BANNER } from "./client";
+import { processOracleArticle } from "./consumer";
+import { claimKey } from "./store";
+
+const GEMINI = "http://127.0.0.1:8822";
+const filter = exampleFilter();
+
+async function standin(config: Record<string, unknown>) {
+  await fetch(`${GEMINI}/__standin/config`, { method: "POST", body: JSON.stringify(config) });
+}
+async function stats() {
+  return (await (await fetch(`${GEMINI}/__standin/stats`)).json()) as {
+    double_calls: number;
+    calls: number;
+  };
+}
+
+async function seed(count: number): Promise<string[]> {
+  const db = database(env.DB);
+  await db
+    .insert(filters)
+    .values({
+      name: filter.name,
+      version: filter.version,
+      package: filter,
+      prompt_hash: await promptHash(filter),
+      description: filter.description,
+      created_by: "test",
+    })
+    .onConflictDoNothing()
+    .run();
+  const ids: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const id = newId("art");
+    const body = `Wind farm ${id} delivers ${i + 10} MW to the grid; the operator reports steady output and lower prices.`;
+    await db
+      .insert(articles)
+      .values({
+        id,
+        url: `https://example.org/${id}`,
+        normalized_url: `example.org/${id}`,
+        content_hash: id,
+        title: `Wind farm ${i}`,
+        body,
+        body_chars: body.length,
+        language: "en",
+        source: "example",
+      })
+      .run();
+    ids.push(id);
+  }
+  return ids;
+}
+
+async function createJob(token: string, spec: Record<string, unknown>) {
+  const response = await call("/v1/jobs", { token, json: { kind: "oracle", filter: filter.name, ...spec } });
+  expect(response.status).toBe(201);
+  return jobSchema.parse(await response.json());
+}
+
+/** Waits (bounded) until the job reaches one of `states`. */
+async function until(token: string, id: string, states: string[]) {
+  for (let i = 0; i < 150; i++) {
+    const job = jobSchema.parse(await (await call(`/v1/jobs/${id}`, { token })).json());
+    if (states.includes(job.state)) return job;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`job ${id} never reached ${states.join("/")}`);
+}
+
+describe("oracle jobs", () => {
+  it("estimates without spending on a dry run, with the stand-in banner", async () => {
+    const bot = await makeToken("bot");
+    const ids = await seed(3);
+    const before = await stats();
+    const job = await createJob(bot, { selection: { type: "ids", ids }, budget_usd: 1, dry_run: true });
+    const done = await until(bot, job.id, ["succeeded"]);
+    expect(done.result).toMatchObject({ dry_run: true, banner: STANDIN_BANNER });
+    expect(done.result?.estimate).toMatchObject({ selected: 3, already_labelled: 0, to_label: 3 });
+    expect((done.result!.estimate as { usd: number }).usd).toBeGreaterThan(0);
+    expect((await stats()).calls).toBe(before.calls);
+  });
+
+  it("labels every article through faults, once each, and a rerun skips them all", async () => {
+    const bot = await makeToken("bot");
+    const ids = await seed(6);
+    await standin({
+      script: ["rate_limit", "server_error", "fence", "truncated", "score_string"],
+      retryAfterS: 0,
+    });
+    const job = await createJob(bot, { selection: { type: "ids", ids }, budget_usd: 5 });
+    const done = await until(bot, job.id, ["succeeded", "failed"]);
+    expect(done.result).toMatchObject({ labelled: 6, failed: 0, pending: 0, banner: STANDIN_BANNER });
+    const labels = await database(env.DB).select().from(oracleLabels).all();
+    const mine = labels.filter((l) => ids.includes(l.article_id));
+    expect(mine).toHaveLength(6);
+    for (const label of mine) {
+      expect(label).toMatchObject({ mode: "interactive", model: "gemini-2.5-flash", job_id: job.id });
+      expect(label.tokens_input).toBeGreaterThan(0);
+      expect(label.cost_usd).toBeGreaterThan(0);
+    }
+    expect(Math.max(...mine.map((l) => l.attempts))).toBeGreaterThan(1);
+    expect((await stats()).double_calls).toBe(0);
+
+    const callsBefore = (await stats()).calls;
+    const rerun = await createJob(bot, { selection: { type: "ids", ids }, budget_usd: 5 });
+    const rerunDone = await until(bot, rerun.id, ["succeeded"]);
+    expect(rerunDone.result).toMatchObject({ labelled: 0, skipped: 6 });
+    expect((await stats()).calls).toBe(callsBefore);
+    // A duplicated delivery of a finished item does nothing.
+    expect(
+      await processOracleArticle(env, { type: "oracle.article", job_id: job.id, article_id: ids[0]! }),
+    ).toBe("ignored");
+  });
+
+  it("leaves a key claimed by a live call alone, and takes it over once the claim expires", async () => {
+    const bot = await makeToken("bot");
+    const [id] = await seed(1);
+    const key = {
+      article_id: id!,
+      filter: filter.name,
+      filter_version: filter.version,
+      prompt_hash: await promptHash(filter),
+    };
+    // A consumer that died mid-call left this claim behind.
+    expect(
+      await claimKey(env, key, "job_dead", "dead-consumer", new Date(Date.now() + 60_000).toISOString()),
+    ).toBe(true);
+    const job = await createJob(bot, { selection: { type: "ids", ids: [id!] }, budget_usd: 1 });
+    const message = { type: "oracle.article" as const, job_id: job.id, article_id: id! };
+    expect(await processOracleArticle(env, message)).toBe("claimed_elsewhere");
+    await env.DB.prepare(
+      "UPDATE oracle_claims SET expires_at = '2000-01-01T00:00:00.000Z' WHERE claim_id = ?",
+    )
+      .bind("dead-consumer")
+      .run();
+    expect(await processOracleArticle(env, message)).toBe("labelled");
+    expect(await processOracleArticle(env, message)).toBe("ignored");
+    const done = await until(bot, job.id, ["succeeded"]);
+    expect(done.result).toMatchObject({ labelled: 1 });
+  });
+
+  it("pauses at the budget cap and resumes when the cap is raised", async () => {
+    const bot = await makeToken("bot");
+    const ids = await seed(4);
+    const job = await createJob(bot, { selection: { type: "ids", ids }, budget_usd: 0.0000001 });
+    const paused = await until(bot, job.id, ["paused"]);
+    expect(String(paused.result?.paused_reason)).toMatch(/budget cap/);
+    const patched = await call(`/v1/jobs/${job.id}`, {
+      token: bot,
+      method: "PATCH",
+      json: { budget_usd: 5 },
+    });
+    expect(patched.status).toBe(200);
+    const done = await until(bot, job.id, ["succeeded"]);
+    expect(done.result).toMatchObject({ labelled: 4, budget_usd: 5 });
+  });
+
+  it("fails articles with the reason on a permanent error, and retry_failed_of reruns only those", async () => {
+    const bot = await makeToken("bot");
+    const ids = await seed(3);
+    await standin({ script: ["forbidden"] });
+    const job = await createJob(bot, { selection: { type: "ids", ids }, budget_usd: 5 });
+    const done = await until(bot, job.id, ["succeeded"]);
+    expect(done.result).toMatchObject({
+      labelled: 2,
+      failed: 1,
+      failed_by_reason: { "oracle.forbidden": 1 },
+    });
+    const retry = await createJob(bot, {
+      selection: { type: "ids", ids },
+      budget_usd: 5,
+      retry_failed_of: job.id,
+    });
+    const retried = await until(bot, retry.id, ["succeeded"]);
+    expect(retried.result).toMatchObject({ labelled: 1, failed: 0 });
+    expect((retried.result!.estimate as { selected: number }).selected).toBe(1);
+
+    const spend = (await (await call("/v1/oracle/spend", { token: bot })).json()) as {
+      rows: { filter: string; model: string; usd: number }[];
+      total_usd: number;
+    };
+    expect(
+      spend.rows.some((r) => r.filter === filter.name && r.model === "gemini-2.5-flash" && r.usd > 0),
+    ).toBe(true);
+  });
+
+  it("labels through Batch Mode at the batch price when the cron polls", async () => {
+    const bot = await makeToken("bot");
+    const ids = await seed(3);
+    const job = await createJob(bot, { selection: { type: "ids", ids }, budget_usd: 5, mode: "batch" });
+    expect((await until(bot, job.id, ["running"])).state).toBe("running");
+    expect(await pollBatches(env)).toBe(1);
+    const done = await until(bot, job.id, ["succeeded"]);
+    expect(done.result).toMatchObject({ labelled: 3 });
+    const labels = (await database(env.DB).select().from(oracleLabels).all()).filter((l) =>
+      ids.includes(l.article_id),
+    );
+    expect(labels.every((l) => l.mode === "batch" && l.cost_usd > 0)).toBe(true);
+  });
+
+  it("builds a dataset from labels and streams a split as JSONL", async () => {
+    const bot = await makeToken("bot");
+    const ids = await seed(12);
+    const job = await createJob(bot, { selection: { type: "ids", ids }, budget_usd: 5 });
+    await until(bot, job.id, ["succeeded"]);
+    const created = await call("/v1/datasets", { token: bot, json: { filter: filter.name, seed: 1 } });
+    expect(created.status).toBe(201);
+    const dataset = (await created.json()) as {
+      id: string;
+      report: { total: number; splits: Record<string, number> };
+    };
+    expect(dataset.report.total).toBeGreaterThanOrEqual(12);
+    const rows = await (await call(`/v1/datasets/${dataset.id}/rows?split=train`, { token: bot })).text();
+    const lines = rows.trim().split("\n");
+    expect(lines).toHaveLength(dataset.report.splits.train!);
+    expect(JSON.parse(lines[0]!).split).toBe("train");
+  });
+});

@@ -1,0 +1,185 @@
+/**
+ * @module
+ * Planning an oracle job before anything is spent: which articles the selection names, which of
+ * them already have a label for this filter version and prompt hash (skipped), and the estimate:
+ * tokens from the rendered prompt (prefix once measured, article sizes from stored lengths),
+ * dollars at the price table (without counting on the cache: an upper bound), minutes at the quota.
+ */
+import {
+  type ArticleSelection,
+  type FilterPackage,
+  type OracleEstimate,
+  renderOraclePrompt,
+} from "@distillery/shared";
+import { and, asc, eq, gte, inArray, lte, type SQL } from "drizzle-orm";
+import { database } from "../db/client";
+import { articles, oracleItems, prefilterResults } from "../db/schema";
+import type { Env } from "../env";
+import { costUsd, type PriceTable, priceFor } from "./cost";
+import { CHARS_PER_TOKEN, OUTPUT_TOKENS_PER_DIMENSION } from "./request";
+
+/** Gemini 2.5 Flash caches a repeated prefix implicitly from this many tokens on. */
+const IMPLICIT_CACHE_MIN_TOKENS = 1_024;
+/** Characters of the article block besides title and body (labels, source, language). */
+const ARTICLE_HEADER_CHARS = 60;
+
+function hashString(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
+  return hash >>> 0;
+}
+
+/** The ids a selection names, in a stable order. `retryOf` replaces it with an earlier job's failures. */
+export async function selectArticleIds(
+  env: Env,
+  filter: FilterPackage,
+  selection: ArticleSelection,
+  retryOf?: string,
+): Promise<string[]> {
+  const db = database(env.DB);
+  if (retryOf) {
+    const rows = await db
+      .select({ id: oracleItems.article_id })
+      .from(oracleItems)
+      .where(and(eq(oracleItems.job_id, retryOf), eq(oracleItems.state, "failed")))
+      .orderBy(asc(oracleItems.article_id))
+      .all();
+    return rows.map((r) => r.id);
+  }
+  if (selection.type === "ids") {
+    const found = new Set<string>();
+    for (let i = 0; i < selection.ids.length; i += 90) {
+      const rows = await db
+        .select({ id: articles.id })
+        .from(articles)
+        .where(inArray(articles.id, selection.ids.slice(i, i + 90)))
+        .all();
+      for (const row of rows) found.add(row.id);
+    }
+    return [...new Set(selection.ids)].filter((id) => found.has(id));
+  }
+  if (selection.type === "query" || selection.type === "all") {
+    const conditions: SQL[] = [];
+    if (selection.type === "query") {
+      if (selection.source) conditions.push(eq(articles.source, selection.source));
+      if (selection.language) conditions.push(eq(articles.language, selection.language));
+      if (selection.since) conditions.push(gte(articles.published_at, selection.since));
+      if (selection.until) conditions.push(lte(articles.published_at, selection.until));
+    }
+    const query = db
+      .select({ id: articles.id })
+      .from(articles)
+      .where(and(...conditions))
+      .orderBy(asc(articles.id));
+    const rows =
+      selection.type === "query" && selection.limit
+        ? await query.limit(selection.limit).all()
+        : await query.all();
+    return rows.map((r) => r.id);
+  }
+  // sample: articles that passed this filter version's prefilter (all articles when none was run),
+  // round-robin over (source, language) groups, each group in a seeded hash order.
+  const passed = await db
+    .select({ id: prefilterResults.article_id })
+    .from(prefilterResults)
+    .where(
+      and(
+        eq(prefilterResults.filter, filter.name),
+        eq(prefilterResults.filter_version, filter.version),
+        eq(prefilterResults.pass, true),
+      ),
+    )
+    .all();
+  const candidates = await db
+    .select({ id: articles.id, source: articles.source, language: articles.language })
+    .from(articles)
+    .orderBy(asc(articles.id))
+    .all();
+  const allowed = passed.length > 0 ? new Set(passed.map((p) => p.id)) : null;
+  const groups = new Map<string, string[]>();
+  for (const row of candidates) {
+    if (allowed && !allowed.has(row.id)) continue;
+    const key = `${row.source}\u0000${row.language}`;
+    const group = groups.get(key);
+    if (group) group.push(row.id);
+    else groups.set(key, [row.id]);
+  }
+  const ordered = [...groups.keys()]
+    .sort()
+    .map((key) =>
+      groups
+        .get(key)!
+        .sort((a, b) => hashString(`${selection.seed}:${a}`) - hashString(`${selection.seed}:${b}`)),
+    );
+  const picked: string[] = [];
+  for (let round = 0; picked.length < selection.count; round++) {
+    let any = false;
+    for (const group of ordered) {
+      const id = group[round];
+      if (id !== undefined && picked.length < selection.count) {
+        picked.push(id);
+        any = true;
+      }
+    }
+    if (!any) break;
+  }
+  return picked;
+}
+
+/** Tokens, dollars and minutes for labelling `toLabel` (ids), from stored article lengths. */
+export async function estimateJob(
+  env: Env,
+  options: {
+    filter: FilterPackage;
+    model: string;
+    mode: "interactive" | "batch";
+    promptHash: string;
+    selected: number;
+    toLabel: readonly string[];
+    prices: PriceTable;
+    rpm: number;
+    tpm: number;
+  },
+): Promise<OracleEstimate> {
+  const { filter, toLabel } = options;
+  const prefixTokens = Math.ceil(
+    renderOraclePrompt(filter, { title: "", body: "", language: "", source: "" }).prefix.length /
+      CHARS_PER_TOKEN,
+  );
+  let articleChars = 0;
+  const db = database(env.DB);
+  for (let i = 0; i < toLabel.length; i += 90) {
+    const rows = await db
+      .select({ title: articles.title, body_chars: articles.body_chars, source: articles.source })
+      .from(articles)
+      .where(inArray(articles.id, toLabel.slice(i, i + 90)))
+      .all();
+    for (const row of rows) {
+      articleChars +=
+        row.title.length +
+        row.source.length +
+        ARTICLE_HEADER_CHARS +
+        Math.min(row.body_chars, filter.oracle.max_article_chars);
+    }
+  }
+  const n = toLabel.length;
+  const input = n * prefixTokens + Math.ceil(articleChars / CHARS_PER_TOKEN);
+  const output =
+    n * (filter.dimensions.length * OUTPUT_TOKENS_PER_DIMENSION + filter.categories.length * 8 + 10);
+  const cached = prefixTokens >= IMPLICIT_CACHE_MIN_TOKENS ? Math.max(0, n - 1) * prefixTokens : 0;
+  const usd = costUsd(priceFor(options.prices, options.model), { input, cached: 0, output }, options.mode);
+  const minutes = n === 0 ? 0 : Math.max(n / options.rpm, (input + output) / options.tpm);
+  return {
+    selected: options.selected,
+    already_labelled: options.selected - n,
+    to_label: n,
+    input_tokens: input,
+    cached_tokens: cached,
+    output_tokens: output,
+    usd: Math.round(usd * 1e6) / 1e6,
+    minutes: Math.round(minutes * 10) / 10,
+    model: options.model,
+    mode: options.mode,
+    prompt_hash: options.promptHash,
+  };
+}

@@ -1,0 +1,252 @@
+/**
+ * @module
+ * The oracle stage's rows in D1: filters and article texts it reads; items, claims and labels it
+ * writes. A label key (article, filter, version, prompt hash) is claimed before Gemini is called and
+ * the label is inserted with ON CONFLICT DO NOTHING: a duplicated queue delivery or a rerun finds
+ * the label (or a live claim) and never pays again. A claim left by a consumer that died expires,
+ * so the article is taken over, not lost.
+ */
+import { type ArticleText, DistilleryError, type FilterPackage, postfilter } from "@distillery/shared";
+import { and, desc, eq, inArray, sql } from "drizzle-orm";
+import { database, nowIso } from "../db/client";
+import { articles, filters, oracleItems, oracleJobs, oracleLabels } from "../db/schema";
+import type { Env } from "../env";
+import type { OracleCallResult } from "./call";
+
+export type LabelKey = { article_id: string; filter: string; filter_version: number; prompt_hash: string };
+export type OracleJobRow = typeof oracleJobs.$inferSelect;
+
+/** The stored filter package (latest version unless one is named), or 404 `filter.not_found`. */
+export async function loadFilter(env: Env, name: string, version?: number): Promise<FilterPackage> {
+  const db = database(env.DB);
+  const row = await db
+    .select()
+    .from(filters)
+    .where(version ? and(eq(filters.name, name), eq(filters.version, version)) : eq(filters.name, name))
+    .orderBy(desc(filters.version))
+    .get();
+  if (!row) {
+    throw new DistilleryError(
+      "filter.not_found",
+      `no filter '${name}'${version ? ` version ${version}` : ""}`,
+      {
+        status: 404,
+        details: [{ path: "filter", issue: "not found" }],
+      },
+    );
+  }
+  return row.package as FilterPackage;
+}
+
+/** Title, body (from R2 when stored there), language, source and URL of each article id found. */
+export async function loadArticleTexts(env: Env, ids: readonly string[]): Promise<Map<string, ArticleText>> {
+  const db = database(env.DB);
+  const out = new Map<string, ArticleText>();
+  for (let i = 0; i < ids.length; i += 90) {
+    const rows = await db
+      .select()
+      .from(articles)
+      .where(inArray(articles.id, ids.slice(i, i + 90)))
+      .all();
+    for (const row of rows) {
+      let body = row.body ?? "";
+      if (row.body_key) body = (await (await env.BUCKET.get(row.body_key))?.text()) ?? "";
+      out.set(row.id, { title: row.title, body, language: row.language, source: row.source, url: row.url });
+    }
+  }
+  return out;
+}
+
+/** Of `ids`, those already labelled under this filter version and prompt hash. */
+export async function labelledIds(env: Env, key: Omit<LabelKey, "article_id">, ids: readonly string[]) {
+  const db = database(env.DB);
+  const found = new Set<string>();
+  for (let i = 0; i < ids.length; i += 90) {
+    const rows = await db
+      .select({ id: oracleLabels.article_id })
+      .from(oracleLabels)
+      .where(
+        and(
+          eq(oracleLabels.filter, key.filter),
+          eq(oracleLabels.filter_version, key.filter_version),
+          eq(oracleLabels.prompt_hash, key.prompt_hash),
+          inArray(oracleLabels.article_id, ids.slice(i, i + 90)),
+        ),
+      )
+      .all();
+    for (const row of rows) found.add(row.id);
+  }
+  return found;
+}
+
+/** Inserts items in chunks with one JSON parameter each (D1 allows 100 bound parameters). */
+export async function insertItems(
+  env: Env,
+  job: OracleJobRow,
+  items: { article_id: string; state: "pending" | "skipped"; reason: string | null }[],
+) {
+  for (let i = 0; i < items.length; i += 500) {
+    await env.DB.prepare(
+      `INSERT INTO oracle_items (job_id, article_id, filter, model, state, reason)
+       SELECT ?1, json_extract(value, '$.article_id'), ?2, ?3, json_extract(value, '$.state'), json_extract(value, '$.reason')
+       FROM json_each(?4) WHERE true ON CONFLICT DO NOTHING`,
+    )
+      .bind(job.job_id, job.filter, job.model, JSON.stringify(items.slice(i, i + 500)))
+      .run();
+  }
+}
+
+/**
+ * Claims a label key for `claimId` until `expiresAt`; true when this caller holds it (a new claim,
+ * or one taken over after it expired).
+ */
+export async function claimKey(env: Env, key: LabelKey, jobId: string, claimId: string, expiresAt: string) {
+  const row = await env.DB.prepare(
+    `INSERT INTO oracle_claims (article_id, filter, filter_version, prompt_hash, job_id, claim_id, expires_at)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+     ON CONFLICT (article_id, filter, filter_version, prompt_hash) DO UPDATE
+       SET job_id = excluded.job_id, claim_id = excluded.claim_id, expires_at = excluded.expires_at
+       WHERE oracle_claims.expires_at < ?8
+     RETURNING claim_id`,
+  )
+    .bind(
+      key.article_id,
+      key.filter,
+      key.filter_version,
+      key.prompt_hash,
+      jobId,
+      claimId,
+      expiresAt,
+      nowIso(),
+    )
+    .first<{ claim_id: string }>();
+  return row?.claim_id === claimId;
+}
+
+function releaseStatement(env: Env, key: LabelKey, claimId: string) {
+  return env.DB.prepare(
+    "DELETE FROM oracle_claims WHERE article_id = ?1 AND filter = ?2 AND filter_version = ?3 AND prompt_hash = ?4 AND claim_id = ?5",
+  ).bind(key.article_id, key.filter, key.filter_version, key.prompt_hash, claimId);
+}
+
+/** Stores the outcome of one call in one D1 batch: label (never twice), item, claim released. */
+export async function recordOutcome(
+  env: Env,
+  options: {
+    filter: FilterPackage;
+    key: LabelKey;
+    jobId: string;
+    claimId: string;
+    mode: "interactive" | "batch";
+    result: OracleCallResult;
+  },
+) {
+  const { filter, key, jobId, claimId, mode, result } = options;
+  const statements: D1PreparedStatement[] = [];
+  const now = nowIso();
+  if (result.ok) {
+    const scores = Object.fromEntries(Object.entries(result.scores).map(([k, v]) => [k, v.score]));
+    const { overall, tier } = postfilter(filter, scores, result.categories);
+    statements.push(
+      env.DB.prepare(
+        `INSERT INTO oracle_labels (article_id, filter, filter_version, prompt_hash, model, mode, scores, categories,
+           overall, tier, tokens_input, tokens_cached, tokens_output, cost_usd, latency_ms, attempts, job_id, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)
+         ON CONFLICT DO NOTHING`,
+      ).bind(
+        key.article_id,
+        key.filter,
+        key.filter_version,
+        key.prompt_hash,
+        result.model,
+        mode,
+        JSON.stringify(result.scores),
+        JSON.stringify(result.categories),
+        overall,
+        tier,
+        result.tokens.input,
+        result.tokens.cached,
+        result.tokens.output,
+        result.cost_usd,
+        result.latency_ms,
+        result.attempts,
+        jobId,
+        now,
+      ),
+    );
+  }
+  statements.push(
+    env.DB.prepare(
+      `UPDATE oracle_items SET state = ?1, reason = ?2, message = ?3, attempts = attempts + ?4,
+         tokens_input = tokens_input + ?5, tokens_cached = tokens_cached + ?6, tokens_output = tokens_output + ?7,
+         cost_usd = cost_usd + ?8, updated_at = ?9
+       WHERE job_id = ?10 AND article_id = ?11`,
+    ).bind(
+      result.ok ? "labelled" : "failed",
+      result.ok ? null : result.code,
+      result.ok ? null : result.message,
+      result.attempts,
+      result.tokens.input,
+      result.tokens.cached,
+      result.tokens.output,
+      result.cost_usd,
+      now,
+      jobId,
+      key.article_id,
+    ),
+    releaseStatement(env, key, claimId),
+  );
+  await env.DB.batch(statements);
+}
+
+/** Marks an item skipped because its key already has a label. */
+export async function markSkipped(env: Env, jobId: string, articleId: string) {
+  await database(env.DB)
+    .update(oracleItems)
+    .set({ state: "skipped", reason: "already_labelled", updated_at: nowIso() })
+    .where(and(eq(oracleItems.job_id, jobId), eq(oracleItems.article_id, articleId)))
+    .run();
+}
+
+export type ItemCounts = {
+  labelled: number;
+  skipped: number;
+  failed: number;
+  pending: number;
+  failed_by_reason: Record<string, number>;
+  spent_usd: number;
+};
+
+/** Counts of a job's items by state (failures by reason) and what the job has spent. */
+export async function itemCounts(env: Env, jobId: string): Promise<ItemCounts> {
+  const rows = await database(env.DB)
+    .select({
+      state: oracleItems.state,
+      reason: oracleItems.reason,
+      n: sql<number>`count(*)`,
+      usd: sql<number>`coalesce(sum(${oracleItems.cost_usd}), 0)`,
+    })
+    .from(oracleItems)
+    .where(eq(oracleItems.job_id, jobId))
+    .groupBy(oracleItems.state, oracleItems.reason)
+    .all();
+  const counts: ItemCounts = {
+    labelled: 0,
+    skipped: 0,
+    failed: 0,
+    pending: 0,
+    failed_by_reason: {},
+    spent_usd: 0,
+  };
+  for (const row of rows) {
+    counts[row.state] += row.n;
+    counts.spent_usd += row.usd;
+    if (row.state === "failed") counts.failed_by_reason[row.reason ?? "unknown"] = row.n;
+  }
+  counts.spent_usd = Math.round(counts.spent_usd * 1e8) / 1e8;
+  return counts;
+}
+
+export async function getOracleJob(env: Env, jobId: string): Promise<OracleJobRow | undefined> {
+  return database(env.DB).select().from(oracleJobs).where(eq(oracleJobs.job_id, jobId)).get();
+}

@@ -1,0 +1,14 @@
+/**
+ * @module
+ * Vitest global setup for test projects whose code calls Gemini from elsewhere (the edge tests run in
+ * workerd): starts the stand-in in Node on port 8822, the `GEMINI_BASE_URL` those projects bind.
+ * Tests steer its faults through `POST /__standin/config` and read `GET /__standin/stats`.
+ */
+import { startGeminiStandin } from "./server";
+
+export const GEMINI_TEST_PORT = 8822;
+
+export default async function setup() {
+  const gemini = await startGeminiStandin({ port: GEMINI_TEST_PORT, minCacheTokens: 0 });
+  return () => gemini.close();
+}

@@ -9,6 +9,7 @@ import { queue } from "./queue/index";
 import { scheduled } from "./scheduled";
 
 export { EventsHub } from "./events/hub";
+export { NodeHub } from "./hub/node-hub";
 export { OracleLimiter } from "./oracle/limiter";
 
 const app = createApp();

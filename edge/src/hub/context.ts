@@ -50,9 +50,10 @@ export async function loadModel(env: Env, id: string) {
   return row;
 }
 
-function datasetInput(dataset: { id: string; content_hash: string }, split: string) {
+/** A dataset split as the node downloads it: streamed from R2 by the hub's node route. */
+function datasetInput(jobId: string, dataset: { content_hash: string }, split: string) {
   return {
-    url: `/v1/datasets/${encodeURIComponent(dataset.id)}/rows?split=${split}`,
+    url: `/v1/nodes/jobs/${encodeURIComponent(jobId)}/inputs/${split}`,
     content_hash: `${dataset.content_hash}-${split}`,
   };
 }
@@ -95,14 +96,17 @@ export async function offerContext(
     return {
       filter,
       student,
-      inputs: { train: datasetInput(dataset, "train"), validation: datasetInput(dataset, "validation") },
+      inputs: {
+        train: datasetInput(job.id, dataset, "train"),
+        validation: datasetInput(job.id, dataset, "validation"),
+      },
       output_model_id: modelIdForTrainJob(job.id),
     };
   }
   if (spec.kind === "eval") {
     const model = await loadModel(env, spec.model_id);
     const dataset = await loadDataset(env, spec.dataset_id ?? model.dataset_id);
-    return { inputs: { test: datasetInput(dataset, "test") }, model: modelRef(model) };
+    return { inputs: { test: datasetInput(job.id, dataset, "test") }, model: modelRef(model) };
   }
   if (spec.kind === "infer") {
     const model = await loadModel(env, spec.model_id);

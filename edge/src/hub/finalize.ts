@@ -7,19 +7,22 @@
  */
 import {
   computeMetrics,
-  datasetRowSchema,
+  type DatasetRow,
   DistilleryError,
+  datasetRowSchema,
   type EvalReport,
   type JobSpec,
   metricsByLanguage,
   QUALITY_BAR,
   type ScoredPair,
+  type SplitName,
   tierConfusion,
 } from "@distillery/shared";
 import { eq, sql } from "drizzle-orm";
 import { database } from "../db/client";
 import { predictionChunks, predictions, studentModels } from "../db/schema";
 import type { Env } from "../env";
+import { datasetRowsKey } from "../oracle/datasets";
 import { loadDataset, loadFilter, loadModel, modelIdForTrainJob } from "./context";
 
 export const artifactKey = (modelId: string) => `models/${modelId}/adapter.tar.gz`;
@@ -35,7 +38,10 @@ export async function finalizeJob(
   if (spec.kind === "train") return registerModel(env, job.id, spec.dataset_id, results[0] ?? {});
   if (spec.kind === "eval") return evalReport(env, job.id, spec);
   const stored = await database(env.DB)
-    .select({ chunks: sql<number>`count(*)`, predictions: sql<number>`coalesce(sum(${predictionChunks.count}), 0)` })
+    .select({
+      chunks: sql<number>`count(*)`,
+      predictions: sql<number>`coalesce(sum(${predictionChunks.count}), 0)`,
+    })
     .from(predictionChunks)
     .where(eq(predictionChunks.job_id, job.id))
     .get();
@@ -76,6 +82,17 @@ async function registerModel(env: Env, jobId: string, datasetId: string, result:
   return { model_id: modelId, artifact_sha256: artifact.sha256, artifact_bytes: object.size, ...metrics };
 }
 
+/** A split's rows, stored by the dataset builder as JSONL in R2 (`datasetRowsKey`). */
+async function splitRows(env: Env, datasetId: string, split: SplitName): Promise<DatasetRow[]> {
+  const object = await env.BUCKET.get(datasetRowsKey(datasetId, split));
+  if (!object)
+    throw new DistilleryError("dataset.no_rows", `dataset ${datasetId} has no ${split} rows in R2`);
+  return (await object.text())
+    .split("\n")
+    .filter((line) => line.trim())
+    .map((line) => datasetRowSchema.parse(JSON.parse(line)));
+}
+
 const median = (values: number[]) => {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
@@ -86,13 +103,10 @@ async function evalReport(env: Env, jobId: string, spec: Extract<JobSpec, { kind
   const model = await loadModel(env, spec.model_id);
   const dataset = await loadDataset(env, spec.dataset_id ?? model.dataset_id);
   const filter = await loadFilter(env, dataset.filter, dataset.filter_version);
-  if (!dataset.artifact_key) throw new DistilleryError("dataset.no_rows", `dataset ${dataset.id} has no rows in R2`);
-  const object = await env.BUCKET.get(dataset.artifact_key);
-  if (!object) throw new DistilleryError("dataset.no_rows", `dataset ${dataset.id}: ${dataset.artifact_key} is missing`);
-  const rows = (await object.text())
-    .split("\n")
-    .filter((line) => line.trim())
-    .map((line) => datasetRowSchema.parse(JSON.parse(line)));
+  const rows = [
+    ...(await splitRows(env, dataset.id, "test")),
+    ...(await splitRows(env, dataset.id, "train")),
+  ];
   const stored = await database(env.DB)
     .select({ article_id: predictions.article_id, scores: predictions.scores })
     .from(predictions)
@@ -118,14 +132,18 @@ async function evalReport(env: Env, jobId: string, spec: Extract<JobSpec, { kind
   const qualityBar = Object.fromEntries(
     Object.entries(QUALITY_BAR).map(([key, bar]) => {
       const value = metrics[key as keyof typeof QUALITY_BAR];
-      return [key, { value, target: bar.target, pass: bar.higher_is_better ? value >= bar.target : value <= bar.target }];
+      return [
+        key,
+        { value, target: bar.target, pass: bar.higher_is_better ? value >= bar.target : value <= bar.target },
+      ];
     }),
   );
   const verdict: string[] = [];
   if (metrics.dimension_mae >= constantMetrics.dimension_mae) {
     verdict.push("The student does not beat the constant baseline on dimension MAE.");
   }
-  const curve = ((model.metrics as Record<string, unknown> | null)?.training_curve ?? []) as EvalReport["training_curve"];
+  const curve = ((model.metrics as Record<string, unknown> | null)?.training_curve ??
+    []) as EvalReport["training_curve"];
   const report: EvalReport = {
     filter: filter.name,
     filter_version: filter.version,
@@ -143,10 +161,18 @@ async function evalReport(env: Env, jobId: string, spec: Extract<JobSpec, { kind
     created_at: new Date().toISOString(),
   };
   const reportKey = `models/${model.id}/eval/${jobId}.json`;
-  await env.BUCKET.put(reportKey, JSON.stringify(report), { httpMetadata: { contentType: "application/json" } });
+  await env.BUCKET.put(reportKey, JSON.stringify(report), {
+    httpMetadata: { contentType: "application/json" },
+  });
   await database(env.DB)
     .update(studentModels)
-    .set({ metrics: { ...((model.metrics as Record<string, unknown> | null) ?? {}), eval: metrics, eval_job_id: jobId } })
+    .set({
+      metrics: {
+        ...((model.metrics as Record<string, unknown> | null) ?? {}),
+        eval: metrics,
+        eval_job_id: jobId,
+      },
+    })
     .where(eq(studentModels.id, model.id))
     .run();
   return { model_id: model.id, report_key: reportKey, n_test: pairs.length, metrics };

@@ -99,6 +99,15 @@ export async function shardByLease(env: Env, leaseId: string): Promise<ShardRow 
   return database(env.DB).select().from(jobShards).where(eq(jobShards.lease_id, leaseId)).get();
 }
 
+/** The shard of `jobId` this node holds, if any (a node re-claiming its job after a reconnect). */
+export async function leasedShardOf(env: Env, nodeId: string, jobId: string): Promise<ShardRow | undefined> {
+  return database(env.DB)
+    .select()
+    .from(jobShards)
+    .where(and(eq(jobShards.job_id, jobId), eq(jobShards.node_id, nodeId), eq(jobShards.state, "leased")))
+    .get();
+}
+
 /** Extends the leases a node holds on `jobId`; returns how many it still holds (0: the lease is lost). */
 export async function renewLeases(
   env: Env,

@@ -7,6 +7,7 @@
  */
 import type { Job, JobKind, JobSpec } from "@distillery/shared";
 import type { Env } from "../env";
+import { gpuJobStarter } from "../hub/starter";
 import { importStarter } from "../imports/starter";
 import { oracleStarter } from "../oracle/jobs";
 
@@ -18,4 +19,7 @@ export type JobStarter = {
 export const JOB_STARTERS: Partial<Record<JobKind, JobStarter>> = {
   import: importStarter,
   oracle: oracleStarter,
+  train: gpuJobStarter,
+  eval: gpuJobStarter,
+  infer: gpuJobStarter,
 };

@@ -1,0 +1,218 @@
+/**
+ * @module
+ * Shared by the node tests and the node-upload benchmark: a real `wrangler dev` on a fresh local data
+ * folder (migrations applied, seeded through wrangler's own D1/R2 commands before it starts), real
+ * agent processes (`distillery-node` with the stub Python module) and a raw node socket for
+ * protocol-level checks.
+ */
+import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { createHash, randomBytes } from "node:crypto";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { type HubMessage, hubMessageSchema } from "@distillery/shared";
+import WebSocket from "ws";
+
+export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const execFileAsync = promisify(execFile);
+
+export function sqlString(value: unknown): string {
+  const text = typeof value === "string" ? value : JSON.stringify(value);
+  return `'${text.replaceAll("'", "''")}'`;
+}
+
+export type Edge = {
+  url: string;
+  persist: string;
+  adminToken: string;
+  nodeToken: string;
+  submitterToken: string;
+  api: (path: string, init?: { method?: string; json?: unknown; token?: string }) => Promise<Response>;
+  stop: () => Promise<void>;
+};
+
+/** Prepares a fresh local data folder: migrations, tokens, then whatever `seedSql` holds. */
+export async function prepareEdge(options: { seedSql?: string[]; r2?: Record<string, string> } = {}) {
+  const persist = mkdtempSync(join(tmpdir(), "distillery-edge-"));
+  const env = wranglerEnv(persist);
+  const wrangler = (args: string[]) =>
+    execFileAsync("npx", ["wrangler", ...args, "--local", "--persist-to", persist], {
+      cwd: join(repoRoot, "edge"),
+      env,
+      maxBuffer: 16 << 20,
+    });
+  await wrangler(["d1", "migrations", "apply", "DB"]);
+  const tokens = { adminToken: "", nodeToken: "", submitterToken: "" };
+  const statements: string[] = [];
+  for (const role of ["admin", "node", "submitter"] as const) {
+    const token = `dst_test_${role}_${randomBytes(8).toString("hex")}`;
+    tokens[`${role}Token`] = token;
+    const hash = createHash("sha256").update(token).digest("hex");
+    statements.push(
+      `INSERT INTO api_tokens (id, name, role, token_hash, created_by) VALUES ('tok_${role}', 'test-${role}', '${role}', '${hash}', 'test');`,
+    );
+  }
+  const file = join(persist, "seed.sql");
+  writeFileSync(file, [...statements, ...(options.seedSql ?? [])].join("\n"));
+  await wrangler(["d1", "execute", "DB", "--file", file]);
+  for (const [key, text] of Object.entries(options.r2 ?? {})) {
+    const objectFile = join(persist, `r2-${createHash("sha256").update(key).digest("hex")}`);
+    writeFileSync(objectFile, text);
+    await wrangler(["r2", "object", "put", `distillery/${key}`, "--file", objectFile]);
+  }
+  return { persist, ...tokens };
+}
+
+function wranglerEnv(persist: string): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    WRANGLER_SEND_METRICS: "false",
+    WRANGLER_SEND_ERROR_REPORTS: "false",
+    CLOUDFLARE_CF_FETCH_ENABLED: "false",
+    XDG_CONFIG_HOME: join(persist, "config"),
+    CI: "1",
+  };
+}
+
+/** Starts `wrangler dev` on a prepared folder and waits until it answers. */
+export async function startEdge(
+  prepared: Awaited<ReturnType<typeof prepareEdge>>,
+  options: { port: number; leaseMs: number; pollMs?: number },
+): Promise<Edge> {
+  const { persist } = prepared;
+  const args = [
+    "wrangler",
+    "dev",
+    "--ip",
+    "127.0.0.1",
+    "--port",
+    String(options.port),
+    "--persist-to",
+    persist,
+  ];
+  args.push("--show-interactive-dev-session=false", "--var", `HUB_LEASE_MS:${options.leaseMs}`);
+  args.push("--var", `HUB_POLL_MS:${options.pollMs ?? 250}`);
+  const child = spawn("npx", args, {
+    cwd: join(repoRoot, "edge"),
+    env: wranglerEnv(persist),
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout?.on("data", (data) => (output += data));
+  child.stderr?.on("data", (data) => (output += data));
+  const url = `http://127.0.0.1:${options.port}`;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`wrangler dev exited:\n${output}`);
+    const ok = await fetch(`${url}/v1/health`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok) break;
+    if (Date.now() > deadline) throw new Error(`wrangler dev did not answer in 60 s:\n${output}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  const api: Edge["api"] = (path, init = {}) =>
+    fetch(`${url}${path}`, {
+      method: init.method ?? (init.json === undefined ? "GET" : "POST"),
+      headers: {
+        authorization: `Bearer ${init.token ?? prepared.adminToken}`,
+        ...(init.json === undefined ? {} : { "content-type": "application/json" }),
+      },
+      body: init.json === undefined ? undefined : JSON.stringify(init.json),
+    });
+  return {
+    ...prepared,
+    url,
+    api,
+    stop: () => killGroup(child),
+  };
+}
+
+export function killGroup(child: ChildProcess, signal: NodeJS.Signals = "SIGTERM"): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  try {
+    process.kill(-child.pid!, signal);
+  } catch {
+    return Promise.resolve();
+  }
+  return exited;
+}
+
+export type AgentProcess = { child: ChildProcess; output: () => string; exited: Promise<number | null> };
+
+/** Starts `distillery-node` (the real CLI) with the stub Python module. */
+export function startAgent(
+  edge: Pick<Edge, "url">,
+  options: { token: string; workDir?: string; name?: string; env?: Record<string, string> },
+): AgentProcess {
+  const workDir = options.workDir ?? mkdtempSync(join(tmpdir(), "distillery-node-"));
+  const args = [
+    join(repoRoot, "gpu-node", "bin", "distillery-node.mjs"),
+    "--edge",
+    edge.url,
+    "--token",
+    options.token,
+  ];
+  args.push("--work-dir", workDir, "--python", "python3", "--python-module", "stub_gpu");
+  args.push("--python-path", join(repoRoot, "gpu-node", "fixtures"), "--max-backoff-ms", "1000");
+  if (options.name) args.push("--name", options.name);
+  const child = spawn(process.execPath, args, {
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, ...options.env },
+  });
+  let output = "";
+  child.stdout?.on("data", (data) => (output += data));
+  child.stderr?.on("data", (data) => (output += data));
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  return { child, output: () => output, exited };
+}
+
+/** Polls `check` until it returns a value (not undefined) or the time runs out. */
+export async function waitFor<T>(
+  what: string,
+  check: () => Promise<T | undefined>,
+  timeoutMs = 30_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** A raw node socket: for checks below the agent (invalid messages, duplicate uploads). */
+export async function rawNode(edge: Pick<Edge, "url">, token: string) {
+  const socket = new WebSocket(`${edge.url.replace("http", "ws")}/v1/nodes/connect`, {
+    headers: { authorization: `Bearer ${token}` },
+  });
+  const received: HubMessage[] = [];
+  const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+    socket.once("close", (code, reason) => resolve({ code, reason: reason.toString() })),
+  );
+  socket.on("message", (data) => received.push(hubMessageSchema.parse(JSON.parse(data.toString()))));
+  await new Promise<void>((resolve, reject) => {
+    socket.once("open", () => resolve());
+    socket.once("error", reject);
+  });
+  return {
+    socket,
+    received,
+    closed,
+    send: (message: unknown) => socket.send(typeof message === "string" ? message : JSON.stringify(message)),
+    next: <T extends HubMessage["type"]>(type: T, after = 0) =>
+      waitFor(
+        `a ${type} message`,
+        async () =>
+          received.slice(after).find((m) => m.type === type) as Extract<HubMessage, { type: T }> | undefined,
+        15_000,
+      ),
+  };
+}

@@ -17,6 +17,7 @@ import { healthRouter } from "./routes/health";
 import { importsRouter } from "./routes/imports";
 import { jobsRouter } from "./routes/jobs";
 import { tokensRouter } from "./routes/tokens";
+import { webhooksRouter } from "./routes/webhooks";
 
 const ROUTERS = [
   healthRouter,
@@ -24,6 +25,7 @@ const ROUTERS = [
   articlesRouter,
   importsRouter,
   jobsRouter,
+  webhooksRouter,
   eventsRouter,
   nodesRouter,
   oracleRouter,

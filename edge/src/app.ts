@@ -13,6 +13,7 @@ import { nodesRouter } from "./hub/routes";
 import { oracleRouter } from "./oracle/routes";
 import { articlesRouter } from "./routes/articles";
 import { eventsRouter } from "./routes/events";
+import { filtersRouter } from "./routes/filters";
 import { healthRouter } from "./routes/health";
 import { importsRouter } from "./routes/imports";
 import { jobsRouter } from "./routes/jobs";
@@ -24,6 +25,7 @@ const ROUTERS = [
   tokensRouter,
   articlesRouter,
   importsRouter,
+  filtersRouter,
   jobsRouter,
   webhooksRouter,
   eventsRouter,

@@ -169,3 +169,34 @@ def train_job(model_dir: Path, data: dict[str, str], kind: str = "regression", *
         "data": {"train": data["train"], "validation": data["validation"]},
         "device": "cpu",
     }
+
+
+def run_cli(command: str, job: dict[str, Any], out_dir: Path, capsys: Any = None) -> tuple[int, list[dict[str, Any]]]:
+    """Runs ``python -m distillery_gpu`` in this process; returns the exit status and the stdout events."""
+    from distillery_gpu.cli import main
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    job_path = out_dir.parent / f"{out_dir.name}-job.json"
+    job_path.write_text(json.dumps(job))
+    code = main([command, "--job", str(job_path), "--out", str(out_dir)])
+    lines = []
+    if capsys is not None:
+        lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.strip()]
+    return code, lines
+
+
+@pytest.fixture(scope="session")
+def trained_regression(tiny_model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """A regression student trained once for the tests that read a trained model."""
+    from distillery_gpu.jobfile import parse_job
+    from distillery_gpu.train import train
+
+    folder = tmp_path_factory.mktemp("regression")
+    data = {
+        "train": str(write_jsonl(folder / "train.jsonl", make_rows(48, "train", 1))),
+        "validation": str(write_jsonl(folder / "validation.jsonl", make_rows(12, "validation", 2))),
+        "test": str(write_jsonl(folder / "test.jsonl", make_rows(12, "test", 3))),
+    }
+    job = parse_job(train_job(tiny_model_dir, data, epochs=4, learning_rate=1e-2) | {"checkpoint_every_steps": 4})
+    result = train(job, folder / "model")
+    return {"dir": folder / "model", "data": data, "result": result, "job": job}

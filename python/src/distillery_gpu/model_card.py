@@ -1,0 +1,67 @@
+"""``distillery.json``: what a trained student is, next to its adapter (what eval and infer read).
+
+Holds the filter's name and version, the base model, the head and its dimensions, the backend, the
+hyperparameters, hashes of the data it learnt from and its metrics; for the generative head also the
+exact system prompt it was trained with, so scoring renders the same prompt.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+from pathlib import Path
+from typing import Any
+
+from . import generative, regression
+from .errors import DistilleryError
+
+CARD_FILE = "distillery.json"
+FORMAT_VERSION = 1
+
+
+def write_model_card(
+    out_dir: Path,
+    *,
+    job: dict[str, Any],
+    head: str,
+    backend: str,
+    dimensions: list[str],
+    data_hashes: dict[str, str],
+    rows: dict[str, int],
+    metrics: dict[str, Any],
+    steps: int,
+) -> dict[str, Any]:
+    filter_package, settings = job["filter"], job["student"]
+    card: dict[str, Any] = {
+        "format": FORMAT_VERSION,
+        "filter": {"name": filter_package["name"], "version": filter_package["version"]},
+        "base_model": settings["base_model"],
+        "head": head,
+        "backend": backend,
+        "dimensions": dimensions,
+        "hyperparameters": settings["hyperparameters"],
+        "load_in_4bit": job["load_in_4bit"],
+        "data": {name: {"sha256": digest, "rows": rows[name]} for name, digest in data_hashes.items()},
+        "steps": steps,
+        "metrics": metrics,
+        "job_id": job["job_id"],
+        "created_at": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+    }
+    if head == "regression":
+        card["score_scale"] = regression.SCORE_SCALE
+    else:
+        card["system_prompt"] = generative.system_prompt(filter_package)
+    path = out_dir / CARD_FILE
+    path.write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8")
+    return card
+
+
+def read_model_card(model_dir: str | Path) -> dict[str, Any]:
+    path = Path(model_dir) / CARD_FILE
+    try:
+        card = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as error:
+        raise DistilleryError("model.missing", f"job field 'model_dir': {path} not found (train writes it)") from error
+    if card.get("format") != FORMAT_VERSION or card.get("head") not in ("regression", "generative"):
+        raise DistilleryError("model.invalid", f"{path}: unknown format or head")
+    return card

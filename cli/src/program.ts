@@ -5,6 +5,7 @@
  * (`tokens`, `distill`, `demo`) add one line to `COMMANDS`.
  */
 import { Command, CommanderError } from "commander";
+import { registerDistillCommand } from "./commands/distill";
 import { registerImportCommand } from "./commands/import";
 import { describeError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, exitCodeFor } from "./errors";
 import type { Io } from "./io";
@@ -12,7 +13,7 @@ import type { Io } from "./io";
 /** A command module: adds its (sub)commands to the program. */
 export type RegisterCommand = (program: Command, io: Io) => void;
 
-const COMMANDS: RegisterCommand[] = [registerImportCommand];
+const COMMANDS: RegisterCommand[] = [registerImportCommand, registerDistillCommand];
 
 /** The program with every command registered, writing to `io`. */
 export function createProgram(io: Io): Command {

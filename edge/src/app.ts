@@ -12,7 +12,9 @@ import { handleError } from "./errors";
 import { nodesRouter } from "./hub/routes";
 import { oracleRouter } from "./oracle/routes";
 import { articlesRouter } from "./routes/articles";
+import { auditRouter } from "./routes/audit";
 import { eventsRouter } from "./routes/events";
+import { exportsRouter } from "./routes/exports";
 import { filtersRouter } from "./routes/filters";
 import { healthRouter } from "./routes/health";
 import { importsRouter } from "./routes/imports";
@@ -28,6 +30,8 @@ const ROUTERS = [
   filtersRouter,
   jobsRouter,
   webhooksRouter,
+  exportsRouter,
+  auditRouter,
   eventsRouter,
   nodesRouter,
   oracleRouter,

@@ -7,6 +7,7 @@
 export * from "./cascade/index";
 export * from "./charts/index";
 export * from "./dataset/index";
+export * from "./client/index";
 export * from "./errors";
 export * from "./filter/index";
 export * from "./import/index";

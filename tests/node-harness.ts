@@ -94,6 +94,8 @@ export async function startEdge(
   ];
   args.push("--show-interactive-dev-session=false", "--var", `HUB_LEASE_MS:${options.leaseMs}`);
   args.push("--var", `HUB_POLL_MS:${options.pollMs ?? 250}`);
+  // Our own inspector port (the next one): the default 9229 may be another wrangler's.
+  args.push("--inspector-port", String(options.port + 1));
   const child = spawn("npx", args, {
     cwd: join(repoRoot, "edge"),
     env: wranglerEnv(persist),

@@ -5,6 +5,9 @@
  * agent never sends (invalid messages, duplicate uploads).
  */
 import { createHash } from "node:crypto";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import {
   type DatasetRow,
   exampleFilter,
@@ -244,4 +247,28 @@ describe("node hub", () => {
     expect(metrics.dimension_mae).toBeGreaterThan(0);
     expect(metrics.dimension_mae).toBeLessThanOrEqual(0.3 + 1e-9);
   }, 120_000);
+
+  it("a node that comes back resumes a killed training job from its checkpoint", async () => {
+    const workDir = mkdtempSync(join(tmpdir(), "resume-node-"));
+    const env = { STUB_TRAIN_STEPS: "30", STUB_STEP_DELAY_S: "0.1", STUB_CHECKPOINT_EVERY: "5" };
+    const first = startAgent(edge, { token: edge.nodeToken, workDir, env });
+    agents.push(first);
+    const created = await edge.api("/v1/jobs", { json: { kind: "train", dataset_id: "ds_test" } });
+    const { id } = (await created.json()) as { id: string };
+    await waitFor("a checkpoint", async () => ((await job(id)).progress.step ?? 0) >= 12 || undefined);
+    await killGroup(first.child, "SIGKILL");
+    const again = startAgent(edge, { token: edge.nodeToken, workDir, env });
+    agents.push(again);
+    const done = await waitFor(
+      "the resumed job",
+      async () => {
+        const current = await job(id);
+        return ["succeeded", "failed"].includes(current.state) ? current : undefined;
+      },
+      60_000,
+    );
+    expect(done.state).toBe("succeeded");
+    expect(Number(done.result?.resumed_from_step)).toBeGreaterThanOrEqual(10);
+    expect(again.output()).toContain("resuming from checkpoint");
+  }, 90_000);
 });

@@ -7,6 +7,7 @@
  * around a per-article base, so overall scores spread across tiers like real labels do.
  */
 import { createHash } from "node:crypto";
+import { lexicalScore } from "./lexical";
 
 /** The subset of Gemini's `Schema` object the stand-in reads. */
 export type GeminiSchema = {
@@ -20,6 +21,8 @@ export type GeminiSchema = {
   required?: string[];
   anyOf?: GeminiSchema[];
 };
+
+export type ScoringMode = "hash" | "lexical";
 
 /** A stable 32-bit unsigned integer from any text. */
 export function hash32(text: string): number {
@@ -51,7 +54,12 @@ function typeOf(schema: GeminiSchema): string {
 }
 
 /** Builds a value valid for `schema`; `path` names where it sits (the parent of `score` is the dimension). */
-export function valueForSchema(schema: GeminiSchema, articleText: string, path: string[] = []): unknown {
+export function valueForSchema(
+  schema: GeminiSchema,
+  articleText: string,
+  path: string[] = [],
+  scoring: ScoringMode = "hash",
+): unknown {
   const type = typeOf(schema);
   const last = path[path.length - 1] ?? "";
   if (schema.enum && schema.enum.length > 0) {
@@ -63,18 +71,19 @@ export function valueForSchema(schema: GeminiSchema, articleText: string, path: 
       const keys = schema.propertyOrdering ?? Object.keys(schema.properties ?? {});
       for (const key of keys) {
         const child = schema.properties?.[key];
-        if (child) out[key] = valueForSchema(child, articleText, [...path, key]);
+        if (child) out[key] = valueForSchema(child, articleText, [...path, key], scoring);
       }
       return out;
     }
     case "ARRAY":
-      return schema.items ? [valueForSchema(schema.items, articleText, [...path, "0"])] : [];
+      return schema.items ? [valueForSchema(schema.items, articleText, [...path, "0"], scoring)] : [];
     case "NUMBER":
     case "INTEGER": {
       const dimension = last === "score" ? (path[path.length - 2] ?? "score") : last;
       const min = schema.minimum ?? 0;
       const max = schema.maximum ?? 10;
-      const score = standinScore(articleText, dimension);
+      const score =
+        scoring === "lexical" ? lexicalScore(articleText, dimension) : standinScore(articleText, dimension);
       const value = min + ((max - min) * score) / 10;
       return type === "INTEGER" ? Math.round(value) : Math.round(value * 10) / 10;
     }

@@ -9,7 +9,7 @@
 import { randomUUID } from "node:crypto";
 import type { FaultPicker } from "./faults";
 import {
-  type CacheMemory,
+  type AnswerContext,
   type GenerateContentRequest,
   generateAnswer,
   splitPrompt,
@@ -40,7 +40,7 @@ export type StoredFile = { meta: Record<string, unknown>; bytes: Buffer };
 type BatchStoreOptions = {
   faults: FaultPicker;
   stats: StandinStats;
-  cache: CacheMemory;
+  cache: AnswerContext;
   pollsToComplete: number;
 };
 

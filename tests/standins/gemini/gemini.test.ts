@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { ApiError, GoogleGenAI } from "@google/genai";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { articleKey, type GeminiStandin, startGeminiStandin } from "./index";
+import { lexicalScore } from "./lexical";
 
 const schema = {
   type: "OBJECT",
@@ -240,6 +241,45 @@ describe("Batch Mode through the real SDK", () => {
       expect(results[0].response.candidates[0].content.parts[0].text).toContain('"evidence"');
     } finally {
       await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("lexical scoring", () => {
+  it("scores deployed technology above laboratory work, learnably from the wording", () => {
+    const deployed =
+      "The wind farm was commissioned and is now operating, with 300 megawatts installed and measured output.";
+    const lab = "Researchers unveiled a prototype in the laboratory, a concept that could one day work.";
+    expect(lexicalScore(deployed, "deployment")).toBeGreaterThan(7);
+    expect(lexicalScore(lab, "deployment")).toBeLessThan(2);
+    expect(lexicalScore(deployed, "deployment")).toBe(lexicalScore(deployed, "deployment"));
+  });
+
+  it("is used for every score leaf when the stand-in is started with scoring: lexical", async () => {
+    const lexical = await startGeminiStandin({ scoring: "lexical" });
+    try {
+      const text = "A prototype in the laboratory, only a concept.";
+      const response = await fetch(`${lexical.url}/v1beta/models/gemini-2.5-flash:generateContent`, {
+        method: "POST",
+        headers: { "x-goog-api-key": "k", "content-type": "application/json" },
+        body: JSON.stringify({
+          contents: [{ role: "user", parts: [{ text }] }],
+          generationConfig: {
+            responseMimeType: "application/json",
+            responseSchema: {
+              type: "OBJECT",
+              properties: { maturity: { type: "OBJECT", properties: { score: { type: "NUMBER" } } } },
+            },
+          },
+        }),
+      });
+      const body = (await response.json()) as { candidates: { content: { parts: { text: string }[] } }[] };
+      const answer = JSON.parse(body.candidates[0]!.content.parts[0]!.text) as {
+        maturity: { score: number };
+      };
+      expect(answer.maturity.score).toBe(lexicalScore(text, "maturity"));
+    } finally {
+      await lexical.close();
     }
   });
 });

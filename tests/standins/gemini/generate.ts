@@ -7,7 +7,7 @@
  * (`{ error: { code, message, status, details } }`, RetryInfo on 429).
  */
 import { randomUUID } from "node:crypto";
-import { articleKey, estimateTokens, type GeminiSchema, valueForSchema } from "./answer";
+import { articleKey, estimateTokens, type GeminiSchema, type ScoringMode, valueForSchema } from "./answer";
 import { corruptText, type FaultKind } from "./faults";
 
 type Part = { text?: string };
@@ -88,14 +88,18 @@ export function transportError(kind: FaultKind, retryAfterS: number): GoogleErro
   }
 }
 
-export type CacheMemory = { seenPrefixes: Set<string>; minCacheTokens: number };
+/**
+ * What answers depend on beyond the request: prompt prefixes seen (for cached-token counts) and the
+ * scoring mode (`hash`: scores spread over tiers at random; `lexical`: learnable from the wording).
+ */
+export type AnswerContext = { seenPrefixes: Set<string>; minCacheTokens: number; scoring?: ScoringMode };
 
 /** The 200 body of a `generateContent` call, with `fault` applied when it is a content fault. */
 export function generateAnswer(
   request: GenerateContentRequest,
   model: string,
   fault: FaultKind | null,
-  cache: CacheMemory,
+  cache: AnswerContext,
 ): Record<string, unknown> {
   const { prefix, article } = splitPrompt(request);
   const prefixTokens = estimateTokens(prefix);
@@ -130,7 +134,7 @@ export function generateAnswer(
   const schema = config.responseSchema ?? config.responseJsonSchema;
   let text: string;
   if (schema) {
-    const value = valueForSchema(schema, article);
+    const value = valueForSchema(schema, article, [], cache.scoring);
     text = JSON.stringify(value, null, 2);
   } else {
     text = `Stand-in answer for an article of ${article.length} characters.`;

@@ -2,7 +2,7 @@
  * @module
  * Command line entry of the Gemini stand-in:
  * `tsx tests/standins/gemini/main.ts --port 8820 [--latency-ms 3000] [--fault-rate 0.05]
- *  [--faults rate_limit,server_error] [--script rate_limit,,fence] [--seed 1] [--api-key KEY]`.
+ *  [--faults rate_limit,server_error] [--script rate_limit,,fence] [--seed 1] [--api-key KEY] [--scoring hash|lexical]`.
  * Prints one JSON line `{ "url": ... }` once listening, and runs until SIGINT/SIGTERM.
  */
 import { parseArgs } from "node:util";
@@ -34,6 +34,7 @@ const { values } = parseArgs({
     "api-key": { type: "string" },
     "min-cache-tokens": { type: "string" },
     "batch-polls": { type: "string" },
+    scoring: { type: "string", default: "hash" },
   },
 });
 
@@ -50,6 +51,7 @@ const standin = await startGeminiStandin({
   apiKey: values["api-key"],
   minCacheTokens: number(values["min-cache-tokens"]),
   batchPollsToComplete: number(values["batch-polls"]),
+  scoring: values.scoring === "lexical" ? "lexical" : "hash",
 });
 console.log(JSON.stringify({ url: standin.url }));
 for (const signal of ["SIGINT", "SIGTERM"] as const) {

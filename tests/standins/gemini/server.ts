@@ -11,10 +11,11 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { ScoringMode } from "./answer";
 import { BatchStore } from "./batches";
 import { DEFAULT_FAULT_SETTINGS, FaultPicker, type FaultSettings, TRANSIENT_FAULTS } from "./faults";
 import {
-  type CacheMemory,
+  type AnswerContext,
   type GenerateContentRequest,
   type GoogleError,
   generateAnswer,
@@ -33,6 +34,8 @@ export type GeminiStandinOptions = Partial<FaultSettings> & {
   minCacheTokens?: number;
   /** Polls of `batches/{id}` before a batch reports success (0: done at creation). */
   batchPollsToComplete?: number;
+  /** `hash` (default): scores spread at random over tiers; `lexical`: learnable from the wording. */
+  scoring?: ScoringMode;
 };
 
 export type GeminiStandin = {
@@ -72,14 +75,21 @@ const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * const ai = new GoogleGenAI({ apiKey: "test", apiVersion: "v1beta", httpOptions: { baseUrl: gemini.url } });
  */
 export async function startGeminiStandin(options: GeminiStandinOptions = {}): Promise<GeminiStandin> {
-  const { port = 0, host = "127.0.0.1", apiKey, minCacheTokens = 1024, batchPollsToComplete = 1 } = options;
+  const {
+    port = 0,
+    host = "127.0.0.1",
+    apiKey,
+    minCacheTokens = 1024,
+    batchPollsToComplete = 1,
+    scoring = "hash",
+  } = options;
   const settings: FaultSettings = { ...DEFAULT_FAULT_SETTINGS };
   for (const key of Object.keys(DEFAULT_FAULT_SETTINGS) as (keyof FaultSettings)[]) {
     if (options[key] !== undefined) Object.assign(settings, { [key]: options[key] });
   }
   const faults = new FaultPicker(settings);
   const stats = new StandinStats();
-  const cache: CacheMemory = { seenPrefixes: new Set(), minCacheTokens };
+  const cache: AnswerContext = { seenPrefixes: new Set(), minCacheTokens, scoring };
   let baseUrl = "";
   const batches = new BatchStore({ faults, stats, cache, pollsToComplete: batchPollsToComplete });
 

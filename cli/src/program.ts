@@ -7,13 +7,20 @@
 import { Command, CommanderError } from "commander";
 import { registerDistillCommand } from "./commands/distill";
 import { registerImportCommand } from "./commands/import";
+import { registerImportArticlesCommand } from "./commands/import-articles";
+import { registerTokensCommand } from "./commands/tokens";
 import { describeError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, exitCodeFor } from "./errors";
 import type { Io } from "./io";
 
 /** A command module: adds its (sub)commands to the program. */
 export type RegisterCommand = (program: Command, io: Io) => void;
 
-const COMMANDS: RegisterCommand[] = [registerImportCommand, registerDistillCommand];
+const COMMANDS: RegisterCommand[] = [
+  registerImportCommand,
+  registerImportArticlesCommand,
+  registerDistillCommand,
+  registerTokensCommand,
+];
 
 /** The program with every command registered, writing to `io`. */
 export function createProgram(io: Io): Command {

@@ -4,7 +4,7 @@
  * leaked database does not leak working tokens. Lookups are cached in the isolate for a few seconds
  * because every request needs one (revocation takes effect within `CACHE_MS`).
  */
-import { DistilleryError, type TokenRole } from "@distillery/shared";
+import { DistilleryError, generateApiToken, hashApiToken, type TokenRole } from "@distillery/shared";
 import { and, eq, isNull } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { apiTokens } from "../db/schema";
@@ -20,19 +20,11 @@ export type AuthContext = {
 const CACHE_MS = 5_000;
 const cache = new Map<string, { auth: Omit<AuthContext, "discordUser">; until: number }>();
 
-/** Creates a new random token secret. */
-export function generateToken(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(32));
-  let binary = "";
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return `dst_${btoa(binary).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "")}`;
-}
+/** Creates a new random token secret (same format the CLI writes). */
+export const generateToken = generateApiToken;
 
-/** Hex SHA-256 of a token: what `api_tokens.token_hash` holds. The CLI computes the same. */
-export async function hashToken(token: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(token));
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
-}
+/** Hex SHA-256 of a token: what `api_tokens.token_hash` holds. */
+export const hashToken = hashApiToken;
 
 /** Resolves a bearer token to its role, or throws `auth.invalid_token` (401). */
 export async function resolveToken(db: Database, token: string): Promise<Omit<AuthContext, "discordUser">> {

@@ -275,3 +275,5 @@ export class DistilleryClient {
     return { url: url.toString(), headers: this.headers() };
   }
 }
+
+export { generateApiToken, hashApiToken } from "./tokens";

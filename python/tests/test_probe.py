@@ -135,7 +135,6 @@ def test_conformal_coverage_is_near_nominal_on_held_back_data(trained: dict[str,
         low, high = prediction["overall_interval"]
         inside += low <= oracle <= high
     # 150 calibration articles: the coverage given them has a standard deviation of ~2.4 points.
-    print("coverage", inside / len(rows))
     assert 0.84 <= inside / len(rows) <= 0.97, inside / len(rows)
 
 

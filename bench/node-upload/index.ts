@@ -94,9 +94,13 @@ try {
   if (finished.state !== "succeeded")
     throw new Error(`the scoring job failed: ${JSON.stringify(finished.error)}`);
   const stored = finished.result?.predictions ?? 0;
-  // From the first stored chunk the job reported (progress is published about once a second).
-  const storeSeconds = Math.max(0.001, (doneAt - (firstStoredAt ?? createdAt)) / 1000);
-  log(`stored ${stored} predictions in ${storeSeconds.toFixed(1)} s after the first chunk`);
+  // From the first stored chunk the job reported (progress is published about once a second, so a
+  // job that finishes within a second of its first chunk has no meaningful figure: use more articles).
+  const storeSeconds =
+    firstStoredAt === null || doneAt - firstStoredAt < 1_000 ? null : (doneAt - firstStoredAt) / 1000;
+  log(
+    `stored ${stored} predictions, ${((doneAt - createdAt) / 1000).toFixed(1)} s after the job was created`,
+  );
 
   // Re-offer: a slow job, its node killed mid-run, a spare node waiting.
   await Promise.all(running.splice(0).map((agent) => killGroup(agent.child)));
@@ -141,8 +145,8 @@ try {
       articles,
       agents: agentCount,
       predictions_stored: stored,
-      store_seconds: Number(storeSeconds.toFixed(2)),
-      predictions_per_s: Math.round(stored / storeSeconds),
+      store_seconds: storeSeconds === null ? null : Number(storeSeconds.toFixed(2)),
+      predictions_per_s: storeSeconds === null ? null : Math.round(stored / storeSeconds),
       end_to_end_per_s: Math.round(stored / ((doneAt - createdAt) / 1000)),
       lease_ms: leaseMs,
       reoffer_ms: reofferMs,

@@ -8,10 +8,10 @@ import {
   type HubMessage,
   type JobProgress,
   type NodeCapabilities,
-  nodeCapabilitiesSchema,
   PROTOCOL_VERSION,
 } from "@distillery/shared";
 import { runPython } from "../runner/index";
+import { capabilitiesFromDoctor } from "./capabilities";
 import { HubConnection } from "./connection";
 import { EdgeHttp } from "./edge-http";
 import { JobExecution, type JobOffer, type JobOutcome, type RunnerSettings } from "./job-execution";
@@ -43,10 +43,7 @@ export async function detectCapabilities(
       `python doctor failed (exit ${outcome.exitCode}): ${outcome.error?.message ?? outcome.stderrTail.join("\n")}`,
     );
   }
-  const parsed = nodeCapabilitiesSchema.safeParse(outcome.result.capabilities ?? outcome.result);
-  if (!parsed.success)
-    throw new Error(`python doctor reported invalid capabilities: ${parsed.error.message}`);
-  return parsed.data;
+  return capabilitiesFromDoctor(outcome.result);
 }
 
 export class Agent {

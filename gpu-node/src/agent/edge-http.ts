@@ -100,10 +100,14 @@ export class EdgeHttp {
     return dir;
   }
 
-  /** Packs `adapterDir` as a .tar.gz and uploads it to the model with its sha256 (the edge checks it). */
+  /** Packs `adapterDir` (without checkpoints) as a .tar.gz and uploads it to the model with its sha256 (the edge checks it). */
   async uploadArtifact(modelId: string, adapterDir: string, scratchDir: string) {
     const archive = join(scratchDir, "adapter.tar.gz");
-    await execFileAsync("tar", ["-czf", archive, "-C", adapterDir, "."]);
+    // Checkpoints and prediction files may share the folder: only the model itself travels.
+    const exclude = ["./checkpoints", "./result.json", "./chunk-*.jsonl", "./*.tmp"].map(
+      (p) => `--exclude=${p}`,
+    );
+    await execFileAsync("tar", ["-czf", archive, ...exclude, "-C", adapterDir, "."]);
     const bytes = await readFile(archive);
     const sha256 = createHash("sha256").update(bytes).digest("hex");
     await this.request(`/v1/models/${encodeURIComponent(modelId)}/artifact`, {

@@ -123,7 +123,8 @@ export class JobExecution {
         const modelId = offer.context.output_model_id;
         if (!modelId)
           return await this.fail("node.offer_invalid", "train offer has no output_model_id", false);
-        const adapterDir = String(outcome.result?.adapter_dir ?? "adapter");
+        // The package names the trained model's folder `model_dir` (its out dir); the stub `adapter_dir`.
+        const adapterDir = String(outcome.result?.adapter_dir ?? outcome.result?.model_dir ?? "adapter");
         const adapterPath = isAbsolute(adapterDir) ? adapterDir : join(outcome.outDir, adapterDir);
         result.artifact = await this.options.edge.uploadArtifact(modelId, adapterPath, dir);
       }

@@ -45,15 +45,15 @@ export class WorkDir {
   }
 
   /**
-   * Jobs with a training checkpoint here (`jobs/<id>/shard-0/out/checkpoints/checkpoint-<step>`, the
-   * Hugging Face Trainer's naming), reported in `hello` so the hub sends a job back where it can resume.
+   * Jobs with a training checkpoint here (`jobs/<id>/shard-0/out/checkpoints/step-<n>`, the Python
+   * package's naming, or `checkpoint-<n>`, the Hugging Face Trainer's), reported in `hello` so the hub sends a job back where it can resume.
    */
   async checkpoints(): Promise<{ job_id: string; step: number }[]> {
     const jobsDir = join(this.root, "jobs");
     const found: { job_id: string; step: number }[] = [];
     for (const name of await listDir(jobsDir)) {
       const steps = (await listDir(join(jobsDir, name, "shard-0", "out", "checkpoints")))
-        .map((entry) => /^checkpoint-(\d+)$/.exec(entry)?.[1])
+        .map((entry) => /^(?:checkpoint|step)-(\d+)$/.exec(entry)?.[1])
         .filter((step): step is string => step !== undefined)
         .map(Number);
       if (steps.length > 0) found.push({ job_id: decodeURIComponent(name), step: Math.max(...steps) });

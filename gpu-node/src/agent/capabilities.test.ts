@@ -1,0 +1,45 @@
+import { describe, expect, it } from "vitest";
+import { capabilitiesFromDoctor } from "./capabilities";
+
+describe("capabilitiesFromDoctor", () => {
+  it("maps the package's doctor report to what the hub lists", () => {
+    const report = {
+      python: "3.11.7",
+      torch: "2.15.0+cu132",
+      cuda: {
+        available: true,
+        devices: [{ name: "NVIDIA H100", capability: "9.0", memory_gb: 79.2, free_memory_gb: 78.1 }],
+        bf16: true,
+      },
+      bf16: true,
+      flash_attention: true,
+      backends: {
+        peft: { ok: true, version: "0.21.2" },
+        unsloth: { ok: false, error: "ModuleNotFoundError" },
+      },
+      disk: { path: "/x", free_gb: 71.04, total_gb: 270 },
+    };
+    expect(capabilitiesFromDoctor(report)).toEqual({
+      python: "3.11.7",
+      torch: "2.15.0+cu132",
+      cuda: true,
+      bf16: true,
+      flash_attention: true,
+      gpus: [{ name: "NVIDIA H100", memory_gb: 79.2, free_memory_gb: 78.1 }],
+      backends: {
+        unsloth: false,
+        peft: true,
+        bitsandbytes: false,
+        vllm: false,
+        sentence_transformers: false,
+      },
+      free_disk_gb: 71.04,
+      job_kinds: ["train", "eval", "infer"],
+    });
+  });
+
+  it("offers no job kinds without torch and refuses a report it cannot read", () => {
+    expect(capabilitiesFromDoctor({ python: "3.12.1", torch: null }).job_kinds).toEqual([]);
+    expect(() => capabilitiesFromDoctor({ cuda: "yes" })).toThrow(/unexpected/);
+  });
+});

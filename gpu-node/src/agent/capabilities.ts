@@ -1,0 +1,64 @@
+/**
+ * @module
+ * The node's capabilities from `python -m distillery_gpu doctor`. The package's doctor report is richer
+ * than what the hub needs (`nodeCapabilitiesSchema`): CUDA devices under `cuda.devices`, each backend as
+ * `{ ok, version | error }`, disk under `disk`. This maps it; a report already in the hub's shape (the
+ * stub's) is taken as it is.
+ */
+import { type NodeCapabilities, nodeCapabilitiesSchema } from "@distillery/shared";
+import { z } from "zod";
+
+const doctorReportSchema = z.object({
+  python: z.string().nullable().default(null),
+  torch: z.string().nullable().default(null),
+  cuda: z
+    .object({
+      available: z.boolean(),
+      devices: z
+        .array(
+          z.object({
+            name: z.string(),
+            memory_gb: z.number().min(0),
+            free_memory_gb: z.number().min(0).nullable().default(null),
+          }),
+        )
+        .default([]),
+    })
+    .default({ available: false, devices: [] }),
+  bf16: z.boolean().default(false),
+  flash_attention: z.boolean().default(false),
+  backends: z.record(z.string(), z.object({ ok: z.boolean() })).default({}),
+  disk: z
+    .object({ free_gb: z.number().min(0) })
+    .nullable()
+    .default(null),
+});
+
+export function capabilitiesFromDoctor(report: unknown): NodeCapabilities {
+  const direct = nodeCapabilitiesSchema.safeParse(report);
+  if (direct.success) return direct.data;
+  const parsed = doctorReportSchema.safeParse(report);
+  if (!parsed.success) {
+    throw new Error(`python doctor reported something unexpected: ${parsed.error.issues[0]?.message}`);
+  }
+  const doctor = parsed.data;
+  const ok = (name: string) => doctor.backends[name]?.ok ?? false;
+  return {
+    python: doctor.python,
+    torch: doctor.torch,
+    cuda: doctor.cuda.available,
+    bf16: doctor.bf16,
+    flash_attention: doctor.flash_attention,
+    gpus: doctor.cuda.devices,
+    backends: {
+      unsloth: ok("unsloth"),
+      peft: ok("peft"),
+      bitsandbytes: ok("bitsandbytes"),
+      vllm: ok("vllm"),
+      sentence_transformers: ok("sentence_transformers"),
+    },
+    free_disk_gb: doctor.disk?.free_gb ?? null,
+    // Without torch nothing but the probe student could run; the package refuses what it cannot do.
+    job_kinds: doctor.torch ? ["train", "eval", "infer"] : [],
+  };
+}

@@ -30,7 +30,11 @@ export class ChunkUploader {
 
   constructor(private readonly options: ChunkUploaderOptions) {}
 
+  /** Chunks handed to the uploader so far. */
+  enqueued = 0;
+
   enqueue(index: number, path: string): void {
+    this.enqueued += 1;
     this.queue.push({ index, path });
     void this.pump();
   }

@@ -6,8 +6,8 @@
  * `job.failed` until the hub acknowledges it. Cancelling kills the Python process group.
  */
 import { createReadStream, createWriteStream } from "node:fs";
-import { mkdir } from "node:fs/promises";
-import { isAbsolute, join } from "node:path";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { dirname, isAbsolute, join } from "node:path";
 import { createInterface } from "node:readline";
 import type { HubMessage, JobProgress, NodeMessage, PythonEvent, PythonJobFile } from "@distillery/shared";
 import { DistilleryError } from "@distillery/shared";
@@ -115,6 +115,16 @@ export class JobExecution {
           outcome.error?.code ?? "python.exit",
           `python ${offer.kind} exited with ${outcome.exitCode ?? outcome.signal}: ${detail}`,
           false,
+        );
+      }
+      if (
+        offer.kind === "eval" &&
+        this.uploader.enqueued === 0 &&
+        typeof outcome.result?.predictions === "string"
+      ) {
+        await this.enqueuePredictionsFile(
+          join(outcome.outDir, outcome.result.predictions),
+          new Set(offer.acknowledged_chunks),
         );
       }
       await this.uploader.drain();
@@ -232,6 +242,20 @@ export class JobExecution {
       this.uploader.enqueue(index, isAbsolute(event.path) ? event.path : join(outDir, event.path));
     } else if (event.event === "log") {
       this.options.log(`job ${this.jobId}: ${event.message}`);
+    }
+  }
+
+  /**
+   * The package's `eval` writes one `predictions.jsonl` (no chunk events): it is cut into chunks of
+   * 1,000 here, so it travels and is acknowledged like a scoring job's chunks.
+   */
+  private async enqueuePredictionsFile(path: string, acknowledged: Set<number>): Promise<void> {
+    const lines = (await readFile(path, "utf8")).split("\n").filter((line) => line.trim() !== "");
+    for (let index = 0; index * 1_000 < lines.length; index++) {
+      if (acknowledged.has(index)) continue;
+      const chunkPath = join(dirname(path), `upload-chunk-${String(index).padStart(6, "0")}.jsonl`);
+      await writeFile(chunkPath, `${lines.slice(index * 1_000, (index + 1) * 1_000).join("\n")}\n`);
+      this.uploader.enqueue(index, chunkPath);
     }
   }
 

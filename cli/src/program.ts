@@ -8,6 +8,7 @@ import { Command, CommanderError } from "commander";
 import { registerDistillCommand } from "./commands/distill";
 import { registerImportCommand } from "./commands/import";
 import { registerImportArticlesCommand } from "./commands/import-articles";
+import { registerStartCommand } from "./commands/start";
 import { registerTokensCommand } from "./commands/tokens";
 import { describeError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, exitCodeFor } from "./errors";
 import type { Io } from "./io";
@@ -20,6 +21,7 @@ const COMMANDS: RegisterCommand[] = [
   registerImportArticlesCommand,
   registerDistillCommand,
   registerTokensCommand,
+  registerStartCommand,
 ];
 
 /** The program with every command registered, writing to `io`. */

@@ -4,9 +4,14 @@
 set -euo pipefail
 source "$(dirname "$0")/wrangler-env.sh"
 PORT="${PORT:-8787}"
+# --port=N sets the port; every other argument goes to `wrangler dev` (e.g. --env-file FILE, --var K:V).
+extra=()
 for arg in "$@"; do
-  case "$arg" in --port=*) PORT="${arg#--port=}" ;; esac
+  case "$arg" in
+    --port=*) PORT="${arg#--port=}" ;;
+    *) extra+=("$arg") ;;
+  esac
 done
 cd "$EDGE_DIR"
 bash scripts/migrate-local.sh >&2
-exec npx wrangler dev --ip 127.0.0.1 --port "$PORT" --persist-to "$PERSIST_DIR" --show-interactive-dev-session=false
+exec npx wrangler dev --ip 127.0.0.1 --port "$PORT" --persist-to "$PERSIST_DIR" --show-interactive-dev-session=false "${extra[@]}"

@@ -111,3 +111,26 @@ def test_progress_lines_are_the_event_schema(trained_regression: dict[str, Any],
     assert progress[-1]["step"] == progress[-1]["total"] == 3
     assert json.loads((tmp_path / "short" / "result.json").read_text())["steps"] == 3
     assert parse_job(job)["student"]["hyperparameters"]["epochs"] == 0.5
+
+
+def test_early_stopping_keeps_the_best_epoch(tiny_model_dir: Path, tmp_path: Path) -> None:
+    from conftest import make_rows, write_jsonl
+
+    train_rows = make_rows(48, "train", 1)
+    # Validation that disagrees with training: the better the fit, the worse it scores.
+    contrary = make_rows(12, "validation", 2)
+    for row in contrary:
+        row["scores"] = {k: 10 - v for k, v in row["scores"].items()}
+    data = {"train": str(write_jsonl(tmp_path / "t.jsonl", train_rows)), "validation": str(write_jsonl(tmp_path / "v.jsonl", contrary))}
+    job = parse_job(train_job(tiny_model_dir, data, epochs=6, learning_rate=1e-2) | {"early_stopping_patience": 1})
+    result = train(job, tmp_path / "model")
+    epochs = result["metrics"]["epochs"]
+    assert result["stopped_early"] and result["steps"] < result["total_steps"]
+    assert epochs[-1]["validation_loss"] > min(e["validation_loss"] for e in epochs)
+    best = min(e["validation_loss"] for e in epochs)
+    assert result["metrics"]["validation_loss"] == pytest.approx(best, rel=1e-4)
+    # The saved adapter is the best epoch's: reloaded, it scores the validation split at that loss.
+    rows = read_dataset(data["validation"], ["maturity", "evidence"])
+    predictions, _ = Scorer(tmp_path / "model", "cpu").predict([{**r, "id": r["article_id"]} for r in rows], 512)
+    mse = sum(((p["scores"][d] - r["scores"][d]) / 10) ** 2 for p, r in zip(predictions, rows, strict=True) for d in ("maturity", "evidence"))
+    assert mse / (2 * len(rows)) == pytest.approx(best, rel=1e-2)

@@ -95,7 +95,8 @@ articlesRouter.openapi(
       body: {
         required: true,
         description: "One article (ArticleInput) per line",
-        content: { "application/x-ndjson": { schema: z.string() } },
+        // Any content type is read as NDJSON; text/plain is listed so generic HTTP tools can send it.
+        content: { "application/x-ndjson": { schema: z.string() }, "text/plain": { schema: z.string() } },
       },
     },
     responses: { 200: jsonResponse(ndjsonIngestResultSchema, "Counts and line errors"), ...errorResponses },

@@ -1,8 +1,8 @@
 /**
  * @module
  * Edge tests run inside workerd (@cloudflare/vitest-plugin) with the real bindings of wrangler.jsonc
- * on local D1/R2/DO/Queues; the D1 migrations are applied in test/setup.ts. Tests that drive
- * `wrangler dev` over HTTP live in test/http/ and run in Node (project `edge-http`).
+ * on local D1/R2/DO/Queues; the D1 migrations are applied in test/setup.ts. The HTTP test against
+ * `wrangler dev` runs in Node with the CLI (cli/src/commands/import-articles.test.ts).
  */
 import { fileURLToPath } from "node:url";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
@@ -29,7 +29,6 @@ export default defineProject({
   ],
   test: {
     name: "edge",
-    root: fileURLToPath(new URL(".", import.meta.url)),
     include: ["src/**/*.test.ts", "test/*.test.ts"],
     setupFiles: ["./test/setup.ts"],
     globalSetup: ["../tests/standins/gemini/global-setup.ts"],

@@ -92,6 +92,46 @@ describe("oracle jobs", () => {
     expect((await stats()).calls).toBe(before.calls);
   });
 
+  it("sends only articles that pass the prefilter; the blocked ones are counted with their rule", async () => {
+    const bot = await makeToken("bot");
+    const ids = await seed(2);
+    const db = database(env.DB);
+    const blockedId = newId("art");
+    const body = "The football final ended 2-1 after extra time; the wind was strong and the crowd loud.";
+    await db
+      .insert(articles)
+      .values({
+        id: blockedId,
+        url: `https://example.org/${blockedId}`,
+        normalized_url: `example.org/${blockedId}`,
+        content_hash: blockedId,
+        title: "Cup final",
+        body,
+        body_chars: body.length,
+        language: "en",
+        source: "example",
+      })
+      .run();
+    const before = await stats();
+    const job = await createJob(bot, { selection: { type: "ids", ids: [...ids, blockedId] }, budget_usd: 1 });
+    const done = await until(bot, job.id, ["succeeded", "failed"]);
+    expect(done.state).toBe("succeeded");
+    expect(done.result?.estimate).toMatchObject({ selected: 3, blocked_by_prefilter: 1, to_label: 2 });
+    expect(done.result).toMatchObject({
+      labelled: 2,
+      skipped: 1,
+      blocked_by_prefilter: 1,
+      skipped_by_reason: { "prefilter:exclude_keyword": 1 },
+    });
+    expect((await stats()).calls - before.calls).toBe(2);
+    const stored = await env.DB.prepare(
+      "SELECT pass, rule FROM prefilter_results WHERE article_id = ?1 AND filter = ?2",
+    )
+      .bind(blockedId, filter.name)
+      .first<{ pass: number; rule: string }>();
+    expect(stored).toEqual({ pass: 0, rule: "exclude_keyword" });
+  });
+
   it("labels every article through faults, once each, and a rerun skips them all", async () => {
     const bot = await makeToken("bot");
     const ids = await seed(6);

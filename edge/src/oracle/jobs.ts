@@ -24,7 +24,16 @@ import { STANDIN_BANNER } from "./client";
 import { oracleSettings } from "./config";
 import { priceFor } from "./cost";
 import { estimateJob, selectArticleIds } from "./plan";
-import { getOracleJob, insertItems, itemCounts, labelledIds, loadFilter, type OracleJobRow } from "./store";
+import { prefilterArticles } from "./prefilter";
+import {
+  getOracleJob,
+  insertItems,
+  itemCounts,
+  labelledIds,
+  loadFilter,
+  type OracleJobRow,
+  PREFILTER_REASON_PREFIX,
+} from "./store";
 
 /** The job's result so far: estimate, counts, spend, and why it paused or who answered. */
 export async function oracleJobResult(
@@ -132,15 +141,20 @@ async function startOracleJob(env: Env, job: Job) {
   priceFor(settings.prices, model);
   const hash = await promptHash(filter, model);
   const selected = await selectArticleIds(env, filter, spec.selection, spec.retry_failed_of);
+  // A rerun of failures only names articles that passed before; everything else meets the prefilter.
+  const decisions = spec.retry_failed_of ? null : await prefilterArticles(env, filter, selected);
+  const blocked = decisions ? selected.filter((id) => !decisions.get(id)?.pass) : [];
+  const passed = decisions ? selected.filter((id) => decisions.get(id)?.pass) : selected;
   const key = { filter: filter.name, filter_version: filter.version, prompt_hash: hash };
-  const labelled = await labelledIds(env, key, selected);
-  const toLabel = selected.filter((id) => !labelled.has(id));
+  const labelled = await labelledIds(env, key, passed);
+  const toLabel = passed.filter((id) => !labelled.has(id));
   const estimate = await estimateJob(env, {
     filter,
     model,
     mode: spec.mode,
     promptHash: hash,
     selected: selected.length,
+    blocked: blocked.length,
     toLabel,
     prices: settings.prices,
     rpm: settings.rpm,
@@ -170,6 +184,11 @@ async function startOracleJob(env: Env, job: Job) {
   await insertItems(env, row, [
     ...toLabel.map((id) => ({ article_id: id, state: "pending" as const, reason: null })),
     ...[...labelled].map((id) => ({ article_id: id, state: "skipped" as const, reason: "already_labelled" })),
+    ...blocked.map((id) => ({
+      article_id: id,
+      state: "skipped" as const,
+      reason: `${PREFILTER_REASON_PREFIX}${decisions?.get(id)?.rule ?? "blocked"}`,
+    })),
   ]);
   await updateJobProgress(env, job.id, { done: labelled.size, total: selected.length, message: "labelling" });
   if (spec.mode === "batch") await submitBatches(env, row, filter, toLabel);

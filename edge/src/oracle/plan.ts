@@ -1,7 +1,8 @@
 /**
  * @module
  * Planning an oracle job before anything is spent: which articles the selection names, which of
- * them already have a label for this filter version and prompt hash (skipped), and the estimate:
+ * them the prefilter blocks, which already have a label for this filter version and prompt hash
+ * (skipped), and the estimate:
  * tokens from the rendered prompt (prefix once measured, article sizes from stored lengths),
  * dollars at the price table (without counting on the cache: an upper bound), minutes at the quota.
  */
@@ -13,13 +14,16 @@ import {
 } from "@distillery/shared";
 import { and, asc, eq, gte, inArray, lte, type SQL } from "drizzle-orm";
 import { database } from "../db/client";
-import { articles, oracleItems, prefilterResults } from "../db/schema";
+import { articles, oracleItems } from "../db/schema";
 import type { Env } from "../env";
 import { costUsd, type PriceTable, priceFor } from "./cost";
+import { prefilterArticles } from "./prefilter";
 import { CHARS_PER_TOKEN, OUTPUT_TOKENS_PER_DIMENSION } from "./request";
 
 /** Gemini 2.5 Flash caches a repeated prefix implicitly from this many tokens on. */
 const IMPLICIT_CACHE_MIN_TOKENS = 1_024;
+/** Articles decided per prefilter step of a sample walk. */
+const SAMPLE_STEP = 200;
 /** Characters of the article block besides title and body (labels, source, language). */
 const ARTICLE_HEADER_CHARS = 60;
 
@@ -77,28 +81,16 @@ export async function selectArticleIds(
         : await query.all();
     return rows.map((r) => r.id);
   }
-  // sample: articles that passed this filter version's prefilter (all articles when none was run),
-  // round-robin over (source, language) groups, each group in a seeded hash order.
-  const passed = await db
-    .select({ id: prefilterResults.article_id })
-    .from(prefilterResults)
-    .where(
-      and(
-        eq(prefilterResults.filter, filter.name),
-        eq(prefilterResults.filter_version, filter.version),
-        eq(prefilterResults.pass, true),
-      ),
-    )
-    .all();
+  // sample: N articles that pass the prefilter, round-robin over (source, language) groups, each
+  // group in a seeded hash order; the prefilter runs lazily along that walk, so a sample of 500 from
+  // a corpus of 150K decides a few hundred articles, not all of them.
   const candidates = await db
     .select({ id: articles.id, source: articles.source, language: articles.language })
     .from(articles)
     .orderBy(asc(articles.id))
     .all();
-  const allowed = passed.length > 0 ? new Set(passed.map((p) => p.id)) : null;
   const groups = new Map<string, string[]>();
   for (const row of candidates) {
-    if (allowed && !allowed.has(row.id)) continue;
     const key = `${row.source}\u0000${row.language}`;
     const group = groups.get(key);
     if (group) group.push(row.id);
@@ -111,17 +103,21 @@ export async function selectArticleIds(
         .get(key)!
         .sort((a, b) => hashString(`${selection.seed}:${a}`) - hashString(`${selection.seed}:${b}`)),
     );
-  const picked: string[] = [];
-  for (let round = 0; picked.length < selection.count; round++) {
-    let any = false;
+  const walk: string[] = [];
+  const longest = Math.max(0, ...ordered.map((group) => group.length));
+  for (let round = 0; round < longest; round++) {
     for (const group of ordered) {
       const id = group[round];
-      if (id !== undefined && picked.length < selection.count) {
-        picked.push(id);
-        any = true;
-      }
+      if (id !== undefined) walk.push(id);
     }
-    if (!any) break;
+  }
+  const picked: string[] = [];
+  for (let i = 0; i < walk.length && picked.length < selection.count; i += SAMPLE_STEP) {
+    const step = walk.slice(i, i + SAMPLE_STEP);
+    const decisions = await prefilterArticles(env, filter, step);
+    for (const id of step) {
+      if (decisions.get(id)?.pass && picked.length < selection.count) picked.push(id);
+    }
   }
   return picked;
 }
@@ -135,6 +131,8 @@ export async function estimateJob(
     mode: "interactive" | "batch";
     promptHash: string;
     selected: number;
+    /** Of `selected`, blocked by the prefilter: never sent, never paid. */
+    blocked: number;
     toLabel: readonly string[];
     prices: PriceTable;
     rpm: number;
@@ -171,7 +169,8 @@ export async function estimateJob(
   const minutes = n === 0 ? 0 : Math.max(n / options.rpm, (input + output) / options.tpm);
   return {
     selected: options.selected,
-    already_labelled: options.selected - n,
+    blocked_by_prefilter: options.blocked,
+    already_labelled: options.selected - options.blocked - n,
     to_label: n,
     input_tokens: input,
     cached_tokens: cached,

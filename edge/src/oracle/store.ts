@@ -214,10 +214,16 @@ export type ItemCounts = {
   failed: number;
   pending: number;
   failed_by_reason: Record<string, number>;
+  /** `already_labelled`, or `prefilter:<rule>` for articles the prefilter blocked. */
+  skipped_by_reason: Record<string, number>;
+  blocked_by_prefilter: number;
   spent_usd: number;
 };
 
-/** Counts of a job's items by state (failures by reason) and what the job has spent. */
+/** Skip reason of an article the prefilter blocked: `prefilter:<rule>`. */
+export const PREFILTER_REASON_PREFIX = "prefilter:";
+
+/** Counts of a job's items by state (failures and skips by reason) and what the job has spent. */
 export async function itemCounts(env: Env, jobId: string): Promise<ItemCounts> {
   const rows = await database(env.DB)
     .select({
@@ -236,12 +242,18 @@ export async function itemCounts(env: Env, jobId: string): Promise<ItemCounts> {
     failed: 0,
     pending: 0,
     failed_by_reason: {},
+    skipped_by_reason: {},
+    blocked_by_prefilter: 0,
     spent_usd: 0,
   };
   for (const row of rows) {
     counts[row.state] += row.n;
     counts.spent_usd += row.usd;
     if (row.state === "failed") counts.failed_by_reason[row.reason ?? "unknown"] = row.n;
+    if (row.state === "skipped") {
+      counts.skipped_by_reason[row.reason ?? "unknown"] = row.n;
+      if (row.reason?.startsWith(PREFILTER_REASON_PREFIX)) counts.blocked_by_prefilter += row.n;
+    }
   }
   counts.spent_usd = Math.round(counts.spent_usd * 1e8) / 1e8;
   return counts;

@@ -10,6 +10,8 @@ import { slugSchema } from "../schemas/common";
 export const oracleEstimateSchema = z.object({
   /** Articles the selection named. */
   selected: z.number().int().min(0),
+  /** Blocked by the filter's prefilter: never sent, never paid. */
+  blocked_by_prefilter: z.number().int().min(0).default(0),
   /** Already labelled with this filter version and prompt hash: skipped, never paid again. */
   already_labelled: z.number().int().min(0),
   to_label: z.number().int().min(0),
@@ -35,6 +37,10 @@ export const oracleJobResultSchema = z.object({
   skipped: z.number().int().min(0),
   failed: z.number().int().min(0),
   failed_by_reason: z.record(z.string(), z.number().int()),
+  /** Skips by reason: `already_labelled`, or `prefilter:<rule>`. */
+  skipped_by_reason: z.record(z.string(), z.number().int()).default({}),
+  /** Of `skipped`, blocked by the prefilter. */
+  blocked_by_prefilter: z.number().int().min(0).default(0),
   pending: z.number().int().min(0),
   /** Set when no GEMINI_API_KEY is configured and the local stand-in answered. */
   banner: z.string().optional(),

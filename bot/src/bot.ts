@@ -8,11 +8,11 @@
  * const bot = await startBot(loadBotConfig());
  * await bot.stop();
  */
+import { DistilleryClient } from "@distillery/shared";
 import { Client, Events, GatewayIntentBits, Routes } from "discord.js";
 import { loadCommands } from "./commands/index";
 import type { BotConfig } from "./config";
 import { dispatch } from "./dispatch";
-import { EdgeClient } from "./edge/client";
 import { LiveJobs } from "./live/jobs";
 
 export type BotOptions = { log?: (line: string) => void; editIntervalMs?: number };
@@ -24,7 +24,12 @@ export async function startBot(config: BotConfig, options: BotOptions = {}) {
     intents: [GatewayIntentBits.Guilds],
     ...(config.DISCORD_API_BASE ? { rest: { api: config.DISCORD_API_BASE } } : {}),
   });
-  const edge = new EdgeClient({ baseUrl: config.DISTILLERY_EDGE_URL, token: config.DISTILLERY_BOT_TOKEN });
+  // Interactions must be answered within 3 s, so the edge gets a short timeout.
+  const edge = new DistilleryClient({
+    baseUrl: config.DISTILLERY_EDGE_URL,
+    token: config.DISTILLERY_BOT_TOKEN,
+    timeoutMs: 15_000,
+  });
   const live = new LiveJobs({
     edgeUrl: config.DISTILLERY_EDGE_URL,
     token: config.DISTILLERY_BOT_TOKEN,

@@ -5,17 +5,16 @@
  * a `DistilleryError` (from the edge or our own checks) shows its message and field details; an
  * unreachable edge says so with its URL; anything else is logged and reported as an internal error.
  */
-import { DistilleryError } from "@distillery/shared";
+import { type DistilleryClient, DistilleryError } from "@distillery/shared";
 import type { APIInteractionGuildMember, GuildMember, Interaction, RepliableInteraction } from "discord.js";
 import type { Command, CommandContext } from "./commands/types";
-import { type EdgeClient, EdgeUnreachableError } from "./edge/client";
 import type { LiveJobs } from "./live/jobs";
 import { type RoleMap, requireAction } from "./permissions";
 
 export type DispatchContext = {
   commands: Map<string, Command>;
   roles: RoleMap;
-  edge: EdgeClient;
+  edge: DistilleryClient;
   live: LiveJobs;
   log: (line: string) => void;
 };
@@ -26,10 +25,21 @@ function roleIds(member: GuildMember | APIInteractionGuildMember | null): string
   return Array.isArray(member.roles) ? member.roles : [...(member as GuildMember).roles.cache.keys()];
 }
 
-/** The ephemeral text answering an error. */
-export function errorText(error: unknown): string {
-  if (error instanceof EdgeUnreachableError) {
-    return `⚠️ Distillery's edge is unreachable at ${error.edgeUrl}; try again when it is back.`;
+/**
+ * Whether an error means the edge is not there: no connection (`edge.unreachable` from the client), or
+ * a 5xx without the edge's error body (a proxy in front of an edge that is down or restarting).
+ */
+export function isEdgeDown(error: unknown): boolean {
+  return (
+    error instanceof DistilleryError &&
+    (error.code === "edge.unreachable" || /^http\.5\d\d$/.test(error.code))
+  );
+}
+
+/** The ephemeral text answering an error; `edgeUrl` is named when the edge cannot be reached. */
+export function errorText(error: unknown, edgeUrl: string): string {
+  if (isEdgeDown(error)) {
+    return `⚠️ Distillery's edge is unreachable at ${edgeUrl}; try again when it is back.`;
   }
   if (error instanceof DistilleryError) {
     const details = error.details.map((d) => `• \`${d.path}\`: ${d.issue}`).join("\n");
@@ -38,8 +48,12 @@ export function errorText(error: unknown): string {
   return "❌ Something went wrong inside the bot; it has been logged.";
 }
 
-async function answerError(interaction: RepliableInteraction, error: unknown): Promise<void> {
-  const content = errorText(error);
+async function answerError(
+  interaction: RepliableInteraction,
+  error: unknown,
+  edgeUrl: string,
+): Promise<void> {
+  const content = errorText(error, edgeUrl);
   if (interaction.deferred && !interaction.replied) {
     // A deferred public reply would show the error to everyone: remove it and answer privately.
     await interaction.deleteReply().catch(() => {});
@@ -85,10 +99,10 @@ export async function dispatch(interaction: Interaction, ctx: DispatchContext): 
         requireAction(ctx.roles, roleIds(interaction.member), action);
         await command.execute(interaction, commandContext(interaction.user.id));
       } catch (error) {
-        if (!(error instanceof DistilleryError || error instanceof EdgeUnreachableError)) {
+        if (!(error instanceof DistilleryError)) {
           ctx.log(`/${interaction.commandName} failed: ${(error as Error).stack ?? String(error)}`);
         }
-        await answerError(interaction, error);
+        await answerError(interaction, error, ctx.edge.options.baseUrl);
       }
       return;
     }
@@ -105,7 +119,7 @@ export async function dispatch(interaction: Interaction, ctx: DispatchContext): 
         requireAction(ctx.roles, roleIds(interaction.member), action);
         await command.button(interaction, verb, arg, commandContext(interaction.user.id));
       } catch (error) {
-        await answerError(interaction, error);
+        await answerError(interaction, error, ctx.edge.options.baseUrl);
       }
     }
   } catch (error) {

@@ -40,6 +40,10 @@ export interface Env {
   ORACLE_RPM?: string;
   /** Tokens per minute the oracle limiter allows (default 1000000). */
   ORACLE_TPM?: string;
+  /** Oracle spend per day that `/v1/oracle/spend` reports as the budget (default 50). */
+  ORACLE_DAILY_BUDGET_USD?: string;
+  /** Secret for signed export links; unset: a random key generated once and kept in R2. */
+  EXPORT_SIGNING_KEY?: string;
   /** JSON price table overriding the published Gemini prices (USD per 1M tokens). */
   ORACLE_PRICES?: string;
   /** Largest JSON request body accepted, in bytes (string var). */

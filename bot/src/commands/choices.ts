@@ -3,8 +3,8 @@
  * Autocomplete choices fetched from the edge: jobs, filter names (and `name@version`), datasets and
  * models, matched against what the user has typed so far. Discord shows at most 25.
  */
+import type { DistilleryClient, JobKind } from "@distillery/shared";
 import type { ApplicationCommandOptionChoiceData } from "discord.js";
-import { EdgeCatalog, type EdgeClient } from "../edge/client";
 
 const MAX_CHOICES = 25;
 
@@ -19,8 +19,8 @@ function matching(
     .map((v) => ({ name: v.name.slice(0, 100), value: v.value }));
 }
 
-export async function jobChoices(edge: EdgeClient, typed: string) {
-  const page = await edge.listJobs({ limit: 50 });
+export async function jobChoices(edge: DistilleryClient, typed: string, kind?: JobKind) {
+  const page = await edge.listJobs({ limit: 50, ...(kind ? { kind } : {}) });
   return matching(
     page.items.map((j) => ({ name: `${j.id} · ${j.kind} · ${j.state}`, value: j.id })),
     typed,
@@ -28,10 +28,10 @@ export async function jobChoices(edge: EdgeClient, typed: string) {
 }
 
 /** Filter names, and each `name@version` so a user can pin a version. */
-export async function filterChoices(edge: EdgeClient, typed: string) {
-  const page = await edge.listFilters();
+export async function filterChoices(edge: DistilleryClient, typed: string) {
+  const filters = await edge.listFilters();
   return matching(
-    page.items.flatMap((f) => [
+    filters.flatMap((f) => [
       { name: `${f.name} (latest: v${f.latest_version})`, value: f.name },
       ...f.versions.map((v) => ({ name: `${f.name}@${v}`, value: `${f.name}@${v}` })),
     ]),
@@ -39,18 +39,23 @@ export async function filterChoices(edge: EdgeClient, typed: string) {
   );
 }
 
-export async function datasetChoices(edge: EdgeClient, typed: string) {
-  const page = await new EdgeCatalog(edge).listDatasets();
+/** Datasets, newest first; only the filter's when one is given. */
+export async function datasetChoices(edge: DistilleryClient, typed: string, filter?: string | null) {
+  const page = await edge.listDatasets({ limit: 50, ...(filter ? { filter } : {}) });
   return matching(
-    page.items.map((d) => ({ name: `${d.id} · ${d.filter} v${d.filter_version}`, value: d.id })),
+    page.items.map((d) => ({
+      name: `${d.id} · ${d.filter} v${d.filter_version} · ${d.report.total} rows`,
+      value: d.id,
+    })),
     typed,
   );
 }
 
-export async function modelChoices(edge: EdgeClient, typed: string) {
-  const page = await new EdgeCatalog(edge).listModels();
+/** Student models, newest first; only the filter's when one is given. */
+export async function modelChoices(edge: DistilleryClient, typed: string, filter?: string | null) {
+  const page = await edge.listModels({ limit: 50, ...(filter ? { filter } : {}) });
   return matching(
-    page.items.map((m) => ({ name: `${m.id} · ${m.filter} · ${m.base_model}`, value: m.id })),
+    page.items.map((m) => ({ name: `${m.id} · ${m.filter} v${m.filter_version} · ${m.kind}`, value: m.id })),
     typed,
   );
 }

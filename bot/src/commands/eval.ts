@@ -19,7 +19,7 @@ export const evaluation: Command = {
     ),
   action: "read",
   async execute(interaction, { edge }) {
-    const report = await edge.getEvalReport(interaction.options.getString("job", true));
+    const report = await edge.jobReport(interaction.options.getString("job", true));
     // Rendering four charts takes about half a second: defer so Discord's 3-second window is never at risk.
     await interaction.deferReply();
     const charts = await renderEvalCharts(report);

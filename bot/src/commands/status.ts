@@ -1,15 +1,22 @@
 /**
  * @module
  * `/status [job]`: one job in detail, or every job in flight with progress bars, the connected GPU
- * nodes and today's oracle spend against the budget. Parts the edge does not serve yet are left out.
+ * nodes and today's oracle spend (UTC day) against the edge's daily budget. Parts an older edge does
+ * not serve (404) are left out.
  */
-import { DistilleryError } from "@distillery/shared";
+import { DistilleryError, type SpendReport } from "@distillery/shared";
 import { type APIEmbed, SlashCommandBuilder } from "discord.js";
-import { EdgeCatalog } from "../edge/client";
 import { jobEmbed, jobLine } from "../format/job";
 import { formatUsd, progressBar } from "../format/progress";
 import { jobChoices } from "./choices";
 import type { Command } from "./types";
+
+/** Today's spend against the daily budget (just the amount when the edge reports no budget). */
+export function spendLine(spend: Pick<SpendReport, "total_usd" | "budget_usd_per_day">): string {
+  const budget = spend.budget_usd_per_day;
+  if (budget === undefined) return formatUsd(spend.total_usd);
+  return `${formatUsd(spend.total_usd)} of ${formatUsd(budget)}\n\`${progressBar(spend.total_usd, budget, 16)}\``;
+}
 
 async function optional<T>(call: Promise<T>): Promise<T | null> {
   try {
@@ -33,12 +40,12 @@ export const status: Command = {
       await interaction.reply({ embeds: [jobEmbed(await edge.getJob(id))] });
       return;
     }
-    const catalog = new EdgeCatalog(edge);
+    const today = new Date().toISOString().slice(0, 10);
     const [running, queued, nodes, spend] = await Promise.all([
       edge.listJobs({ state: "running", limit: 20 }),
       edge.listJobs({ state: "queued", limit: 20 }),
-      optional(catalog.listNodes()),
-      optional(catalog.oracleSpend()),
+      optional(edge.listNodes()),
+      optional(edge.oracleSpend({ since: today })),
     ]);
     const jobs = [...running.items, ...queued.items];
     const embed: APIEmbed = {
@@ -61,12 +68,7 @@ export const status: Command = {
         value: lines.join("\n").slice(0, 1024) || "none connected",
       });
     }
-    if (spend) {
-      embed.fields!.push({
-        name: "Oracle spend today",
-        value: `${formatUsd(spend.today_usd)} of ${formatUsd(spend.budget_usd)}\n\`${progressBar(spend.today_usd, spend.budget_usd, 16)}\``,
-      });
-    }
+    if (spend) embed.fields!.push({ name: "Oracle spend today", value: spendLine(spend) });
     await interaction.reply({ embeds: [embed] });
   },
   autocomplete: (interaction, { edge }) => jobChoices(edge, interaction.options.getFocused()),

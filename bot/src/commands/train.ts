@@ -54,6 +54,6 @@ export const train: Command = {
     const focused = interaction.options.getFocused(true);
     return focused.name === "filter"
       ? filterChoices(edge, focused.value)
-      : datasetChoices(edge, focused.value);
+      : datasetChoices(edge, focused.value, interaction.options.getString("filter")?.split("@")[0]);
   },
 };

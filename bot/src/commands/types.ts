@@ -4,6 +4,7 @@
  * Discord), the permission it needs, `execute` for the slash command, and optionally `autocomplete`
  * and `button` (custom ids `<command>:<verb>:<arg>`). Commands throw; the dispatcher answers errors.
  */
+import type { DistilleryClient } from "@distillery/shared";
 import type {
   ApplicationCommandOptionChoiceData,
   AutocompleteInteraction,
@@ -11,13 +12,12 @@ import type {
   ChatInputCommandInteraction,
   RESTPostAPIChatInputApplicationCommandsJSONBody,
 } from "discord.js";
-import type { EdgeClient } from "../edge/client";
 import type { LiveJobs } from "../live/jobs";
 import type { Action } from "../permissions";
 
 export type CommandContext = {
   /** The edge client acting for the user who invoked the command. */
-  edge: EdgeClient;
+  edge: DistilleryClient;
   live: LiveJobs;
   edgeUrl: string;
 };

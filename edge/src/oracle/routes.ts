@@ -13,6 +13,7 @@ import {
   datasetCreateRequestSchema,
   datasetRowsQuerySchema,
   datasetSchema,
+  edgeConfigSchema,
   idSchema,
   jobPatchRequestSchema,
   jobSchema,
@@ -87,7 +88,10 @@ oracleRouter.openapi(
       .orderBy(day, oracleItems.filter, oracleItems.model)
       .all();
     const total = rows.reduce((sum, row) => sum + row.usd, 0);
-    return c.json({ rows, total_usd: Math.round(total * 1e8) / 1e8 }, 200);
+    const budget = edgeConfigSchema.shape.ORACLE_DAILY_BUDGET_USD.parse(
+      c.env.ORACLE_DAILY_BUDGET_USD || undefined,
+    );
+    return c.json({ rows, total_usd: Math.round(total * 1e8) / 1e8, budget_usd_per_day: budget }, 200);
   },
 );
 

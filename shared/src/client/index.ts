@@ -11,8 +11,9 @@
  * const { id, created } = await client.submitArticle({ url, title, body, language: "en", source: "rss" });
  * const job = await client.createJob({ kind: "train", dataset_id });
  */
-import type { z } from "zod";
+import { z } from "zod";
 import { DistilleryError } from "../errors";
+import { type datasetCreateRequestSchema, type spendQuerySchema, spendReportSchema } from "../oracle/api";
 import {
   type articleBatchRequestSchema,
   articleBatchResultSchema,
@@ -20,7 +21,10 @@ import {
   articleSummarySchema,
   auditEntrySchema,
   type auditListQuerySchema,
+  type catalogListQuerySchema,
   DISCORD_USER_HEADER,
+  type exportLinkRequestSchema,
+  exportLinkSchema,
   type filterDryRunRequestSchema,
   filterDryRunResultSchema,
   filterRecordSchema,
@@ -41,8 +45,10 @@ import {
 } from "../schemas/api";
 import { type ArticleInput, articleSchema, articleSubmitResultSchema } from "../schemas/article";
 import { errorBodySchema, pageSchema } from "../schemas/common";
+import { datasetSchema } from "../schemas/dataset";
 import type { FilterSource } from "../schemas/filter";
-import { jobSchema, type jobSpecSchema } from "../schemas/job";
+import { jobSchema, type jobSpecSchema, studentModelSchema } from "../schemas/job";
+import { nodeInfoSchema } from "../schemas/protocol";
 import { evalReportSchema } from "../schemas/report";
 
 export type DistilleryClientOptions = {
@@ -233,12 +239,40 @@ export class DistilleryClient {
     });
   }
 
+  // Datasets, models, GPU nodes, oracle spend
+  createDataset(request: z.input<typeof datasetCreateRequestSchema>) {
+    return this.call(datasetSchema, "POST", "/v1/datasets", { json: request });
+  }
+  getDataset(id: string) {
+    return this.call(datasetSchema, "GET", `/v1/datasets/${encodeURIComponent(id)}`);
+  }
+  listDatasets(query: Partial<z.output<typeof catalogListQuerySchema>> = {}) {
+    return this.call(pageSchema(datasetSchema), "GET", "/v1/datasets", { query });
+  }
+  listModels(query: Partial<z.output<typeof catalogListQuerySchema>> = {}) {
+    return this.call(pageSchema(studentModelSchema), "GET", "/v1/models", { query });
+  }
+  getModel(id: string) {
+    return this.call(studentModelSchema, "GET", `/v1/models/${encodeURIComponent(id)}`);
+  }
+  listNodes() {
+    return this.call(z.object({ items: z.array(nodeInfoSchema) }), "GET", "/v1/nodes");
+  }
+  oracleSpend(query: z.input<typeof spendQuerySchema> = {}) {
+    return this.call(spendReportSchema, "GET", "/v1/oracle/spend", { query });
+  }
+
   // Exports (streams: read `response.body`)
   exportLabels(query: Partial<z.output<typeof labelsExportQuerySchema>> & { filter: string }) {
     return this.raw("GET", "/v1/exports/labels", { query, timeoutMs: 0 });
   }
   exportPredictions(query: Partial<z.output<typeof predictionsExportQuerySchema>>) {
     return this.raw("GET", "/v1/exports/predictions", { query, timeoutMs: 0 });
+  }
+
+  /** A signed, expiring URL that downloads an export without a token. */
+  createExportLink(request: z.input<typeof exportLinkRequestSchema>) {
+    return this.call(exportLinkSchema, "POST", "/v1/exports/links", { json: request });
   }
 
   // Tokens, webhook secrets, audit (admin)

@@ -69,7 +69,12 @@ export const spendRowSchema = z.object({
   output_tokens: z.number().int(),
   usd: z.number(),
 });
-export const spendReportSchema = z.object({ rows: z.array(spendRowSchema), total_usd: z.number() });
+export const spendReportSchema = z.object({
+  rows: z.array(spendRowSchema),
+  total_usd: z.number(),
+  /** `ORACLE_DAILY_BUDGET_USD`: what a day's spend is shown against (e.g. the bot's `/status`). */
+  budget_usd_per_day: z.number().optional(),
+});
 export type SpendReport = z.infer<typeof spendReportSchema>;
 
 /** One side of a calibration: the labels of one model, or of one prompt hash. */

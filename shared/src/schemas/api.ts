@@ -209,11 +209,24 @@ export const jobNotifyRequestSchema = z.strictObject({
 // --------------------------------------------------------------------------------------- exports
 
 export const exportFormatSchema = z.enum(["ndjson", "csv"]);
+export const exportKindSchema = z.enum(["labels", "predictions"]);
+
+/** What a signed export link (`POST /v1/exports/links`) adds to the query instead of a bearer token. */
+const signedLinkShape = {
+  /** Unix seconds after which the link is refused. */
+  expires: z.coerce.number().int().min(0).optional(),
+  /** Hex HMAC-SHA256 of the path and the other query parameters. */
+  signature: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/, "64 hex digits")
+    .optional(),
+};
 
 export const labelsExportQuerySchema = z.strictObject({
   filter: slugSchema,
   version: z.coerce.number().int().min(1).optional(),
   format: exportFormatSchema.default("ndjson"),
+  ...signedLinkShape,
 });
 
 export const predictionsExportQuerySchema = z
@@ -221,11 +234,54 @@ export const predictionsExportQuerySchema = z
     job_id: idSchema.optional(),
     model_id: idSchema.optional(),
     format: exportFormatSchema.default("ndjson"),
+    ...signedLinkShape,
   })
   .refine((v) => (v.job_id === undefined) !== (v.model_id === undefined), {
     message: "give exactly one of job_id or model_id",
     path: ["job_id"],
   });
+
+/**
+ * A signed, expiring download link. Labels need `filter` (optional `version`); predictions need one
+ * of `job_id`, `model_id`, or `filter` (then the filter's newest model).
+ */
+export const exportLinkRequestSchema = z
+  .strictObject({
+    kind: exportKindSchema,
+    filter: slugSchema.optional(),
+    version: z.number().int().min(1).optional(),
+    job_id: idSchema.optional(),
+    model_id: idSchema.optional(),
+    format: exportFormatSchema.default("ndjson"),
+    expires_in_s: z
+      .number()
+      .int()
+      .min(60)
+      .max(7 * 86_400)
+      .default(86_400),
+  })
+  .superRefine((v, ctx) => {
+    if (v.kind === "labels" && !v.filter) {
+      ctx.addIssue({ code: "custom", path: ["filter"], message: "a labels export needs a filter" });
+    }
+    const keys = [v.job_id, v.model_id, v.filter].filter((k) => k !== undefined);
+    if (v.kind === "predictions" && keys.length !== 1) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["model_id"],
+        message: "a predictions export needs exactly one of job_id, model_id or filter",
+      });
+    }
+  });
+export type ExportLinkRequest = z.infer<typeof exportLinkRequestSchema>;
+
+export const exportLinkSchema = z.object({ url: z.string().url(), expires_at: timestampSchema });
+export type ExportLink = z.infer<typeof exportLinkSchema>;
+
+// ------------------------------------------------------------------------------ models and datasets
+
+/** `GET /v1/models` and `GET /v1/datasets`: newest first, optionally of one filter. */
+export const catalogListQuerySchema = pageQuerySchema.extend({ filter: slugSchema.optional() });
 
 // ------------------------------------------------------------------------------ tokens and audit
 

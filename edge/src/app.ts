@@ -13,12 +13,15 @@ import { nodesRouter } from "./hub/routes";
 import { oracleRouter } from "./oracle/routes";
 import { articlesRouter } from "./routes/articles";
 import { auditRouter } from "./routes/audit";
+import { datasetsRouter } from "./routes/datasets";
 import { eventsRouter } from "./routes/events";
+import { exportLinksRouter } from "./routes/export-links";
 import { exportsRouter } from "./routes/exports";
 import { filtersRouter } from "./routes/filters";
 import { healthRouter } from "./routes/health";
 import { importsRouter } from "./routes/imports";
 import { jobsRouter } from "./routes/jobs";
+import { modelsRouter } from "./routes/models";
 import { tokensRouter } from "./routes/tokens";
 import { webhooksRouter } from "./routes/webhooks";
 
@@ -35,6 +38,9 @@ const ROUTERS = [
   eventsRouter,
   nodesRouter,
   oracleRouter,
+  modelsRouter,
+  datasetsRouter,
+  exportLinksRouter,
 ];
 
 export function createApp() {

@@ -2,32 +2,36 @@
  * @module
  * What happens when every shard of a GPU job has succeeded: a train job registers its student model
  * (after checking the uploaded artifact's checksum in R2), an eval job turns the stored predictions and
- * the dataset's test labels into an eval report (metrics through the shared `computeMetrics`, with the
- * constant baseline), an infer job reports how many predictions it stored. Returns the job's result.
+ * the dataset's test labels into the shared eval report (`buildEvalReport`: metrics, baselines, quality
+ * bar, verdict, scatter, cascade curve when the model carries conformal scores; stored where
+ * `GET /v1/jobs/{id}/report` reads it), an infer job reports how many
+ * predictions it stored and how many fell in each tier (`tier_counts`). Returns the job's result.
  */
 import {
-  computeMetrics,
+  buildEvalReport,
   type DatasetRow,
   DistilleryError,
   datasetRowSchema,
-  type EvalReport,
+  evalReportSchema,
   type JobSpec,
-  metricsByLanguage,
-  QUALITY_BAR,
-  type ScoredPair,
   type SplitName,
-  tierConfusion,
 } from "@distillery/shared";
 import { eq, sql } from "drizzle-orm";
+import { z } from "zod";
 import { database } from "../db/client";
 import { predictionChunks, predictions, studentModels } from "../db/schema";
 import type { Env } from "../env";
 import { datasetRowsKey } from "../oracle/datasets";
+import { evalReportKey } from "../routes/jobs";
 import { loadDataset, loadFilter, loadModel, modelIdForTrainJob } from "./context";
 
 export const artifactKey = (modelId: string) => `models/${modelId}/adapter.tar.gz`;
 
 type ShardResult = Record<string, unknown>;
+
+const trainingCurveSchema = evalReportSchema.shape.training_curve;
+/** What a model's eval result carries for conformal intervals (the probe writes it). */
+const conformalSchema = z.object({ scores: z.array(z.number()).min(1) });
 
 export async function finalizeJob(
   env: Env,
@@ -36,7 +40,7 @@ export async function finalizeJob(
 ): Promise<Record<string, unknown>> {
   const { spec } = job;
   if (spec.kind === "train") return registerModel(env, job.id, spec.dataset_id, results[0] ?? {});
-  if (spec.kind === "eval") return evalReport(env, job.id, spec);
+  if (spec.kind === "eval") return evalReport(env, job.id, spec, results[0] ?? {});
   const stored = await database(env.DB)
     .select({
       chunks: sql<number>`count(*)`,
@@ -45,7 +49,23 @@ export async function finalizeJob(
     .from(predictionChunks)
     .where(eq(predictionChunks.job_id, job.id))
     .get();
-  return { predictions: stored?.predictions ?? 0, chunks: stored?.chunks ?? 0, shards: results.length };
+  const tiers = await database(env.DB)
+    .select({ tier: predictions.tier, count: sql<number>`count(*)` })
+    .from(predictions)
+    .where(eq(predictions.job_id, job.id))
+    .groupBy(predictions.tier)
+    .all();
+  // Every tier of the filter, best first, zeros included; predictions without a tier come last.
+  const model = spec.kind === "infer" ? await loadModel(env, spec.model_id) : null;
+  const filter = model ? await loadFilter(env, model.filter, model.filter_version) : null;
+  const tierCounts: Record<string, number> = Object.fromEntries((filter?.tiers ?? []).map((t) => [t.key, 0]));
+  for (const t of tiers) tierCounts[t.tier ?? "unscored"] = t.count;
+  return {
+    predictions: stored?.predictions ?? 0,
+    chunks: stored?.chunks ?? 0,
+    shards: results.length,
+    tier_counts: tierCounts,
+  };
 }
 
 async function registerModel(env: Env, jobId: string, datasetId: string, result: ShardResult) {
@@ -93,74 +113,40 @@ async function splitRows(env: Env, datasetId: string, split: SplitName): Promise
     .map((line) => datasetRowSchema.parse(JSON.parse(line)));
 }
 
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length === 0 ? 0 : sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-};
-
-async function evalReport(env: Env, jobId: string, spec: Extract<JobSpec, { kind: "eval" }>) {
+async function evalReport(
+  env: Env,
+  jobId: string,
+  spec: Extract<JobSpec, { kind: "eval" }>,
+  result: ShardResult,
+) {
   const model = await loadModel(env, spec.model_id);
   const dataset = await loadDataset(env, spec.dataset_id ?? model.dataset_id);
   const filter = await loadFilter(env, dataset.filter, dataset.filter_version);
-  const rows = [
-    ...(await splitRows(env, dataset.id, "test")),
-    ...(await splitRows(env, dataset.id, "train")),
-  ];
   const stored = await database(env.DB)
     .select({ article_id: predictions.article_id, scores: predictions.scores })
     .from(predictions)
     .where(eq(predictions.job_id, jobId))
     .all();
   const student = new Map(stored.map((p) => [p.article_id, p.scores as Record<string, number>]));
-  const test = rows.filter((row) => row.split === "test" && student.has(row.article_id));
-  const pairs: ScoredPair[] = test.map((row) => ({
-    oracle: row.scores,
-    student: student.get(row.article_id)!,
-    categories: row.categories,
-    language: row.language,
-  }));
-  const train = rows.filter((row) => row.split === "train");
-  const constant = Object.fromEntries(
-    filter.dimensions.map((d) => [d.key, median(train.map((row) => row.scores[d.key] ?? 0))]),
+  const test = (await splitRows(env, dataset.id, "test")).filter((row) => student.has(row.article_id));
+  const train = await splitRows(env, dataset.id, "train");
+  // A model without a (valid) curve or conformal calibration gets none in its report, not a failed job.
+  const curve = trainingCurveSchema.safeParse(
+    (model.metrics as Record<string, unknown> | null)?.training_curve,
   );
-  const metrics = computeMetrics(filter, pairs);
-  const constantMetrics = computeMetrics(
+  const conformal = conformalSchema.safeParse(result.conformal);
+  const report = buildEvalReport({
     filter,
-    test.map((row) => ({ oracle: row.scores, student: constant, categories: row.categories })),
-  );
-  const qualityBar = Object.fromEntries(
-    Object.entries(QUALITY_BAR).map(([key, bar]) => {
-      const value = metrics[key as keyof typeof QUALITY_BAR];
-      return [
-        key,
-        { value, target: bar.target, pass: bar.higher_is_better ? value >= bar.target : value <= bar.target },
-      ];
-    }),
-  );
-  const verdict: string[] = [];
-  if (metrics.dimension_mae >= constantMetrics.dimension_mae) {
-    verdict.push("The student does not beat the constant baseline on dimension MAE.");
-  }
-  const curve = ((model.metrics as Record<string, unknown> | null)?.training_curve ??
-    []) as EvalReport["training_curve"];
-  const report: EvalReport = {
-    filter: filter.name,
-    filter_version: filter.version,
+    train,
+    test,
+    student,
+    lexical: null,
+    conformalScores: conformal.success ? [...conformal.data.scores].sort((a, b) => a - b) : null,
     model: { id: model.id, kind: model.kind, base_model: model.base_model, backend: model.backend },
-    n_test: pairs.length,
-    metrics,
-    baselines: { constant: constantMetrics, lexical: null },
-    per_language: metricsByLanguage(filter, pairs),
-    tier_confusion: tierConfusion(filter, pairs),
-    quality_bar: qualityBar,
-    verdict,
-    training_curve: curve,
-    cascade: [],
-    scatter: [],
-    created_at: new Date().toISOString(),
-  };
-  const reportKey = `models/${model.id}/eval/${jobId}.json`;
+    trainingCurve: curve.success ? curve.data : [],
+  });
+  const { metrics } = report;
+  const reportKey = evalReportKey(jobId);
   await env.BUCKET.put(reportKey, JSON.stringify(report), {
     httpMetadata: { contentType: "application/json" },
   });
@@ -175,5 +161,11 @@ async function evalReport(env: Env, jobId: string, spec: Extract<JobSpec, { kind
     })
     .where(eq(studentModels.id, model.id))
     .run();
-  return { model_id: model.id, report_key: reportKey, n_test: pairs.length, metrics };
+  return {
+    model_id: model.id,
+    report_key: reportKey,
+    n_test: report.n_test,
+    metrics,
+    verdict: report.verdict,
+  };
 }

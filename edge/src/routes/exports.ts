@@ -2,7 +2,8 @@
  * @module
  * `/v1/exports`: oracle labels (each line self-contained: the article text with its label, the
  * `labelRecordSchema` shape, so it can be trained on without a server) and student predictions, as
- * NDJSON or CSV streams. CSV has one column per dimension of the filter.
+ * NDJSON or CSV streams. CSV has one column per dimension of the filter. Both accept a bearer token
+ * or a signed, expiring link from `POST /v1/exports/links` (`exports/signing.ts`).
  */
 
 import {
@@ -13,14 +14,14 @@ import {
 } from "@distillery/shared";
 import { createRoute } from "@hono/zod-openapi";
 import { z } from "zod";
-import { requireRole } from "../auth/middleware";
 import type { Env } from "../env";
+import { exportAccess } from "../exports/signing";
 import { contentType, exportStream } from "../exports/stream";
 import { getFilterRecord } from "../filters/store";
 import { bearerSecurity, createRouter, errorResponses } from "./openapi";
 
 export const exportsRouter = createRouter();
-const readers = requireRole("bot", "submitter");
+const readers = exportAccess("bot", "submitter");
 
 type LabelRow = {
   rowid: number;

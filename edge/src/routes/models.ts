@@ -1,0 +1,73 @@
+/**
+ * @module
+ * The model registry, read-only: `GET /v1/models` (newest first, cursor-paginated, optionally one
+ * filter's) and `GET /v1/models/{id}`, from the `student_models` rows the node hub writes when a
+ * training job succeeds. A model's `metrics.eval_job_id` names its latest evaluation, whose report is
+ * `GET /v1/jobs/{eval_job_id}/report`. (Artifacts are served by the hub: `/v1/models/{id}/artifact`.)
+ */
+import { catalogListQuerySchema, idSchema, pageSchema, studentModelSchema } from "@distillery/shared";
+import { createRoute } from "@hono/zod-openapi";
+import { and, desc, eq, lt, type SQL } from "drizzle-orm";
+import { z } from "zod";
+import { requireRole } from "../auth/middleware";
+import { database } from "../db/client";
+import { studentModels } from "../db/schema";
+import { notFound } from "../errors";
+import { bearerSecurity, createRouter, errorResponses, jsonResponse } from "./openapi";
+
+export const modelsRouter = createRouter();
+const readers = requireRole("bot", "submitter", "node");
+
+type ModelRow = typeof studentModels.$inferSelect;
+
+/** The API shape of a registry row (the job id stays internal: the train job is in `metrics`). */
+function toModel({ job_id: _job, ...row }: ModelRow) {
+  return studentModelSchema.parse(row);
+}
+
+modelsRouter.openapi(
+  createRoute({
+    method: "get",
+    path: "/models",
+    tags: ["models"],
+    summary: "Student models, newest first, optionally of one filter",
+    security: bearerSecurity,
+    middleware: [readers] as const,
+    request: { query: catalogListQuerySchema },
+    responses: { 200: jsonResponse(pageSchema(studentModelSchema), "A page of models"), ...errorResponses },
+  }),
+  async (c) => {
+    const query = c.req.valid("query");
+    const conditions: SQL[] = [];
+    if (query.filter) conditions.push(eq(studentModels.filter, query.filter));
+    if (query.cursor) conditions.push(lt(studentModels.id, query.cursor));
+    const rows = await database(c.env.DB)
+      .select()
+      .from(studentModels)
+      .where(and(...conditions))
+      .orderBy(desc(studentModels.id))
+      .limit(query.limit + 1)
+      .all();
+    const items = rows.slice(0, query.limit).map(toModel);
+    return c.json({ items, next_cursor: rows.length > query.limit ? items.at(-1)!.id : null }, 200);
+  },
+);
+
+modelsRouter.openapi(
+  createRoute({
+    method: "get",
+    path: "/models/{id}",
+    tags: ["models"],
+    summary: "One student model: filter, dataset, kind, base model, metrics, artifact",
+    security: bearerSecurity,
+    middleware: [readers] as const,
+    request: { params: z.object({ id: idSchema }) },
+    responses: { 200: jsonResponse(studentModelSchema, "The model"), ...errorResponses },
+  }),
+  async (c) => {
+    const { id } = c.req.valid("param");
+    const row = await database(c.env.DB).select().from(studentModels).where(eq(studentModels.id, id)).get();
+    if (!row) throw notFound("model", id);
+    return c.json(toModel(row), 200);
+  },
+);

@@ -6,13 +6,14 @@
  */
 export * from "./cascade/index";
 export * from "./charts/index";
-export * from "./dataset/index";
 export * from "./client/index";
+export * from "./dataset/index";
 export * from "./errors";
 export * from "./filter/index";
 export * from "./import/index";
 export * from "./json-schemas";
 export * from "./metrics/index";
 export * from "./oracle/index";
+export * from "./report/eval-report";
 export * from "./schemas/index";
 export * from "./testing/example-filter";

@@ -9,6 +9,7 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { runPython } from "@distillery/gpu-node/runner";
+import type { Scores } from "@distillery/shared";
 import {
   buildDataset,
   type DatasetRow,
@@ -25,7 +26,7 @@ import { usageError } from "../errors";
 import { importLabels } from "../import/labels";
 import { resolveFilterOption } from "../import/resolve-filter";
 import type { Io } from "../io";
-import { buildDistillReport, type Scores } from "../report/build";
+import { buildDistillReport } from "../report/build";
 import { renderReportHtml } from "../report/html";
 import { startProgress } from "../report/progress";
 

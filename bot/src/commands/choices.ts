@@ -3,7 +3,7 @@
  * Autocomplete choices fetched from the edge: jobs, filter names (and `name@version`), datasets and
  * models, matched against what the user has typed so far. Discord shows at most 25.
  */
-import type { DistilleryClient, JobKind } from "@distillery/shared";
+import { type DistilleryClient, DistilleryError, type JobKind } from "@distillery/shared";
 import type { ApplicationCommandOptionChoiceData } from "discord.js";
 
 const MAX_CHOICES = 25;
@@ -60,8 +60,13 @@ export async function modelChoices(edge: DistilleryClient, typed: string, filter
   );
 }
 
-/** Splits `name@version` (version optional). */
+/** Splits `name@version` (version optional); a bad version is refused naming the `filter` option. */
 export function parseFilterRef(value: string): { filter: string; filter_version?: number } {
-  const [filter, version] = value.split("@");
-  return version ? { filter: filter!, filter_version: Number(version) } : { filter: filter! };
+  const [filter, version, ...rest] = value.trim().split("@");
+  if (!filter || rest.length || (version !== undefined && !/^[1-9]\d*$/.test(version))) {
+    throw new DistilleryError("bot.bad_option", `\`${value}\` is not a filter: give a name or name@version`, {
+      details: [{ path: "filter", issue: "expected name or name@version, e.g. example-energy@2" }],
+    });
+  }
+  return version ? { filter, filter_version: Number(version) } : { filter };
 }

@@ -4,12 +4,27 @@
  * folder and listing it here; `register.ts` and the dispatcher both read this list.
  */
 import { cancel } from "./cancel";
+import { dataset } from "./dataset";
 import { evaluation } from "./eval";
+import { exportCommand } from "./export";
+import { filters } from "./filters";
+import { label } from "./label";
+import { score } from "./score";
 import { status } from "./status";
 import { train } from "./train";
 import type { Command } from "./types";
 
-export const COMMANDS: readonly Command[] = [status, train, evaluation, cancel];
+export const COMMANDS: readonly Command[] = [
+  status,
+  filters,
+  label,
+  dataset,
+  train,
+  evaluation,
+  score,
+  cancel,
+  exportCommand,
+];
 
 export function loadCommands(): Map<string, Command> {
   return new Map(COMMANDS.map((c) => [c.data.name, c]));

@@ -69,6 +69,53 @@ describe("jobEmbed", () => {
   });
 });
 
+describe("oracle jobs", () => {
+  it("end with labelled, failures by reason, prefilter blocks and spend", () => {
+    const estimate = {
+      selected: 10,
+      already_labelled: 0,
+      to_label: 8,
+      input_tokens: 1,
+      cached_tokens: 0,
+      output_tokens: 1,
+      usd: 0.01,
+      minutes: 1,
+      model: "gemini-2.5-flash",
+      mode: "interactive",
+      prompt_hash: "h",
+    };
+    const embed = jobEmbed(
+      job({
+        kind: "oracle",
+        state: "succeeded",
+        spec: {
+          kind: "oracle",
+          filter: "energy",
+          selection: { type: "sample", count: 10, seed: 42 },
+          mode: "interactive",
+          budget_usd: 2,
+          dry_run: false,
+        },
+        result: {
+          estimate,
+          budget_usd: 2,
+          spent_usd: 0.0123,
+          labelled: 6,
+          skipped: 2,
+          failed: 2,
+          failed_by_reason: { "oracle.invalid_json": 2 },
+          blocked_by_prefilter: 2,
+          pending: 0,
+        },
+      }),
+    );
+    expect(field(embed, "Labelled")).toBe("6");
+    expect(field(embed, "Failed")).toBe("2: `oracle.invalid_json` 2");
+    expect(field(embed, "Blocked by prefilter")).toBe("2");
+    expect(field(embed, "Spent")).toBe("$0.01 of $2.00");
+  });
+});
+
 describe("jobLine", () => {
   it("puts a bar and the ETA on running jobs only", () => {
     expect(jobLine(job({ state: "running", progress: { done: 1, total: 2, eta_s: 60 } }))).toMatch(

@@ -1,12 +1,12 @@
 /**
  * @module
  * How a job looks in Discord: one embed whose colour follows the state, a progress bar with ETA and
- * loss while it runs, the reason when it fails, and a short result summary (tier counts of a scoring
- * job) when it succeeds. `jobLine` is the one-line form `/status` lists.
+ * loss while it runs, the reason when it fails, and a short result summary when it succeeds (tier
+ * counts of a scoring job; labelled, failures by reason, prefilter blocks and spend of an oracle job). `jobLine` is the one-line form `/status` lists.
  */
-import type { Job, JobState } from "@distillery/shared";
+import { type Job, type JobState, oracleJobResultSchema } from "@distillery/shared";
 import type { APIEmbed, APIEmbedField } from "discord.js";
-import { formatCount, formatDuration, progressBar } from "./progress";
+import { formatCount, formatDuration, formatUsd, progressBar } from "./progress";
 
 export const STATE_COLORS: Record<JobState, number> = {
   queued: 0x949ba4,
@@ -61,6 +61,32 @@ export function tierCounts(result: Job["result"]): [string, number][] | null {
   return entries.length ? entries : null;
 }
 
+/** An oracle job's counts and spend (its result is kept current while it runs). */
+export function oracleResultFields(job: Job): APIEmbedField[] {
+  if (job.kind !== "oracle") return [];
+  const parsed = oracleJobResultSchema.safeParse(job.result);
+  if (!parsed.success) return [];
+  const r = parsed.data;
+  const failures = Object.entries(r.failed_by_reason)
+    .map(([reason, n]) => `\`${reason}\` ${formatCount(n)}`)
+    .join(", ");
+  const fields: APIEmbedField[] = [
+    { name: "Labelled", value: formatCount(r.labelled), inline: true },
+    {
+      name: "Failed",
+      value: r.failed ? `${formatCount(r.failed)}: ${failures}`.slice(0, 1024) : "0",
+      inline: true,
+    },
+    { name: "Blocked by prefilter", value: formatCount(r.blocked_by_prefilter), inline: true },
+    { name: "Spent", value: `${formatUsd(r.spent_usd)} of ${formatUsd(r.budget_usd)}`, inline: true },
+  ];
+  if (r.pending && job.state !== "succeeded")
+    fields.push({ name: "Pending", value: formatCount(r.pending), inline: true });
+  if (r.paused_reason) fields.push({ name: "Paused", value: r.paused_reason.slice(0, 1024) });
+  if (r.banner) fields.push({ name: "ℹ️ Note", value: r.banner.slice(0, 1024) });
+  return fields;
+}
+
 function progressFields(job: Job): APIEmbedField[] {
   const p = job.progress;
   const fields: APIEmbedField[] = [{ name: "Progress", value: `\`${progressBar(p.done, p.total)}\`` }];
@@ -92,6 +118,7 @@ export function jobEmbed(job: Job): APIEmbed {
   if (job.state === "failed" && job.error) {
     fields.push({ name: "Reason", value: `\`${job.error.code}\`: ${job.error.message}`.slice(0, 1024) });
   }
+  fields.push(...oracleResultFields(job));
   if (job.state === "succeeded") {
     const tiers = tierCounts(job.result);
     if (tiers)

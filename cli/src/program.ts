@@ -5,6 +5,7 @@
  * (`tokens`, `distill`, `demo`) add one line to `COMMANDS`.
  */
 import { Command, CommanderError } from "commander";
+import { registerDemoCommand } from "./commands/demo";
 import { registerDistillCommand } from "./commands/distill";
 import { registerImportCommand } from "./commands/import";
 import { registerImportArticlesCommand } from "./commands/import-articles";
@@ -22,6 +23,7 @@ const COMMANDS: RegisterCommand[] = [
   registerDistillCommand,
   registerTokensCommand,
   registerStartCommand,
+  registerDemoCommand,
 ];
 
 /** The program with every command registered, writing to `io`. */

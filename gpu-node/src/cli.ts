@@ -51,14 +51,16 @@ const program = new Command()
       onProgress: (offer, progress) => display.update(offer.job_id, progress),
       onJobDone: () => display.stop(),
     });
+    let stoppedBySignal = false;
     for (const signal of ["SIGINT", "SIGTERM"] as const) {
       process.once(signal, () => {
+        stoppedBySignal = true;
         log(`${signal}: stopping`);
         agent.stop();
       });
     }
     const closed = await agent.run();
-    if (closed.code !== 1000) {
+    if (!stoppedBySignal && closed.code !== 1000) {
       log(`the hub refused this node: ${closed.reason || closed.code}`);
       process.exitCode = 2;
     }

@@ -93,7 +93,7 @@ export function generateSampleCorpus(options: SampleCorpusOptions = {}): Article
       : story(vocabulary, Math.floor(random() * 4) as Stage, random);
     const day = 1 + Math.floor(random() * 300);
     articles.push({
-      url: `https://sample.distillery.invalid/${language}/${String(i).padStart(5, "0")}`,
+      url: `https://sample.distillery.invalid/${seed}/${language}/${String(i).padStart(5, "0")}`,
       title,
       body,
       language,

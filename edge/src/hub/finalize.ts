@@ -89,7 +89,7 @@ async function registerModel(env: Env, jobId: string, datasetId: string, result:
       filter_version: dataset.filter_version,
       dataset_id: dataset.id,
       job_id: jobId,
-      kind: String(result.kind ?? "regression"),
+      kind: String(result.kind ?? result.head ?? "regression"),
       base_model: String(result.base_model ?? "unknown"),
       backend: String(result.backend ?? "unknown"),
       metrics,

@@ -1,0 +1,89 @@
+/**
+ * @module
+ * `distillery demo`: the whole flow against the stack `npm start` runs (see `demo/flow.ts`).
+ */
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { Command } from "commander";
+import { DEMO_ENCODER, runDemo } from "../demo/flow";
+import { usageError } from "../errors";
+import type { Io } from "../io";
+import { stackDataDir } from "../stack/local";
+
+type DemoFlags = {
+  edge: string;
+  token?: string;
+  dataDir?: string;
+  filter: string;
+  articles: number;
+  sample: number;
+  budget: number;
+  student: "probe" | "regression" | "generative";
+  encoder: string;
+  baseModel?: string;
+  out?: string;
+  json?: boolean;
+};
+
+function positive(name: string) {
+  return (value: string) => {
+    const number = Number(value);
+    if (!Number.isFinite(number) || number <= 0)
+      throw usageError(`--${name} must be a positive number, got '${value}'`);
+    return number;
+  };
+}
+
+/** The admin token: the flag, `DISTILLERY_TOKEN`, or the one `npm start` saved in the data folder. */
+async function resolveToken(flags: DemoFlags): Promise<string> {
+  const token = flags.token ?? process.env.DISTILLERY_TOKEN;
+  if (token) return token;
+  const file = join(stackDataDir(flags.dataDir), "tokens.json");
+  try {
+    return (JSON.parse(await readFile(file, "utf8")) as { admin: string }).admin;
+  } catch {
+    throw usageError(
+      `no token: pass --token, set DISTILLERY_TOKEN, or run 'npm start' first (it writes ${file})`,
+    );
+  }
+}
+
+export function registerDemoCommand(program: Command, io: Io): void {
+  program
+    .command("demo")
+    .description("run the whole flow on a sample corpus against a running stack (npm start), step by step")
+    .option("--edge <url>", "the edge", process.env.DISTILLERY_EDGE_URL ?? "http://127.0.0.1:8787")
+    .option("--token <token>", "an admin token (default: DISTILLERY_TOKEN, or the one npm start saved)")
+    .option("--data-dir <dir>", "the data folder of npm start (for its saved token)")
+    .option("--filter <name>", "the built-in filter to distill", "sustainability-tech-deployment")
+    .option("--articles <n>", "sample articles to ingest", positive("articles"), 600)
+    .option("--sample <n>", "articles to label with the oracle", positive("sample"), 400)
+    .option("--budget <usd>", "oracle budget cap in dollars", positive("budget"), 5)
+    .option("--student <kind>", "probe | regression | generative", "probe")
+    .option("--encoder <name>", "the probe's sentence encoder", DEMO_ENCODER)
+    .option("--base-model <name>", "base model of a regression or generative student")
+    .option("--out <dir>", "where report.html and report.json go (default <data dir>/demo)")
+    .option("--json", "print the summary as JSON on stdout")
+    .action(async (flags: DemoFlags) => {
+      if (!["probe", "regression", "generative"].includes(flags.student))
+        throw usageError(`--student must be probe, regression or generative, got '${flags.student}'`);
+      const summary = await runDemo(
+        {
+          edge: flags.edge.replace(/\/$/, ""),
+          token: await resolveToken(flags),
+          filter: flags.filter,
+          articles: flags.articles,
+          corpusSeed: 7,
+          sample: flags.sample,
+          budgetUsd: flags.budget,
+          student: flags.student,
+          encoder: flags.encoder,
+          baseModel: flags.baseModel,
+          out: flags.out ?? join(stackDataDir(flags.dataDir), "demo"),
+          live: process.stderr.isTTY === true,
+        },
+        io,
+      );
+      if (flags.json) io.out(`${JSON.stringify(summary, null, 2)}\n`);
+    });
+}

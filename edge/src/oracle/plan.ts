@@ -81,7 +81,8 @@ export async function selectArticleIds(
         : await query.all();
     return rows.map((r) => r.id);
   }
-  // sample: N articles that pass the prefilter, round-robin over (source, language) groups, each
+  // sample: N articles that pass the prefilter (plus those blocked on the way), round-robin over
+  // (source, language) groups, each
   // group in a seeded hash order; the prefilter runs lazily along that walk, so a sample of 500 from
   // a corpus of 150K decides a few hundred articles, not all of them.
   const candidates = await db
@@ -111,15 +112,20 @@ export async function selectArticleIds(
       if (id !== undefined) walk.push(id);
     }
   }
-  const picked: string[] = [];
-  for (let i = 0; i < walk.length && picked.length < selection.count; i += SAMPLE_STEP) {
+  // The articles the walk passed over because the prefilter blocked them are part of the selection
+  // too, so the job accounts for them (blocked, with the rule) instead of silently skipping them.
+  const selected: string[] = [];
+  let passed = 0;
+  for (let i = 0; i < walk.length && passed < selection.count; i += SAMPLE_STEP) {
     const step = walk.slice(i, i + SAMPLE_STEP);
     const decisions = await prefilterArticles(env, filter, step);
     for (const id of step) {
-      if (decisions.get(id)?.pass && picked.length < selection.count) picked.push(id);
+      if (passed >= selection.count) break;
+      selected.push(id);
+      if (decisions.get(id)?.pass) passed++;
     }
   }
-  return picked;
+  return selected;
 }
 
 /** Tokens, dollars and minutes for labelling `toLabel` (ids), from stored article lengths. */

@@ -263,7 +263,7 @@ describe("the Discord bot against a real edge", () => {
 
   it("renders /eval with the quality bar and four chart PNGs of the right size", async () => {
     const reply = await discord
-      .command({ name: "eval", options: [option("job", "job_eval_done")], user: READER })
+      .command({ name: "eval", options: [option("model", "job_eval_done")], user: READER })
       .reply();
     await discord.waitFor(() => reply.attachments.length === 4, "the charts");
     expect(embed(reply).title).toContain("example-energy v1");

@@ -79,7 +79,7 @@ function wranglerEnv(persist: string): NodeJS.ProcessEnv {
 /** Starts `wrangler dev` on a prepared folder and waits until it answers. */
 export async function startEdge(
   prepared: Awaited<ReturnType<typeof prepareEdge>>,
-  options: { port: number; leaseMs: number; pollMs?: number },
+  options: { port: number; leaseMs: number; pollMs?: number; vars?: Record<string, string> },
 ): Promise<Edge> {
   const { persist } = prepared;
   const args = [
@@ -94,6 +94,8 @@ export async function startEdge(
   ];
   args.push("--show-interactive-dev-session=false", "--var", `HUB_LEASE_MS:${options.leaseMs}`);
   args.push("--var", `HUB_POLL_MS:${options.pollMs ?? 250}`);
+  for (const [key, value] of Object.entries(options.vars ?? {})) args.push("--var", `${key}:${value}`);
+  for (const [name, value] of Object.entries(options.vars ?? {})) args.push("--var", `${name}:${value}`);
   // Our own inspector port (the next one): the default 9229 may be another wrangler's.
   args.push("--inspector-port", String(options.port + 1));
   const child = spawn("npx", args, {

@@ -4,6 +4,8 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 ensure_node_modules
 cd "$root"
+# The TypeScript suites run real Python jobs (distill, the node agent, the end-to-end test).
+bash scripts/py-env.sh ensure
 npm run -s lint
 npm run -s typecheck
 npm run -s test:ts

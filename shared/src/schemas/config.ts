@@ -66,8 +66,18 @@ export const edgeConfigSchema = z.object({
     .string()
     .optional()
     .describe("JSON price table overriding the published prices (USD per 1M tokens)."),
-  NODE_LEASE_MS: numberFromEnv(30_000).describe("How long a GPU node's job lease lasts without a heartbeat."),
-  NODE_HEARTBEAT_MS: numberFromEnv(10_000).describe("How often nodes send heartbeats."),
+  HUB_LEASE_MS: numberFromEnv(30_000).describe(
+    "How long a GPU node's job lease lasts without a heartbeat or progress; then the job is offered again.",
+  ),
+  HUB_HEARTBEAT_MS: z.coerce
+    .number()
+    .positive()
+    .optional()
+    .describe("How often nodes send heartbeats (default: a third of HUB_LEASE_MS)."),
+  HUB_POLL_MS: numberFromEnv(2_000).describe("How often the node hub looks for new or cancelled GPU jobs."),
+  MAX_JSON_BODY_BYTES: numberFromEnv(10_485_760).describe(
+    "Largest accepted JSON request body; NDJSON streams and uploads are not buffered whole.",
+  ),
   EXPORT_SIGNING_KEY: z.string().optional().describe("Secret for signed, expiring export links."),
 });
 export type EdgeConfig = z.infer<typeof edgeConfigSchema>;

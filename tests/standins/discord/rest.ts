@@ -36,7 +36,9 @@ async function parseBody(
     const files: RecordedFile[] = [];
     let body: Record<string, unknown> | null = null;
     const entries: [string, FormDataEntryValue][] = [];
-    form.forEach((value, field) => entries.push([field, value]));
+    form.forEach((value, field) => {
+      entries.push([field, value]);
+    });
     for (const [field, value] of entries) {
       if (field === "payload_json") body = JSON.parse(String(value));
       else if (typeof value !== "string") {

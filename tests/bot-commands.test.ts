@@ -303,6 +303,13 @@ describe("bot commands against a real edge", () => {
       .reply();
     await discord.waitFor(() => reply.attachments.length === 4, "the charts");
     expect(embed(reply).title).toContain(`${FILTER} v1`);
+    // The edge renders the same chart in the worker (resvg-wasm): the same picture everywhere.
+    const fromEdge = await edge.api("/v1/jobs/job_eval_cmd/charts/scatter.png");
+    expect(fromEdge.headers.get("content-type")).toBe("image/png");
+    const edgePng = Buffer.from(await fromEdge.arrayBuffer());
+    const botPng = reply.attachments.find((a) => a.name === "scatter.png")!.bytes;
+    expect([edgePng.readUInt32BE(16), edgePng.readUInt32BE(20)]).toEqual([1280, 800]);
+    expect(edgePng.equals(botPng)).toBe(true);
   });
 
   it("refuses a reader who tries to spend, and answers bad options privately with what to fix", async () => {

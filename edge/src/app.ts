@@ -13,6 +13,7 @@ import { nodesRouter } from "./hub/routes";
 import { oracleRouter } from "./oracle/routes";
 import { articlesRouter } from "./routes/articles";
 import { auditRouter } from "./routes/audit";
+import { chartsRouter } from "./routes/charts";
 import { datasetsRouter } from "./routes/datasets";
 import { eventsRouter } from "./routes/events";
 import { exportLinksRouter } from "./routes/export-links";
@@ -41,6 +42,7 @@ const ROUTERS = [
   modelsRouter,
   datasetsRouter,
   exportLinksRouter,
+  chartsRouter,
 ];
 
 export function createApp() {

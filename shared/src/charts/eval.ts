@@ -130,7 +130,12 @@ export function tierConfusionSpec(report: EvalReport): ChartSpec {
           type: "ordinal",
           title: "student tier",
           ...axisSort,
-          axis: { labelAngle: 0, orient: "top" },
+          // Long tier keys (e.g. early_deployment) would run into each other when level.
+          axis: {
+            orient: "top",
+            labelAngle: Math.max(...labels.map((l) => l.length)) > 10 ? -30 : 0,
+            labelAlign: Math.max(...labels.map((l) => l.length)) > 10 ? "left" : "center",
+          },
         },
         y: { field: "oracle", type: "ordinal", title: "oracle tier", ...axisSort },
       },

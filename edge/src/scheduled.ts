@@ -8,6 +8,7 @@ import { database } from "./db/client";
 import { webhookDeliveries } from "./db/schema";
 import type { Env } from "./env";
 import { pollBatches } from "./oracle/batch";
+import { requeueStalledJobs } from "./oracle/jobs";
 
 export type ScheduledTask = {
   name: string;
@@ -22,6 +23,12 @@ export const SCHEDULED_TASKS: ScheduledTask[] = [
     name: "oracle-batches",
     run: async (env) => {
       await pollBatches(env);
+    },
+  },
+  {
+    name: "oracle-stalled-jobs",
+    run: async (env) => {
+      await requeueStalledJobs(env);
     },
   },
   {

@@ -29,7 +29,7 @@ import type { Command } from "commander";
 import { usageError } from "../errors";
 import type { Io } from "../io";
 
-type Target = { edge?: string; token?: string; dataDir?: string };
+type Target = { edge?: string; token?: string; dataDir?: string; remoteD1?: boolean };
 
 const EDGE_DIR = fileURLToPath(new URL("../../../edge/", import.meta.url));
 
@@ -39,6 +39,10 @@ export function localDataDir(flag?: string): string {
 }
 
 function remoteClient(target: Target): DistilleryClient | null {
+  if (target.remoteD1) {
+    if (target.edge) throw usageError("--remote-d1 and --edge are two ways to reach an edge: use one");
+    return null;
+  }
   const edge = target.edge ?? process.env.DISTILLERY_EDGE_URL;
   if (!edge) return null;
   const token = target.token ?? process.env.DISTILLERY_TOKEN;
@@ -46,8 +50,8 @@ function remoteClient(target: Target): DistilleryClient | null {
   return new DistilleryClient({ baseUrl: edge, token });
 }
 
-/** Runs wrangler against the local D1 database; returns stdout. */
-async function wrangler(dataDir: string, args: string[]): Promise<string> {
+/** Runs wrangler against the local D1 database (or the deployed one, `dataDir` null); returns stdout. */
+async function wrangler(dataDir: string | null, args: string[]): Promise<string> {
   const bin = join(
     dirname(createRequire(import.meta.url).resolve("wrangler/package.json")),
     "bin",
@@ -59,9 +63,11 @@ async function wrangler(dataDir: string, args: string[]): Promise<string> {
     WRANGLER_SEND_METRICS: "false",
     WRANGLER_SEND_ERROR_REPORTS: "false",
     CLOUDFLARE_CF_FETCH_ENABLED: "false",
-    XDG_CONFIG_HOME: process.env.XDG_CONFIG_HOME ?? join(dataDir, "config"),
+    ...(dataDir ? { XDG_CONFIG_HOME: process.env.XDG_CONFIG_HOME ?? join(dataDir, "config") } : {}),
   };
-  const fullArgs = [bin, ...args, "--local", "--persist-to", join(dataDir, "wrangler")];
+  const fullArgs = dataDir
+    ? [bin, ...args, "--local", "--persist-to", join(dataDir, "wrangler")]
+    : [bin, ...args, "--remote"];
   try {
     const { stdout } = await promisify(execFile)(process.execPath, fullArgs, {
       cwd: EDGE_DIR,
@@ -83,14 +89,19 @@ async function wrangler(dataDir: string, args: string[]): Promise<string> {
   }
 }
 
-/** Runs SQL on the local database (applying migrations first if it has none yet); returns the last rows. */
-async function localSql(dataDir: string, sql: string): Promise<Record<string, unknown>[]> {
+/**
+ * Runs SQL on the local database (applying migrations first if it has none yet), or on the deployed
+ * one with `--remote-d1`; returns the last rows.
+ */
+async function localSql(target: Target, sql: string): Promise<Record<string, unknown>[]> {
+  const dataDir = target.remoteD1 ? null : localDataDir(target.dataDir);
   const execute = () => wrangler(dataDir, ["d1", "execute", "DB", "--json", "--command", sql]);
   let stdout: string;
   try {
     stdout = await execute();
   } catch (error) {
-    if (!(error instanceof DistilleryError && error.message.includes("no such table"))) throw error;
+    if (!(dataDir && error instanceof DistilleryError && error.message.includes("no such table")))
+      throw error;
     await wrangler(dataDir, ["d1", "migrations", "apply", "DB"]);
     stdout = await execute();
   }
@@ -122,7 +133,7 @@ async function createToken(target: Target, role: string, name: string | undefine
   const id = `tok_${crypto.randomUUID().replaceAll("-", "")}`;
   const tokenName = request.data.name ?? `${request.data.role}-${id.slice(-6)}`;
   await localSql(
-    localDataDir(target.dataDir),
+    target,
     `INSERT INTO api_tokens (id, name, role, token_hash, created_by, created_at) VALUES (${literal(id)}, ${literal(tokenName)}, ${literal(request.data.role)}, ${literal(await hashApiToken(token))}, 'cli:local', ${literal(new Date().toISOString())})`,
   );
   return token;
@@ -141,7 +152,7 @@ async function listTokens(target: Target): Promise<TokenInfo[]> {
     return all;
   }
   const rows = await localSql(
-    localDataDir(target.dataDir),
+    target,
     "SELECT id, name, role, created_by, created_at, last_used_at, revoked_at FROM api_tokens ORDER BY created_at DESC",
   );
   return rows.map((row) => tokenInfoSchema.parse(row));
@@ -154,7 +165,7 @@ async function revokeToken(target: Target, id: string): Promise<void> {
     return;
   }
   const rows = await localSql(
-    localDataDir(target.dataDir),
+    target,
     `UPDATE api_tokens SET revoked_at = coalesce(revoked_at, ${literal(new Date().toISOString())}) WHERE id = ${literal(id)} RETURNING id`,
   );
   if (rows.length === 0)
@@ -165,7 +176,11 @@ function addTargetOptions(command: Command): Command {
   return command
     .option("--edge <url>", "a running edge to call (default: $DISTILLERY_EDGE_URL; none = local data)")
     .option("--token <token>", "an admin token for --edge (default: $DISTILLERY_TOKEN)")
-    .option("--data-dir <dir>", "the local edge's data folder (default: $DISTILLERY_HOME or .distillery)");
+    .option("--data-dir <dir>", "the local edge's data folder (default: $DISTILLERY_HOME or .distillery)")
+    .option(
+      "--remote-d1",
+      "write to the deployed edge's D1 database through wrangler (the first admin token of a deployment; needs `wrangler login`)",
+    );
 }
 
 export function registerTokensCommand(program: Command, io: Io): void {

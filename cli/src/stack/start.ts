@@ -25,6 +25,7 @@ export type StartOptions = {
 
 const EDGE_READY_MS = 180_000;
 const PYTHON_READY_MS = 30 * 60_000;
+const CRON_INTERVAL_MS = 60_000;
 
 async function pythonEnvironment(io: Io): Promise<string> {
   io.err(
@@ -109,6 +110,12 @@ export async function startStack(options: StartOptions, io: Io): Promise<number>
       }
     };
     await waitFor("the edge (wrangler dev)", edge, health, EDGE_READY_MS);
+    // wrangler dev does not fire cron triggers; the edge's minute tasks (Batch Mode polling, re-sending
+    // stalled oracle work) run from here, as Cloudflare runs them in production.
+    const cron = setInterval(() => {
+      fetch(`${edgeUrl}/cdn-cgi/local/scheduled`).catch(() => undefined);
+    }, CRON_INTERVAL_MS);
+    cron.unref();
 
     let admin = new DistilleryClient({ baseUrl: edgeUrl, token: tokens.admin });
     if ((await admin.raw("GET", "/v1/tokens", { query: { limit: 1 } })).status === 401) {

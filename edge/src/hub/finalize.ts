@@ -90,7 +90,7 @@ async function registerModel(env: Env, jobId: string, datasetId: string, result:
       dataset_id: dataset.id,
       job_id: jobId,
       kind: String(result.kind ?? result.head ?? "regression"),
-      base_model: String(result.base_model ?? "unknown"),
+      base_model: String(result.base_model ?? result.encoder ?? "unknown"),
       backend: String(result.backend ?? "unknown"),
       metrics,
       artifact_key: artifactKey(modelId),

@@ -11,6 +11,7 @@ import { articles, filters, oracleLabels } from "../db/schema";
 import { pollBatches } from "./batch";
 import { STANDIN_BANNER } from "./client";
 import { processOracleArticle } from "./consumer";
+import { requeueStalledJobs } from "./jobs";
 import { claimKey } from "./store";
 
 const GEMINI = "http://127.0.0.1:8822";
@@ -162,6 +163,30 @@ describe("oracle jobs", () => {
     expect(
       await processOracleArticle(env, { type: "oracle.article", job_id: job.id, article_id: ids[0]! }),
     ).toBe("ignored");
+  });
+
+  it("re-sends the pending items of a job whose queue messages were lost, without paying again", async () => {
+    const bot = await makeToken("bot");
+    const ids = await seed(2);
+    const job = await createJob(bot, { selection: { type: "ids", ids }, budget_usd: 5 });
+    await until(bot, job.id, ["succeeded"]);
+    const callsBefore = (await stats()).calls;
+    // A lost message: one item pending again, the job running, nothing changed for three minutes.
+    const stale = new Date(Date.now() - 3 * 60_000).toISOString();
+    await env.DB.batch([
+      env.DB.prepare("UPDATE oracle_items SET updated_at = ?1 WHERE job_id = ?2").bind(stale, job.id),
+      env.DB.prepare("UPDATE oracle_items SET state = 'pending' WHERE job_id = ?1 AND article_id = ?2").bind(
+        job.id,
+        ids[0]!,
+      ),
+      env.DB.prepare("UPDATE jobs SET state = 'running', finished_at = NULL WHERE id = ?1").bind(job.id),
+    ]);
+    expect(await requeueStalledJobs(env)).toContain(job.id);
+    // Touched when re-sent: a stalled job is re-sent once per stall, not every minute.
+    expect(await requeueStalledJobs(env)).not.toContain(job.id);
+    const done = await until(bot, job.id, ["succeeded"]);
+    expect(done.result).toMatchObject({ pending: 0, failed: 0 });
+    expect((await stats()).calls).toBe(callsBefore);
   });
 
   it("leaves a key claimed by a live call alone, and takes it over once the claim expires", async () => {

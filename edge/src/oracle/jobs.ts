@@ -13,7 +13,7 @@ import {
   type OracleJobSpec,
   promptHash,
 } from "@distillery/shared";
-import { and, eq } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { database } from "../db/client";
 import { oracleItems, oracleJobs } from "../db/schema";
 import type { Env } from "../env";
@@ -67,6 +67,40 @@ export async function enqueuePending(env: Env, jobId: string) {
     );
   }
   return pending.length;
+}
+
+/** A running job none of whose items changed for this long has lost its queue messages. */
+export const STALLED_JOB_MS = 2 * 60_000;
+
+/**
+ * Re-sends the pending items of interactive jobs that have stalled: queue messages can be lost (a
+ * local `wrangler dev` reload drops them; a message can exhaust its retries), while the items stay
+ * pending. Re-sending is safe: each message re-checks the label key before any call is paid for.
+ * The items are touched so a job is re-sent once per stall, not every minute.
+ */
+export async function requeueStalledJobs(env: Env, now = Date.now()): Promise<string[]> {
+  const db = database(env.DB);
+  const cutoff = new Date(now - STALLED_JOB_MS).toISOString();
+  const jobs = await db
+    .select({ job_id: oracleItems.job_id, last: sql<string>`max(${oracleItems.updated_at})` })
+    .from(oracleItems)
+    .innerJoin(oracleJobs, eq(oracleJobs.job_id, oracleItems.job_id))
+    .where(eq(oracleJobs.mode, "interactive"))
+    .groupBy(oracleItems.job_id)
+    .having(sql`sum(case when ${oracleItems.state} = 'pending' then 1 else 0 end) > 0`)
+    .all();
+  const requeued: string[] = [];
+  for (const { job_id, last } of jobs) {
+    if (last >= cutoff || (await getJob(env, job_id)).state !== "running") continue;
+    await db
+      .update(oracleItems)
+      .set({ updated_at: new Date(now).toISOString() })
+      .where(and(eq(oracleItems.job_id, job_id), eq(oracleItems.state, "pending")))
+      .run();
+    await enqueuePending(env, job_id);
+    requeued.push(job_id);
+  }
+  return requeued;
 }
 
 /** Ends a running job when nothing is pending; publishes progress otherwise. */

@@ -35,6 +35,9 @@ afterAll(async () => {
   await gemini?.close();
 });
 
+/** A fresh embedding cache, so the probe really encodes (and trains long enough to be killed). */
+const embeddingCache = join(mkdtempSync(join(tmpdir(), "distillery-e2e-cache-")), "embeddings.sqlite");
+
 function startNodeAgent(url: string, token: string, workDir: string, python: string): ChildProcess {
   const child = spawn(
     process.execPath,
@@ -52,7 +55,7 @@ function startNodeAgent(url: string, token: string, workDir: string, python: str
     {
       detached: true,
       stdio: ["ignore", "ignore", "pipe"],
-      env: { ...process.env, DISTILLERY_NODE_TOKEN: token },
+      env: { ...process.env, DISTILLERY_NODE_TOKEN: token, DISTILLERY_EMBEDDING_CACHE: embeddingCache },
     },
   );
   agents.push(child);
@@ -123,14 +126,17 @@ describe("the whole pipeline", () => {
     demo.stderr.on("data", (data) => (stderr += data));
     const demoExit = new Promise<number | null>((resolve) => demo.once("exit", resolve));
 
-    // Kill the node once its Python training process is under way, then start another one.
+    // Kill the node once its Python training process is under way (progress reported, or running
+    // for two seconds), then start another one on the same work dir.
     let killedTrainJob: string | undefined;
+    let firstSeenRunning: number | undefined;
     while (!killedTrainJob && demo.exitCode === null) {
       const page = pageSchema(jobSchema).parse(
         await (await edge.api("/v1/jobs?kind=train&state=running")).json(),
       );
-      const running = page.items.find((job) => job.progress.done > 0);
-      if (running) {
+      const running = page.items[0];
+      if (running) firstSeenRunning ??= Date.now();
+      if (running && (running.progress.done > 0 || Date.now() - firstSeenRunning! > 2_000)) {
         await killGroup(agents[0]!, "SIGKILL");
         killedTrainJob = running.id;
         startNodeAgent(edge.url, edge.nodeToken, workDir, python);

@@ -4,6 +4,8 @@
  * benchmark: sentences from small per-language vocabularies, some on-topic, some off-topic, so the
  * prefilter exercises both its exclude and include paths.
  */
+import { seededRandom } from "@distillery/shared";
+
 const WORDS: Record<string, string[]> = {
   en: "the city council said new plans would change how people travel and work across the region while officials reviewed costs and residents waited for answers".split(
     " ",
@@ -40,21 +42,10 @@ const TOPIC: Record<string, string[]> = {
 };
 export const LANGUAGES = Object.keys(WORDS);
 
-/** A small deterministic PRNG so every run benchmarks the same corpus. */
-export function mulberry32(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export type GeneratedArticle = { title: string; body: string; language: string; source: string };
 
 export function generateCorpus(count: number, seed = 1): GeneratedArticle[] {
-  const random = mulberry32(seed);
+  const random = seededRandom(seed);
   const pick = <T>(items: T[]) => items[Math.floor(random() * items.length)]!;
   const articles: GeneratedArticle[] = [];
   for (let i = 0; i < count; i++) {

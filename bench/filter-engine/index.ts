@@ -6,9 +6,9 @@
  * Usage: npm run bench -- filter-engine [--articles N] [--filter NAME]
  */
 import { parseArgs } from "node:util";
-import { compilePrefilter, postfilter } from "@distillery/shared";
+import { compilePrefilter, postfilter, seededRandom } from "@distillery/shared";
 import { loadBuiltinFilters } from "@distillery/shared/node";
-import { generateCorpus, mulberry32 } from "./corpus";
+import { generateCorpus } from "./corpus";
 
 const { values } = parseArgs({
   options: { articles: { type: "string", default: "100000" }, filter: { type: "string" } },
@@ -19,7 +19,7 @@ if (filters.length === 0) throw new Error(`no built-in filter named '${values.fi
 
 console.error(`generating ${count} articles…`);
 const corpus = generateCorpus(count);
-const random = mulberry32(7);
+const random = seededRandom(7);
 const scores = corpus.map(() => random() * 10);
 const totalChars = corpus.reduce((sum, a) => sum + a.title.length + a.body.length, 0);
 console.error(`corpus: ${count} articles, mean ${Math.round(totalChars / count)} characters`);

@@ -14,6 +14,7 @@ export * from "./import/index";
 export * from "./json-schemas";
 export * from "./metrics/index";
 export * from "./oracle/index";
+export * from "./random";
 export * from "./report/eval-report";
 export * from "./schemas/index";
 export * from "./testing/example-filter";

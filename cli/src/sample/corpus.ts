@@ -5,7 +5,9 @@
  * stories (sport, recipes) that the prefilter blocks. Generated from templates with a seeded PRNG,
  * so every machine gets the same articles and the file need not be committed.
  */
+
 import type { ArticleInput } from "@distillery/shared";
+import { seededRandom } from "@distillery/shared";
 import { type LanguageVocabulary, type Stage, VOCABULARY } from "./vocabulary";
 
 export type SampleCorpusOptions = { count?: number; seed?: number; offTopicShare?: number };
@@ -20,17 +22,6 @@ const SOURCES = [
   "diario-verde",
   "jornal-da-energia",
 ];
-
-/** A small deterministic PRNG (mulberry32): the same seed gives the same corpus everywhere. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function fill(template: string, slots: Record<string, string>): string {
   return template.replace(/\{(\w+)\}/g, (_, key: string) => slots[key] ?? key);
@@ -75,7 +66,7 @@ function story(
  */
 export function generateSampleCorpus(options: SampleCorpusOptions = {}): ArticleInput[] {
   const { count = 400, seed = 2026, offTopicShare = 0.1 } = options;
-  const random = prng(seed);
+  const random = seededRandom(seed);
   const languages = Object.keys(VOCABULARY) as (keyof typeof VOCABULARY)[];
   const articles: ArticleInput[] = [];
   for (let i = 0; i < count; i++) {

@@ -6,20 +6,9 @@
  * dimensions so the report shows both a passing and a failing row.
  */
 import { computeMetrics, metricsByLanguage, type ScoredPair, tierConfusion } from "../metrics/index";
+import { seededRandom } from "../random";
 import { type EvalReport, QUALITY_BAR } from "../schemas/report";
 import { exampleFilter } from "../testing/example-filter";
-
-/** Small seeded generator (mulberry32) so the sample is the same on every run. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const clamp = (x: number) => Math.min(10, Math.max(0, Math.round(x * 10) / 10));
 
@@ -30,7 +19,7 @@ const clamp = (x: number) => Math.min(10, Math.max(0, Math.round(x * 10) / 10));
  */
 export function sampleEvalReport(n = 200, seed = 7): EvalReport {
   const filter = exampleFilter();
-  const next = random(seed);
+  const next = seededRandom(seed);
   const noise = (spread: number) => (next() + next() + next() - 1.5) * spread;
   const spreads: Record<string, number> = { deployment: 1.2, impact: 1.6, evidence: 3.2 };
   const student: ScoredPair[] = [];

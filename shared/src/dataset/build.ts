@@ -7,6 +7,7 @@
  * (the input order does not matter). Returns the rows, the validation report and a content hash.
  */
 import { type PostfilterFilter, postfilter } from "../filter/postfilter";
+import { seededRandom } from "../random";
 import type { DatasetReport, DatasetRow, SplitName } from "../schemas/dataset";
 import {
   DEFAULT_NEAR_DUPLICATE_OPTIONS,
@@ -34,17 +35,6 @@ export type BuiltDataset = { rows: DatasetRow[]; report: DatasetReport; content_
 
 const SPLITS: SplitName[] = ["train", "validation", "test"];
 const SCORE_BIN_WIDTH = 2.5;
-
-function generator(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function shuffle<T>(items: T[], random: () => number): T[] {
   for (let i = items.length - 1; i > 0; i--) {
@@ -139,7 +129,7 @@ export async function buildDataset(
     if (stratum) stratum.push(row);
     else strata.set(key, [row]);
   }
-  const random = generator(options.seed);
+  const random = seededRandom(options.seed);
   for (const key of [...strata.keys()].sort()) {
     const members = shuffle(strata.get(key)!, random);
     const sizes = splitSizes(members.length, ratios);

@@ -6,6 +6,7 @@
  * the HTTP answer; content faults (fences, trailing text, truncation, a score as a string, an
  * out-of-range score, a safety block) change a 200 answer the way real models misbehave.
  */
+import { seededRandom } from "@distillery/shared";
 
 export const FAULT_KINDS = [
   "rate_limit",
@@ -57,18 +58,6 @@ export const DEFAULT_FAULT_SETTINGS: FaultSettings = {
   hangMs: 0,
 };
 
-/** mulberry32: a tiny seeded generator, enough for reproducible fault draws. */
-function generator(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Picks faults call by call from the script, then by probability. */
 export class FaultPicker {
   private settings: FaultSettings;
@@ -77,13 +66,13 @@ export class FaultPicker {
 
   constructor(settings: FaultSettings) {
     this.settings = settings;
-    this.random = generator(settings.seed);
+    this.random = seededRandom(settings.seed);
     this.script = [...settings.script];
   }
 
   update(settings: FaultSettings) {
     this.settings = settings;
-    this.random = generator(settings.seed);
+    this.random = seededRandom(settings.seed);
     this.script = [...settings.script];
   }
 

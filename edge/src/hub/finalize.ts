@@ -21,8 +21,8 @@ import { z } from "zod";
 import { database } from "../db/client";
 import { predictionChunks, predictions, studentModels } from "../db/schema";
 import type { Env } from "../env";
+import { evalReportKey } from "../jobs/reports";
 import { datasetRowsKey } from "../oracle/datasets";
-import { evalReportKey } from "../routes/jobs";
 import { loadDataset, loadFilter, loadModel, modelIdForTrainJob } from "./context";
 
 export const artifactKey = (modelId: string) => `models/${modelId}/adapter.tar.gz`;

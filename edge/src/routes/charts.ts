@@ -4,20 +4,12 @@
  * dimension-mae, tier-confusion or loss-curve — rendered in the worker from the shared chart specs
  * (`charts/render.ts`), so the API, the bot and the CLI show the same picture.
  */
-import {
-  DistilleryError,
-  EVAL_CHART_NAMES,
-  evalChartSpecs,
-  evalReportSchema,
-  idSchema,
-} from "@distillery/shared";
+import { EVAL_CHART_NAMES, evalChartSpecs, idSchema } from "@distillery/shared";
 import { createRoute } from "@hono/zod-openapi";
 import { z } from "zod";
 import { requireRole } from "../auth/middleware";
 import { chartPng } from "../charts/render";
-import { notFound } from "../errors";
-import { getJob } from "../jobs/index";
-import { evalReportKey } from "./jobs";
+import { loadEvalReport } from "../jobs/reports";
 import { bearerSecurity, createRouter, errorResponses } from "./openapi";
 
 export const chartsRouter = createRouter();
@@ -45,19 +37,7 @@ chartsRouter.openapi(
   }),
   async (c) => {
     const { id, file } = c.req.valid("param");
-    const job = await getJob(c.env, id);
-    if (job.kind !== "eval") {
-      throw new DistilleryError(
-        "job.no_report",
-        `job ${id} is a ${job.kind} job; only eval jobs have charts`,
-        {
-          status: 404,
-        },
-      );
-    }
-    const object = await c.env.BUCKET.get(evalReportKey(id));
-    if (!object) throw notFound("report", id);
-    const report = evalReportSchema.parse(await object.json());
+    const report = await loadEvalReport(c.env, id);
     const chart = evalChartSpecs(report).find((spec) => `${spec.name}.png` === file)!;
     return new Response(await chartPng(chart), {
       headers: { "content-type": "image/png", "cache-control": "private, max-age=300" },

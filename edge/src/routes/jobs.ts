@@ -23,8 +23,8 @@ import { z } from "zod";
 import { requireRole } from "../auth/middleware";
 import { database } from "../db/client";
 import { importErrors } from "../db/schema";
-import { notFound } from "../errors";
 import { createJob, getJob, listJobs, setJobNotify, transitionJob } from "../jobs/index";
+import { loadEvalReport } from "../jobs/reports";
 import { limitBody } from "./limits";
 import { bearerSecurity, createRouter, errorResponses, jsonBody, jsonResponse } from "./openapi";
 
@@ -174,25 +174,5 @@ jobsRouter.openapi(
     request: { params: idParams },
     responses: { 200: jsonResponse(evalReportSchema, "The eval report"), ...errorResponses },
   }),
-  async (c) => {
-    const { id } = c.req.valid("param");
-    const job = await getJob(c.env, id);
-    if (job.kind !== "eval") {
-      throw new DistilleryError(
-        "job.no_report",
-        `job ${id} is a ${job.kind} job; only eval jobs have reports`,
-        {
-          status: 404,
-        },
-      );
-    }
-    const object = await c.env.BUCKET.get(evalReportKey(id));
-    if (!object) throw notFound("report", id);
-    return c.json(evalReportSchema.parse(await object.json()), 200);
-  },
+  async (c) => c.json(await loadEvalReport(c.env, c.req.valid("param").id), 200),
 );
-
-/** Where an eval job's report is stored in R2 (written by whoever finishes the eval job). */
-export function evalReportKey(jobId: string): string {
-  return `reports/${jobId}.json`;
-}

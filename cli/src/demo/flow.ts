@@ -125,7 +125,7 @@ export async function runDemo(options: DemoOptions, io: Io, hooks: DemoHooks = {
   const banner = typeof dry.result?.banner === "string" ? dry.result.banner : null;
   if (banner) io.err(`  NOTE: ${banner}\n`);
   io.err(
-    `  ${estimate.to_label} to label (${estimate.already_labelled} already labelled), ~$${estimate.usd.toFixed(4)}, ~${estimate.minutes} min at the quota\n`,
+    `  ${estimate.selected} articles looked at: ${estimate.blocked_by_prefilter} blocked by the prefilter, ${estimate.already_labelled} already labelled, ${estimate.to_label} to label, ~$${estimate.usd.toFixed(4)}, ~${estimate.minutes} min at the quota\n`,
   );
 
   step(io, 3, `label with the oracle (${estimate.model}, ${estimate.mode}, budget $${options.budgetUsd})`);
@@ -138,7 +138,7 @@ export async function runDemo(options: DemoOptions, io: Io, hooks: DemoHooks = {
   );
   const oracle = oracleJobResultSchema.parse(oracleJob.result);
   io.err(
-    `  ${oracle.labelled} labelled, ${oracle.failed} failed${Object.keys(oracle.failed_by_reason).length ? ` (${JSON.stringify(oracle.failed_by_reason)})` : ""}, ${oracle.skipped} skipped, $${oracle.spent_usd.toFixed(4)} spent\n`,
+    `  ${oracle.labelled} labelled, ${oracle.failed} failed${Object.keys(oracle.failed_by_reason).length ? ` (${JSON.stringify(oracle.failed_by_reason)})` : ""}, ${oracle.blocked_by_prefilter} blocked by the prefilter, ${oracle.skipped - oracle.blocked_by_prefilter} already labelled, $${oracle.spent_usd.toFixed(4)} spent\n`,
   );
 
   step(io, 4, "build the dataset: stratified 80/10/10 split, near-duplicates removed across splits");

@@ -7,6 +7,7 @@ import { lt } from "drizzle-orm";
 import { database } from "./db/client";
 import { webhookDeliveries } from "./db/schema";
 import type { Env } from "./env";
+import { settleOpenCascades } from "./hub/cascade";
 import { pollBatches } from "./oracle/batch";
 import { requeueStalledJobs } from "./oracle/jobs";
 
@@ -29,6 +30,12 @@ export const SCHEDULED_TASKS: ScheduledTask[] = [
     name: "oracle-stalled-jobs",
     run: async (env) => {
       await requeueStalledJobs(env);
+    },
+  },
+  {
+    name: "cascade-scoring-jobs",
+    run: async (env) => {
+      await settleOpenCascades(env);
     },
   },
   {

@@ -229,6 +229,8 @@ export const predictions = sqliteTable(
     parse_status: text("parse_status"),
     interval_low: real("interval_low"),
     interval_high: real("interval_high"),
+    /** Who answered: the student, or the oracle when a cascade replaced a doubtful prediction. */
+    source: text("source", { enum: ["student", "oracle"] }).default("student"),
     created_at: text("created_at").notNull().default(now),
   },
   (t) => [
@@ -236,6 +238,24 @@ export const predictions = sqliteTable(
     index("predictions_by_filter_tier").on(t.filter, t.tier),
     index("predictions_by_article").on(t.article_id),
   ],
+);
+
+/**
+ * Cascade scoring jobs waiting on (or done with) their oracle job: one row per infer job, so a restart
+ * or the minute task can find every cascade still open without reading job results.
+ */
+export const cascades = sqliteTable(
+  "cascades",
+  {
+    infer_job_id: text("infer_job_id").primaryKey(),
+    /** Null until the oracle job is created (a row without one is a cascade being started). */
+    oracle_job_id: text("oracle_job_id"),
+    coverage: real("coverage").notNull(),
+    doubtful: integer("doubtful").notNull(),
+    created_at: text("created_at").notNull().default(now),
+    finished_at: text("finished_at"),
+  },
+  (t) => [index("cascades_by_oracle_job").on(t.oracle_job_id)],
 );
 
 /** Prediction chunks already accepted, so a re-sent chunk is stored once. */

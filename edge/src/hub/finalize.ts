@@ -5,7 +5,8 @@
  * the dataset's test labels into the shared eval report (`buildEvalReport`: metrics, baselines, quality
  * bar, verdict, scatter, cascade curve when the model carries conformal scores; stored where
  * `GET /v1/jobs/{id}/report` reads it), an infer job reports how many
- * predictions it stored and how many fell in each tier (`tier_counts`). Returns the job's result.
+ * predictions it stored and how many fell in each tier (`tier_counts`), and a cascade scoring job sends
+ * its doubtful predictions to the oracle (`startCascade`, see cascade.ts). Returns the job's result.
  */
 import {
   buildEvalReport,
@@ -13,6 +14,7 @@ import {
   DistilleryError,
   datasetRowSchema,
   evalReportSchema,
+  type FilterPackage,
   type JobSpec,
   type SplitName,
 } from "@distillery/shared";
@@ -23,6 +25,7 @@ import { predictionChunks, predictions, studentModels } from "../db/schema";
 import type { Env } from "../env";
 import { evalReportKey } from "../jobs/reports";
 import { datasetRowsKey } from "../oracle/datasets";
+import { startCascade } from "./cascade";
 import { loadDataset, loadFilter, loadModel, modelIdForTrainJob } from "./context";
 
 export const artifactKey = (modelId: string) => `models/${modelId}/adapter.tar.gz`;
@@ -41,6 +44,8 @@ export async function finalizeJob(
   const { spec } = job;
   if (spec.kind === "train") return registerModel(env, job.id, spec.dataset_id, results[0] ?? {});
   if (spec.kind === "eval") return evalReport(env, job.id, spec, results[0] ?? {});
+  if (spec.kind !== "infer")
+    throw new DistilleryError("job.not_gpu", `${spec.kind} jobs do not run on GPU nodes`);
   const stored = await database(env.DB)
     .select({
       chunks: sql<number>`count(*)`,
@@ -49,23 +54,33 @@ export async function finalizeJob(
     .from(predictionChunks)
     .where(eq(predictionChunks.job_id, job.id))
     .get();
-  const tiers = await database(env.DB)
-    .select({ tier: predictions.tier, count: sql<number>`count(*)` })
-    .from(predictions)
-    .where(eq(predictions.job_id, job.id))
-    .groupBy(predictions.tier)
-    .all();
-  // Every tier of the filter, best first, zeros included; predictions without a tier come last.
-  const model = spec.kind === "infer" ? await loadModel(env, spec.model_id) : null;
-  const filter = model ? await loadFilter(env, model.filter, model.filter_version) : null;
-  const tierCounts: Record<string, number> = Object.fromEntries((filter?.tiers ?? []).map((t) => [t.key, 0]));
-  for (const t of tiers) tierCounts[t.tier ?? "unscored"] = t.count;
-  return {
+  const model = await loadModel(env, spec.model_id);
+  const filter = await loadFilter(env, model.filter, model.filter_version);
+  const result = {
     predictions: stored?.predictions ?? 0,
     chunks: stored?.chunks ?? 0,
     shards: results.length,
-    tier_counts: tierCounts,
+    tier_counts: await tierCounts(env, job.id, filter),
   };
+  if (!spec.cascade) return result;
+  return { ...result, cascade: await startCascade(env, { id: job.id, spec }, filter) };
+}
+
+/** How many of a job's predictions fall in each tier: every tier of the filter, best first, zeros included; predictions without a tier come last. */
+export async function tierCounts(
+  env: Env,
+  jobId: string,
+  filter: Pick<FilterPackage, "tiers">,
+): Promise<Record<string, number>> {
+  const tiers = await database(env.DB)
+    .select({ tier: predictions.tier, count: sql<number>`count(*)` })
+    .from(predictions)
+    .where(eq(predictions.job_id, jobId))
+    .groupBy(predictions.tier)
+    .all();
+  const counts: Record<string, number> = Object.fromEntries(filter.tiers.map((t) => [t.key, 0]));
+  for (const t of tiers) counts[t.tier ?? "unscored"] = t.count;
+  return counts;
 }
 
 async function registerModel(env: Env, jobId: string, datasetId: string, result: ShardResult) {

@@ -7,6 +7,7 @@
  */
 import { DistilleryError, type JobProgress, type JobSpec } from "@distillery/shared";
 import { getJob, transitionJob, updateJobProgress } from "../jobs/index";
+import { holdForCascade } from "./cascade";
 import type { PredictionTarget } from "./chunks";
 import { storedChunks } from "./chunks";
 import { loadFilter, loadModel, offerContext } from "./context";
@@ -170,7 +171,10 @@ export class Scheduler {
     }
     const progress = { ...job.progress, done: job.progress.total ?? job.progress.done };
     if (job.state === "queued") await transitionJob(this.hub.bindings, jobId, "running");
-    await transitionJob(this.hub.bindings, jobId, "succeeded", { result, progress });
+    // A cascade scoring job stays running until its oracle job ends (see cascade.ts).
+    if (!(await holdForCascade(this.hub.bindings, jobId, result, progress))) {
+      await transitionJob(this.hub.bindings, jobId, "succeeded", { result, progress });
+    }
     this.progress.delete(jobId);
     this.targets.delete(jobId);
   }

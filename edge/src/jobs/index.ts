@@ -131,6 +131,34 @@ export async function updateJobProgress(env: Env, id: string, progress: JobProgr
   return job;
 }
 
+/**
+ * Replaces the result (and optionally the progress) of a job that has not finished, without changing its
+ * state: a scoring job waiting on its cascade shows what it has so far. Throws `job.finished` (409) once
+ * the job has ended.
+ */
+export async function setJobResult(
+  env: Env,
+  id: string,
+  result: Record<string, unknown>,
+  progress?: JobProgress,
+): Promise<Job> {
+  const row = await database(env.DB)
+    .update(jobs)
+    .set({ result, ...(progress ? { progress } : {}), updated_at: nowIso() })
+    .where(and(eq(jobs.id, id), inArray(jobs.state, ["queued", "running", "paused"])))
+    .returning()
+    .get();
+  if (!row) {
+    const current = await getJob(env, id);
+    throw new DistilleryError("job.finished", `job ${id} is ${current.state}; its result is final`, {
+      status: 409,
+    });
+  }
+  const job = jobFromRow(row);
+  await publishJob(env, job);
+  return job;
+}
+
 export type TransitionOptions = {
   result?: Record<string, unknown> | null;
   error?: { code: string; message: string } | null;

@@ -17,6 +17,7 @@ import { and, eq, sql } from "drizzle-orm";
 import { database } from "../db/client";
 import { oracleItems, oracleJobs } from "../db/schema";
 import type { Env } from "../env";
+import { settleCascadeOfOracleJob } from "../hub/cascade";
 import { getJob, transitionJob, updateJobProgress } from "../jobs/index";
 import type { JobStarter } from "../jobs/starters";
 import { submitBatches } from "./batch";
@@ -124,6 +125,7 @@ export async function settleJob(env: Env, jobId: string): Promise<void> {
   }).catch((error: unknown) => {
     if (!(error instanceof DistilleryError && error.status === 409)) throw error;
   });
+  await settleCascadeOfOracleJob(env, jobId);
 }
 
 /** Pauses a running job at its budget cap (items stay pending; raising the cap resumes them). */
@@ -134,6 +136,8 @@ export async function pauseAtBudget(env: Env, row: OracleJobRow) {
       if (!(error instanceof DistilleryError && error.status === 409)) throw error;
     },
   );
+  // A cascade does not wait for a raised cap: its scoring job keeps the student's answers for the rest.
+  await settleCascadeOfOracleJob(env, row.job_id);
 }
 
 /** Sets a new budget cap; a job paused at its cap resumes when the new cap is above what it spent. */

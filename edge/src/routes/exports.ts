@@ -140,6 +140,7 @@ exportsRouter.openapi(
         { name: "model", value: (r) => (r.label as { model: string }).model },
         { name: "overall", value: (r) => r.overall },
         { name: "tier", value: (r) => r.tier },
+        { name: "source", value: (r) => r.source },
         ...dimensions.map((key) => ({
           name: key,
           value: (r: Record<string, unknown>) =>
@@ -166,6 +167,8 @@ type PredictionRow = {
   parse_status: string | null;
   interval_low: number | null;
   interval_high: number | null;
+  /** Null on rows stored before the column existed: those are the student's. */
+  source: "student" | "oracle" | null;
   created_at: string;
 };
 
@@ -222,6 +225,7 @@ exportsRouter.openapi(
         tier: row.tier,
         parse_status: row.parse_status,
         overall_interval: row.interval_low === null ? null : [row.interval_low, row.interval_high],
+        source: row.source ?? "student",
       }),
       [
         { name: "article_id", value: (r) => r.article_id },

@@ -216,6 +216,8 @@ export class JobExecution {
       chunk_size: chunkSize,
       batch_tokens: 16_384,
       max_new_tokens: 512,
+      // A cascade scoring job's intervals are drawn at its coverage; otherwise the model's default.
+      ...(offer.spec.kind === "infer" && offer.spec.cascade ? { coverage: offer.spec.cascade.coverage } : {}),
       device: "auto",
     };
     return { job, chunkOffset, acknowledged };

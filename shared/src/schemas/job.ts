@@ -86,6 +86,26 @@ export const cascadeSettingsSchema = z.strictObject({
   budget_usd: z.number().gt(0),
 });
 
+/**
+ * What a cascade scoring job's result carries under `cascade`: how many predictions were doubtful (their
+ * interval crosses a tier boundary), the oracle job that was asked for them, and how many of them the
+ * oracle's answer replaced. `state` is `waiting` while the oracle job runs, `done` once replaced.
+ */
+export const cascadeSummarySchema = z.object({
+  coverage: z.number().gt(0).lt(1),
+  state: z.enum(["waiting", "done"]),
+  doubtful: z.number().int().min(0),
+  /** Predictions without a conformal interval (a model without calibration): never doubtful. */
+  without_interval: z.number().int().min(0),
+  oracle_job_id: idSchema.nullable(),
+  replaced: z.number().int().min(0),
+  /** Doubtful predictions that kept the student's answer, by why (`budget_cap`, a failure code, a skip reason). */
+  not_replaced: z.record(z.string(), z.number().int().min(0)).default({}),
+  /** One line for people: what happened, and why some were not replaced. */
+  note: z.string().optional(),
+});
+export type CascadeSummary = z.infer<typeof cascadeSummarySchema>;
+
 export const inferJobSpecSchema = z.strictObject({
   kind: z.literal("infer"),
   model_id: idSchema,

@@ -66,6 +66,30 @@ describe("jobEmbed", () => {
     );
     expect(field(embed, "Articles per tier")).toBe("**high**: 12\n**medium**: 340\n**low**: 5,021");
     expect(field(embed, "Took")).toBe("2m 07s");
+    expect(field(embed, "Cascade")).toBeUndefined();
+  });
+
+  it("says how many doubtful articles a cascade sent to the oracle and how many it replaced", () => {
+    const cascade = {
+      coverage: 0.9,
+      state: "done",
+      doubtful: 40,
+      without_interval: 0,
+      oracle_job_id: "job_o1",
+      replaced: 31,
+      not_replaced: { budget_cap: 9 },
+    };
+    const embed = jobEmbed(
+      job({
+        kind: "infer",
+        state: "succeeded",
+        spec: { kind: "infer", model_id: "m_1", selection: { type: "all" }, shards: 1 },
+        result: { tier_counts: { high: 12, medium: 340, low: 5021 }, cascade },
+      }),
+    );
+    expect(field(embed, "Cascade")).toBe(
+      "40 doubtful sent to the oracle, 31 replaced; kept the student's answer: `budget_cap` 9",
+    );
   });
 });
 

@@ -2,9 +2,9 @@
  * @module
  * How a job looks in Discord: one embed whose colour follows the state, a progress bar with ETA and
  * loss while it runs, the reason when it fails, and a short result summary when it succeeds (tier
- * counts of a scoring job; labelled, failures by reason, prefilter blocks and spend of an oracle job). `jobLine` is the one-line form `/status` lists.
+ * counts of a scoring job and what its cascade sent to the oracle; labelled, failures by reason, prefilter blocks and spend of an oracle job). `jobLine` is the one-line form `/status` lists.
  */
-import { type Job, type JobState, oracleJobResultSchema } from "@distillery/shared";
+import { cascadeSummarySchema, type Job, type JobState, oracleJobResultSchema } from "@distillery/shared";
 import type { APIEmbed, APIEmbedField } from "discord.js";
 import { formatCount, formatDuration, formatUsd, progressBar } from "./progress";
 
@@ -87,6 +87,20 @@ export function oracleResultFields(job: Job): APIEmbedField[] {
   return fields;
 }
 
+/** A finished cascade scoring job: how many doubtful articles went to the oracle and how many it answered. */
+export function cascadeField(job: Job): APIEmbedField | null {
+  const parsed = cascadeSummarySchema.safeParse(job.result?.cascade);
+  if (!parsed.success || parsed.data.state !== "done") return null;
+  const c = parsed.data;
+  const kept = Object.entries(c.not_replaced).map(([why, n]) => `\`${why}\` ${formatCount(n)}`);
+  const value =
+    c.doubtful === 0
+      ? `nothing doubtful${c.without_interval ? ` (${formatCount(c.without_interval)} without an interval)` : ""}`
+      : `${formatCount(c.doubtful)} doubtful sent to the oracle, ${formatCount(c.replaced)} replaced` +
+        (kept.length ? `; kept the student's answer: ${kept.join(", ")}` : "");
+  return { name: "Cascade", value: value.slice(0, 1024) };
+}
+
 function progressFields(job: Job): APIEmbedField[] {
   const p = job.progress;
   const fields: APIEmbedField[] = [{ name: "Progress", value: `\`${progressBar(p.done, p.total)}\`` }];
@@ -126,6 +140,8 @@ export function jobEmbed(job: Job): APIEmbed {
         name: "Articles per tier",
         value: tiers.map(([t, n]) => `**${t}**: ${formatCount(n)}`).join("\n"),
       });
+    const cascade = cascadeField(job);
+    if (cascade) fields.push(cascade);
     if (job.started_at && job.finished_at) {
       const seconds = (Date.parse(job.finished_at) - Date.parse(job.started_at)) / 1000;
       fields.push({ name: "Took", value: formatDuration(seconds), inline: true });

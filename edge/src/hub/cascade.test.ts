@@ -220,6 +220,52 @@ describe("cascade scoring jobs", () => {
     expect(Object.values(tiers).reduce((a, b) => a + b, 0)).toBe(4);
   });
 
+  it("cancels the oracle job when the scoring job waiting on it is cancelled", async () => {
+    const bot = await makeToken("bot");
+    const { ids, modelId } = await seed(2);
+    // A Batch Mode oracle job stays running until the cron polls: a cascade whose oracle job is still out.
+    const oracle = await call("/v1/jobs", {
+      token: bot,
+      json: {
+        kind: "oracle",
+        filter: filter.name,
+        selection: { type: "ids", ids },
+        budget_usd: 5,
+        mode: "batch",
+      },
+    });
+    const oracleJobId = jobSchema.parse(await oracle.json()).id;
+    expect((await until(bot, oracleJobId, ["running"])).state).toBe("running");
+    const jobId = await scoringJob(
+      bot,
+      modelId,
+      ids.map((id) => prediction(id, 5)),
+      { coverage: 0.9, budget_usd: 5 },
+    );
+    const waiting = {
+      coverage: 0.9,
+      state: "waiting",
+      doubtful: 2,
+      without_interval: 0,
+      oracle_job_id: oracleJobId,
+      replaced: 0,
+      not_replaced: {},
+    };
+    await env.DB.batch([
+      env.DB.prepare("UPDATE jobs SET state = 'running', finished_at = NULL, result = ?2 WHERE id = ?1").bind(
+        jobId,
+        JSON.stringify({ tier_counts: {}, cascade: waiting }),
+      ),
+      env.DB.prepare(
+        "INSERT INTO cascades (infer_job_id, oracle_job_id, coverage, doubtful) VALUES (?1, ?2, 0.9, 2)",
+      ).bind(jobId, oracleJobId),
+    ]);
+    const cancelled = await call(`/v1/jobs/${jobId}/cancel`, { token: bot, method: "POST" });
+    expect(cancelled.status).toBe(200);
+    expect((await getJob(bot, oracleJobId)).state).toBe("cancelled");
+    expect(await settleOpenCascades(env)).not.toContain(jobId);
+  });
+
   it("sends nothing when no prediction carries an interval, and the job succeeds at once", async () => {
     const bot = await makeToken("bot");
     const { ids, modelId } = await seed(3);

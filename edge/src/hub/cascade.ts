@@ -145,7 +145,12 @@ export async function settleCascade(
   const job = await getJob(env, inferJobId);
   const parsed = cascadeSummarySchema.safeParse(job.result?.cascade);
   if (job.state !== "running" || !parsed.success || parsed.data.state !== "waiting") {
-    if (isTerminal(job.state)) await markFinished(env, inferJobId);
+    if (isTerminal(job.state)) {
+      // A scoring job cancelled (or failed) while waiting: its oracle job need not spend any more.
+      if (parsed.success && parsed.data.state === "waiting" && parsed.data.oracle_job_id)
+        await cancelOracleJob(env, parsed.data.oracle_job_id);
+      await markFinished(env, inferJobId);
+    }
     return "not_waiting";
   }
   const cascade = parsed.data;
@@ -246,6 +251,13 @@ async function replaceWithLabels(
     );
   }
   if (statements.length) await env.DB.batch(statements);
+}
+
+async function cancelOracleJob(env: Env, oracleJobId: string) {
+  if (isTerminal((await getJob(env, oracleJobId)).state)) return;
+  await transitionJob(env, oracleJobId, "cancelled").catch((error: unknown) => {
+    if (!(error instanceof DistilleryError && error.status === 409)) throw error;
+  });
 }
 
 async function markFinished(env: Env, inferJobId: string) {

@@ -23,6 +23,7 @@ import { z } from "zod";
 import { requireRole } from "../auth/middleware";
 import { database } from "../db/client";
 import { importErrors } from "../db/schema";
+import { settleCascade } from "../hub/cascade";
 import { createJob, getJob, listJobs, setJobNotify, transitionJob } from "../jobs/index";
 import { loadEvalReport } from "../jobs/reports";
 import { limitBody } from "./limits";
@@ -100,6 +101,8 @@ jobsRouter.openapi(
     const job = await transitionJob(c.env, id, "cancelled", {
       audit: { auth: c.get("auth"), action: "job.cancel" },
     });
+    // A cascade scoring job takes its oracle job with it (see hub/cascade.ts).
+    if (job.kind === "infer") await settleCascade(c.env, id);
     return c.json(job, 200);
   },
 );

@@ -81,7 +81,7 @@ function count(words: readonly string[], text: string): number {
 /** Score of `articleText` on `dimension` under lexical scoring: a learnable base plus a small offset. */
 export function lexicalScore(articleText: string, dimension: string): number {
   const text = articleText.toLowerCase();
-  const base = 4 + 1.1 * count(RISING, text) - 1.3 * count(FALLING, text);
+  const base = 5 + 0.5 * count(RISING, text) - 0.8 * count(FALLING, text);
   const offset = ((hash32(`${dimension}\u0000${articleText}`) % 121) - 60) / 100;
   return Math.round(Math.min(10, Math.max(0, base + offset)) * 10) / 10;
 }

@@ -9,4 +9,6 @@ bash scripts/py-env.sh ensure
 npm run -s lint
 npm run -s typecheck
 npm run -s test:ts
+# Property-based fuzz of the whole API from its OpenAPI document: no 5xx, no response outside the schema.
+npm run -s -w edge fuzz
 npm run -s test:py

@@ -20,8 +20,8 @@
 import {
   type CascadeSummary,
   cascadeSummarySchema,
-  crossesTierBoundary,
   DistilleryError,
+  doubtfulArticles,
   type FilterPackage,
   type InferJobSpec,
   type JobProgress,
@@ -58,9 +58,13 @@ export async function startCascade(
     .bind(job.id)
     .all<{ article_id: string; lo: number | null; hi: number | null }>();
   const withInterval = rows.results.filter((r) => r.lo !== null && r.hi !== null);
-  const doubtful = withInterval
-    .filter((r) => crossesTierBoundary(filter, [r.lo!, r.hi!]))
-    .map((r) => r.article_id);
+  const doubtful = doubtfulArticles(
+    filter,
+    withInterval.map((r) => ({
+      article_id: r.article_id,
+      overall_interval: [r.lo!, r.hi!] as [number, number],
+    })),
+  );
   const summary: CascadeSummary = {
     coverage: settings.coverage,
     state: "done",

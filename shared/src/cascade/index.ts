@@ -50,7 +50,9 @@ export function crossesTierBoundary(
 }
 
 /**
- * The articles a cascade sends to the oracle: those whose interval crosses a tier boundary.
+ * The articles a cascade sends to the oracle: those whose interval crosses a tier boundary. A
+ * prediction without an interval (a model with no conformal calibration) is not doubtful: nothing
+ * says so, and sending every such article would spend the whole budget on guesses.
  * @example
  * doubtfulArticles(filter, predictions) // ["a17", "a42"]
  */
@@ -59,7 +61,7 @@ export function doubtfulArticles(
   predictions: readonly { article_id: string; overall_interval?: readonly [number, number] }[],
 ): string[] {
   return predictions
-    .filter((p) => p.overall_interval === undefined || crossesTierBoundary(filter, p.overall_interval))
+    .filter((p) => p.overall_interval !== undefined && crossesTierBoundary(filter, p.overall_interval))
     .map((p) => p.article_id);
 }
 

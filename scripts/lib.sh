@@ -7,6 +7,8 @@ ensure_node_modules() {
   local marker="$root/node_modules/.package-lock.json"
   if [ ! -x "$root/node_modules/.bin/node" ] || [ ! -f "$marker" ] || [ "$root/package-lock.json" -nt "$marker" ]; then
     echo "distillery: installing npm dependencies (npm ci)…" >&2
-    (cd "$root" && npm ci --no-audit --no-fund)
+    # Several packages ask for Node 22; the project installs its own (the `node` package) and every
+    # script runs on it, so npm's engine warnings under an older system Node are noise: errors only.
+    (cd "$root" && npm ci --no-audit --no-fund --loglevel=error)
   fi
 }

@@ -4,17 +4,11 @@
  * (queue, D1, the SDK calling the Gemini stand-in started by the test project's global setup).
  */
 import { env } from "cloudflare:test";
-import {
-  cascadeSummarySchema,
-  exampleFilter,
-  jobSchema,
-  type Prediction,
-  promptHash,
-} from "@distillery/shared";
+import { cascadeSummarySchema, exampleFilter, jobSchema, type Prediction } from "@distillery/shared";
 import { describe, expect, it } from "vitest";
-import { call, makeToken } from "../../test/helpers";
+import { call, makeToken, storeFilter } from "../../test/helpers";
 import { database, newId } from "../db/client";
-import { articles, filters, oracleLabels, predictions } from "../db/schema";
+import { articles, oracleLabels, predictions } from "../db/schema";
 import { transitionJob } from "../jobs/index";
 import { holdForCascade, settleOpenCascades } from "./cascade";
 import { storeChunk } from "./chunks";
@@ -24,18 +18,7 @@ const filter = exampleFilter();
 
 async function seed(count: number): Promise<{ ids: string[]; modelId: string }> {
   const db = database(env.DB);
-  await db
-    .insert(filters)
-    .values({
-      name: filter.name,
-      version: filter.version,
-      package: filter,
-      prompt_hash: await promptHash(filter),
-      description: filter.description,
-      created_by: "test",
-    })
-    .onConflictDoNothing()
-    .run();
+  await storeFilter(filter);
   const ids: string[] = [];
   for (let i = 0; i < count; i++) {
     const id = newId("art");

@@ -5,9 +5,9 @@
 import { env } from "cloudflare:test";
 import { exampleFilter, jobSchema, promptHash } from "@distillery/shared";
 import { describe, expect, it } from "vitest";
-import { call, makeToken } from "../../test/helpers";
+import { call, makeToken, storeFilter } from "../../test/helpers";
 import { database, newId } from "../db/client";
-import { articles, filters, oracleLabels } from "../db/schema";
+import { articles, oracleLabels } from "../db/schema";
 import { pollBatches } from "./batch";
 import { STANDIN_BANNER } from "./client";
 import { processOracleArticle } from "./consumer";
@@ -29,18 +29,7 @@ async function stats() {
 
 async function seed(count: number): Promise<string[]> {
   const db = database(env.DB);
-  await db
-    .insert(filters)
-    .values({
-      name: filter.name,
-      version: filter.version,
-      package: filter,
-      prompt_hash: await promptHash(filter),
-      description: filter.description,
-      created_by: "test",
-    })
-    .onConflictDoNothing()
-    .run();
+  await storeFilter(filter);
   const ids: string[] = [];
   for (let i = 0; i < count; i++) {
     const id = newId("art");

@@ -1,34 +1,8 @@
-/**
- * Oracle jobs over a `sample` selection: N articles that pass the prefilter, with the articles the
- * walk passed over accounted for as blocked. Its own file so its database holds only these articles.
- */
-import { env } from "cloudflare:test";
-import { exampleFilter, jobSchema, promptHash } from "@distillery/shared";
+import { exampleFilter, jobSchema } from "@distillery/shared";
 import { describe, expect, it } from "vitest";
-import { call, makeToken } from "../../test/helpers";
-import { database, newId } from "../db/client";
-import { articles, filters } from "../db/schema";
+import { call, makeToken, storeArticle, storeFilter } from "../../test/helpers";
 
 const filter = exampleFilter();
-
-async function article(body: string) {
-  const id = newId("art");
-  await database(env.DB)
-    .insert(articles)
-    .values({
-      id,
-      url: `https://example.org/${id}`,
-      normalized_url: `example.org/${id}`,
-      content_hash: id,
-      title: "News",
-      body,
-      body_chars: body.length,
-      language: "en",
-      source: "example",
-    })
-    .run();
-  return id;
-}
 
 async function run(token: string, count: number, dryRun: boolean) {
   const response = await call("/v1/jobs", {
@@ -53,21 +27,12 @@ async function run(token: string, count: number, dryRun: boolean) {
 
 describe("sample selection", () => {
   it("labels N articles that pass the prefilter and counts the blocked ones it walked past", async () => {
-    await database(env.DB)
-      .insert(filters)
-      .values({
-        name: filter.name,
-        version: filter.version,
-        package: filter,
-        prompt_hash: await promptHash(filter),
-        description: filter.description,
-        created_by: "test",
-      })
-      .run();
+    await storeFilter(filter);
     const passing = [];
     for (let i = 0; i < 3; i++)
-      passing.push(await article(`A solar farm number ${i} opened and feeds the grid today.`));
-    for (let i = 0; i < 2; i++) await article(`The football match number ${i} ended with a late goal today.`);
+      passing.push(await storeArticle("News", `A solar farm number ${i} opened and feeds the grid today.`));
+    for (let i = 0; i < 2; i++)
+      await storeArticle("News", `The football match number ${i} ended with a late goal today.`);
     const token = await makeToken("bot");
 
     const dry = await run(token, 2, true);

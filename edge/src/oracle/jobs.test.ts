@@ -5,7 +5,7 @@
 import { env } from "cloudflare:test";
 import { exampleFilter, jobSchema, promptHash } from "@distillery/shared";
 import { describe, expect, it } from "vitest";
-import { call, makeToken, storeFilter } from "../../test/helpers";
+import { call, makeToken, storeArticle, storeFilter } from "../../test/helpers";
 import { database, newId } from "../db/client";
 import { articles, oracleLabels } from "../db/schema";
 import { pollBatches } from "./batch";
@@ -28,27 +28,17 @@ async function stats() {
 }
 
 async function seed(count: number): Promise<string[]> {
-  const db = database(env.DB);
+  const _db = database(env.DB);
   await storeFilter(filter);
   const ids: string[] = [];
   for (let i = 0; i < count; i++) {
-    const id = newId("art");
-    const body = `Wind farm ${id} delivers ${i + 10} MW to the grid; the operator reports steady output and lower prices.`;
-    await db
-      .insert(articles)
-      .values({
-        id,
-        url: `https://example.org/${id}`,
-        normalized_url: `example.org/${id}`,
-        content_hash: id,
-        title: `Wind farm ${i}`,
-        body,
-        body_chars: body.length,
-        language: "en",
-        source: "example",
-      })
-      .run();
-    ids.push(id);
+    // A body of its own per article: the stand-in counts calls per article text.
+    ids.push(
+      await storeArticle(
+        `Wind farm ${i}`,
+        `Wind farm ${newId("w")} delivers ${i + 10} MW to the grid; the operator reports steady output and lower prices.`,
+      ),
+    );
   }
   return ids;
 }

@@ -6,17 +6,11 @@
  * no token), /score (counts per tier), /status spend, /eval by model, a refused role and bad options.
  */
 import { createHash } from "node:crypto";
-import {
-  EXAMPLE_FILTER_YAML,
-  EXAMPLE_PROMPT,
-  type NodeCapabilities,
-  PROTOCOL_VERSION,
-  sampleEvalReport,
-} from "@distillery/shared";
+import { EXAMPLE_FILTER_YAML, EXAMPLE_PROMPT, PROTOCOL_VERSION, sampleEvalReport } from "@distillery/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startBot } from "../bot/src/bot";
 import { loadBotConfig } from "../bot/src/config";
-import { type Edge, prepareEdge, rawNode, startEdge } from "./node-harness";
+import { cpuNodeCapabilities, type Edge, prepareEdge, rawNode, startEdge } from "./node-harness";
 import {
   type DiscordStandin,
   option,
@@ -228,23 +222,7 @@ describe("bot commands against a real edge", () => {
   });
 
   it("/score runs on a node and the final message has the counts per tier", async () => {
-    const capabilities: NodeCapabilities = {
-      python: "3.11.7",
-      torch: null,
-      cuda: false,
-      bf16: false,
-      flash_attention: false,
-      gpus: [],
-      backends: {
-        unsloth: false,
-        peft: true,
-        bitsandbytes: false,
-        vllm: false,
-        sentence_transformers: false,
-      },
-      free_disk_gb: 10,
-      job_kinds: ["infer"],
-    };
+    const capabilities = cpuNodeCapabilities(["infer"]);
     const node = await rawNode(edge, edge.nodeToken);
     node.send({
       type: "hello",

@@ -9,18 +9,21 @@ import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import {
-  type DatasetRow,
-  exampleFilter,
-  type NodeCapabilities,
-  PROTOCOL_VERSION,
-  postfilter,
-  sampleEvalReport,
-} from "@distillery/shared";
+import { exampleFilter, PROTOCOL_VERSION, sampleEvalReport } from "@distillery/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startBot } from "../bot/src/bot";
 import { loadBotConfig } from "../bot/src/config";
-import { type Edge, prepareEdge, rawNode, repoRoot, sqlString, startEdge, waitFor } from "./node-harness";
+import {
+  cpuNodeCapabilities,
+  datasetFiles,
+  type Edge,
+  prepareEdge,
+  rawNode,
+  repoRoot,
+  sqlString,
+  startEdge,
+  waitFor,
+} from "./node-harness";
 import {
   type DiscordStandin,
   option,
@@ -37,43 +40,7 @@ const READER = { id: "5001", roles: ["111"] };
 const TRAINER = { id: "5002", roles: ["222"] };
 const EPHEMERAL = 1 << 6;
 
-const capabilities: NodeCapabilities = {
-  python: "3.11.7",
-  torch: null,
-  cuda: false,
-  bf16: false,
-  flash_attention: false,
-  gpus: [],
-  backends: { unsloth: false, peft: true, bitsandbytes: false, vllm: false, sentence_transformers: false },
-  free_disk_gb: 10,
-  job_kinds: ["train"],
-};
-
-function datasetFiles(): Record<string, string> {
-  const files: Record<string, string> = {};
-  for (const split of ["train", "validation", "test"] as const) {
-    const rows: DatasetRow[] = Array.from({ length: 4 }, (_, i) => {
-      const scores = { deployment: i * 2, impact: 5, evidence: 3 };
-      const { overall, tier } = postfilter(filter, scores);
-      return {
-        article_id: `${split}-${i}`,
-        split,
-        title: `T${i}`,
-        body: "Solar.",
-        language: "en",
-        source: "t",
-        url: "",
-        scores,
-        reasons: {},
-        categories: {},
-        overall,
-        tier,
-      };
-    });
-    files[`datasets/ds_test/${split}.jsonl`] = rows.map((r) => JSON.stringify(r)).join("\n");
-  }
-  return files;
-}
+const capabilities = cpuNodeCapabilities(["train"]);
 
 let edge: Edge;
 let prepared: Awaited<ReturnType<typeof prepareEdge>>;
@@ -134,7 +101,16 @@ beforeAll(async () => {
       `INSERT INTO datasets (id, filter, filter_version, seed, report, content_hash) VALUES ('ds_test', ${sqlString(filter.name)}, 1, 42, '{}', 'dshash');`,
       `INSERT INTO jobs (id, kind, state, spec, progress, attempts, created_by, created_at, updated_at, started_at, finished_at) VALUES ('job_eval_done', 'eval', 'succeeded', ${sqlString({ kind: "eval", model_id: "mdl_x" })}, '{"done":1,"total":1}', 1, 'test', '${now}', '${now}', '${now}', '${now}');`,
     ],
-    r2: { ...datasetFiles(), "reports/job_eval_done.json": JSON.stringify(sampleEvalReport(120)) },
+    r2: {
+      ...datasetFiles(filter, { train: 4, validation: 4, test: 4 }, (i) => ({
+        scores: { deployment: i * 2, impact: 5, evidence: 3 },
+        title: `T${i}`,
+        body: "Solar.",
+        language: "en",
+        source: "t",
+      })),
+      "reports/job_eval_done.json": JSON.stringify(sampleEvalReport(120)),
+    },
   });
   edge = await startEdge(prepared, { port: EDGE_PORT, leaseMs: 30_000 });
   discord = await startDiscordStandin({ port: DISCORD_PORT, botToken: "discord-bot-token" });

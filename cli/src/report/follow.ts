@@ -5,7 +5,7 @@
  */
 import { type DistilleryClient, DistilleryError, type Job, TERMINAL_JOB_STATES } from "@distillery/shared";
 import type { Io } from "../io";
-import { startProgress } from "../report/progress";
+import { startProgress } from "./progress";
 
 export type FollowOptions = {
   pollMs?: number;

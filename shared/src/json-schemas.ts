@@ -10,6 +10,7 @@ import { filterPackageSchema } from "./schemas/filter";
 import { pythonEventSchema, pythonJobFileSchema } from "./schemas/job";
 import { inferInputRowSchema, predictionSchema } from "./schemas/prediction";
 import { distillReportSchema, evalReportSchema } from "./schemas/report";
+import { pythonDoctorResultSchema, pythonResultSchema } from "./schemas/result";
 
 /** File name (without `.json`) → schema, and whether Python reads the input form (defaults optional). */
 export const PYTHON_SCHEMAS = {
@@ -21,6 +22,9 @@ export const PYTHON_SCHEMAS = {
   "filter-package": { schema: filterPackageSchema, io: "input" },
   "eval-report": { schema: evalReportSchema, io: "output" },
   "distill-report": { schema: distillReportSchema, io: "output" },
+  /** `result.json` of train, eval, infer and bench (one branch per `command`). */
+  "python-result": { schema: pythonResultSchema, io: "output" },
+  "python-doctor-result": { schema: pythonDoctorResultSchema, io: "output" },
 } as const;
 
 /** Renders every Python-facing schema as pretty JSON text, keyed by file name. */

@@ -9,6 +9,8 @@ import { CASCADE_GOAL, cascadeCurve, cascadeGoalPoint, oracleCostPerArticle } fr
 import { postfilter } from "../filter/postfilter";
 import { computeMetrics, metricsByLanguage, type ScoredPair, tierConfusion } from "../metrics/index";
 import type { DatasetRow } from "../schemas/dataset";
+import type { Prediction } from "../schemas/prediction";
+import type { ConformalCalibration, TrainingCurve, TrainValidation } from "../schemas/result";
 import type { FilterPackage } from "../schemas/filter";
 import {
   type CascadePoint,
@@ -24,14 +26,24 @@ export type EvalReportInput = {
   filter: FilterPackage;
   train: readonly DatasetRow[];
   test: readonly DatasetRow[];
-  /** Student scores per test article id; every test article must have one. */
-  student: ReadonlyMap<string, Scores>;
-  /** The lexical baseline's scores per test article id, when it was fitted. */
-  lexical: ReadonlyMap<string, Scores> | null;
-  /** Sorted conformal calibration scores from the model, when it carries them. */
-  conformalScores: readonly number[] | null;
+  /**
+   * The student's prediction per test article id (scores, its own categories, uncalibrated scores and
+   * interval scale when it has them); every test article must have one.
+   */
+  student: ReadonlyMap<string, Prediction>;
+  /** The lexical baseline's predictions per test article id (fitted on `train`), when it was fitted. */
+  lexical: ReadonlyMap<string, Prediction> | null;
+  /** The model's conformal calibration, when it carries one. */
+  conformal: ConformalCalibration | null;
   model: EvalReport["model"];
-  trainingCurve: EvalReport["training_curve"];
+  /** From the train job's result: curve, out-of-fold validation, and reasons for what it lacks. */
+  training: {
+    curve: TrainingCurve | null;
+    validation: TrainValidation | null;
+    missing: Record<string, string>;
+  };
+  /** Reasons for inputs the caller could not provide (e.g. `baselines.lexical`). */
+  missing?: Record<string, string>;
   createdAt?: string;
 };
 

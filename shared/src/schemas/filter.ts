@@ -89,7 +89,7 @@ export const oracleSettingsSchema = z.strictObject({
 });
 export type OracleSettings = z.infer<typeof oracleSettingsSchema>;
 
-export const studentKindSchema = z.enum(["regression", "generative", "probe"]);
+export const studentKindSchema = z.enum(["regression", "generative", "probe", "lexical"]);
 export type StudentKind = z.infer<typeof studentKindSchema>;
 
 export const loraSettingsSchema = z.strictObject({

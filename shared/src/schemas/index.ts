@@ -10,3 +10,5 @@ export * from "./label";
 export * from "./prediction";
 export * from "./protocol";
 export * from "./report";
+export * from "./job-result";
+export * from "./result";

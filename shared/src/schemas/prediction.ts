@@ -9,11 +9,23 @@ import { idSchema, slugSchema } from "./common";
 export const predictionSchema = z.object({
   article_id: idSchema,
   scores: z.record(slugSchema, z.number()),
+  /**
+   * The student's own categorical answers (its category heads, or the generative student's JSON). The
+   * postfilter of a student's prediction uses these, never the oracle's.
+   */
+  categories: z.record(slugSchema, slugSchema).optional(),
+  /** Scores before the student's isotonic calibration (eval only), so a report can show what calibration did. */
+  uncalibrated_scores: z.record(slugSchema, z.number()).optional(),
   reasons: z.record(slugSchema, z.string()).optional(),
   /** For the generative student: whether its JSON parsed and validated. */
   parse_status: z.enum(["ok", "repaired", "invalid"]).optional(),
   /** Conformal interval of the overall score, when the model carries a calibration. */
   overall_interval: z.tuple([z.number(), z.number()]).optional(),
+  /**
+   * How hard this article is for the student (its predicted error scale, > 0): the conformal interval is
+   * `overall ± q · overall_scale`, with `q` from the model's calibration scores at the chosen coverage.
+   */
+  overall_scale: z.number().gt(0).optional(),
 });
 export type Prediction = z.infer<typeof predictionSchema>;
 

@@ -7,6 +7,12 @@
 import { z } from "zod";
 import { slugSchema } from "./common";
 import { datasetReportSchema } from "./dataset";
+import {
+  calibrationEffectSchema,
+  missingReasonsSchema,
+  trainingCurveSchema,
+  trainValidationSchema,
+} from "./result";
 
 /** The quality bar of DESIGN.md; a report marks each metric against it. */
 export const QUALITY_BAR = {
@@ -42,20 +48,38 @@ export const metricsSchema = z.object({
 });
 export type Metrics = z.infer<typeof metricsSchema>;
 
+/**
+ * One point of the cascade trade-off on the test split. The point with `coverage: null` sends nothing to
+ * the oracle and equals the headline tier agreement; tier agreement never drops as coverage grows.
+ */
 export const cascadePointSchema = z.object({
-  coverage: z.number().gt(0).lt(1),
+  coverage: z.number().gt(0).lt(1).nullable(),
   share_to_oracle: z.number().min(0).max(1),
   tier_agreement: z.number().min(0).max(1),
+  /** Lower end of the 95% Wilson score interval of `tier_agreement` on the test split. */
+  tier_agreement_lower: z.number().min(0).max(1),
+  /** Share of test articles whose oracle overall score fell inside the student's interval. */
+  coverage_reached: z.number().min(0).max(1).nullable(),
   usd_per_1000: z.number().min(0),
 });
 export type CascadePoint = z.infer<typeof cascadePointSchema>;
+
+/** Per categorical field: how often the student's own category matched the oracle's, and the confusion. */
+export const categoryMetricsSchema = z.object({
+  accuracy: z.number().min(0).max(1),
+  n: z.number().int().min(0),
+  /** Value keys; `matrix[i][j]` counts oracle value i predicted as value j. */
+  labels: z.array(slugSchema),
+  matrix: z.array(z.array(z.number().int().min(0))),
+});
+export type CategoryMetrics = z.infer<typeof categoryMetricsSchema>;
 
 export const scatterPointSchema = z.object({ oracle: z.number(), student: z.number(), language: z.string() });
 
 export const evalReportSchema = z.object({
   filter: slugSchema,
   filter_version: z.number().int().min(1),
-  model: z.object({ id: z.string(), kind: z.string(), base_model: z.string(), backend: z.string() }),
+  model: z.object({ id: z.string(), kind: z.string(), base_model: z.string().min(1), backend: z.string().min(1) }),
   n_test: z.number().int().min(0),
   metrics: metricsSchema,
   baselines: z.object({ constant: metricsSchema, lexical: metricsSchema.nullable() }),
@@ -64,10 +88,16 @@ export const evalReportSchema = z.object({
   quality_bar: z.record(z.string(), z.object({ value: z.number(), target: z.number(), pass: z.boolean() })),
   /** Plain-language verdict, e.g. that the student does not beat the lexical baseline. */
   verdict: z.array(z.string()),
-  training_curve: z.array(
-    z.object({ step: z.number().int(), loss: z.number(), val_loss: z.number().nullable() }),
-  ),
+  training_curve: trainingCurveSchema.nullable(),
+  /** The student's out-of-fold validation figures from training. */
+  validation: trainValidationSchema.nullable(),
+  /** Per-dimension test MAE before and after the student's isotonic calibration. */
+  calibration: calibrationEffectSchema.nullable(),
+  /** The student's own categories against the oracle's, on the test split. */
+  categories: z.record(slugSchema, categoryMetricsSchema),
   cascade: z.array(cascadePointSchema).default([]),
+  /** Why a field above is null or empty (keyed by field name: `baselines.lexical`, `cascade`…). */
+  missing: missingReasonsSchema.default({}),
   scatter: z.array(scatterPointSchema).default([]),
   created_at: z.string(),
 });
@@ -75,15 +105,11 @@ export type EvalReport = z.infer<typeof evalReportSchema>;
 
 /**
  * `distill`'s `report.json` (docs/distill.md): the eval report plus what was distilled from (the
- * dataset's validation report), the probe's calibration (validation MAE before/after isotonic) and the
- * cascade goal with the cheapest curve point that meets it.
+ * dataset's validation report) and the cascade goal with the cheapest curve point that meets it.
  */
 export const distillReportSchema = evalReportSchema.extend({
   labels: z.object({ file: z.string(), imported: z.number().int().min(0), skipped: z.number().int().min(0) }),
   dataset: datasetReportSchema,
-  calibration: z
-    .record(slugSchema, z.object({ mae_before: z.number().min(0), mae_after: z.number().min(0) }))
-    .nullable(),
   cascade_goal: z.object({
     tier_agreement: z.number(),
     max_share_to_oracle: z.number(),

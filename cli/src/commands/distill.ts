@@ -3,17 +3,16 @@
  * `distillery distill`: distillation from files, no server. Imports the labels (our NDJSON or the
  * Python LLM Distillery's scored JSONL), builds the stratified split with the edge's dataset builder,
  * trains the student through the same Python entry point the GPU node uses (the node's job runner),
- * predicts the test split, and writes `report.json` (`distillReportSchema`) and `report.html` into
+ * predicts the test split (and fits the lexical baseline on train), reads both results through the
+ * shared result schemas, and writes `report.json` (`distillReportSchema`) and `report.html` into
  * `--out`, with the splits in `--out/data` and the model in `--out/jobs/train/out`. See docs/distill.md.
  */
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { runPython } from "@distillery/gpu-node/runner";
-import type { Scores } from "@distillery/shared";
 import {
   buildDataset,
   type DatasetRow,
-  DEFAULT_PROBE_ENCODER,
   DistilleryError,
   type FilterPackage,
   labelRecordSchema,
@@ -29,6 +28,7 @@ import type { Io } from "../io";
 import { buildDistillReport } from "../report/build";
 import { renderReportHtml } from "../report/html";
 import { startProgress } from "../report/progress";
+import { parseEvalResult, parseTrainResult, readPythonOutputs, resultPath } from "../report/python-results";
 
 /** Fewest articles per split that give metrics worth reading. */
 export const MIN_SPLIT_ROWS = { train: 20, validation: 5, test: 5 } as const;
@@ -62,8 +62,11 @@ export function registerDistillCommand(program: Command, io: Io): void {
       collectRename,
       {},
     )
-    .option("--student <kind>", "probe | regression | generative", parseStudent, "probe")
-    .option("--base-model <name>", "base model (regression, generative) or sentence encoder (probe)")
+    .option("--student <kind>", "lexical | probe | regression | generative", parseStudent, "probe")
+    .option(
+      "--base-model <name>",
+      "base model (regression, generative) or sentence encoder (probe); the lexical student has none",
+    )
     .option("--out <dir>", "where the report, the splits and the model go", "distill-out")
     .option("--seed <n>", "seed of the split", (v) => Number.parseInt(v, 10), 42)
     .option("--device <device>", "auto | cpu | cuda", "auto")
@@ -94,10 +97,6 @@ async function readJsonl(path: string): Promise<Record<string, unknown>[]> {
     .split("\n")
     .filter((l) => l.trim() !== "")
     .map((l) => JSON.parse(l) as Record<string, unknown>);
-}
-
-function scoresById(rows: Record<string, unknown>[]): Map<string, Scores> {
-  return new Map(rows.map((r) => [String(r.article_id), r.scores as Scores]));
 }
 
 function checkSplits(
@@ -195,61 +194,43 @@ export async function distill(options: DistillOptions, io: Io) {
         : { base_model: options.baseModel }
       : {}),
   };
-  const train = await runStep(io, "train", {
-    command: "train",
-    dir: join(out, "jobs", "train"),
-    job: {
+  const trainDir = join(out, "jobs", "train");
+  const train = parseTrainResult(
+    await runStep(io, "train", {
       command: "train",
-      job_id: "distill-train",
-      filter,
-      student,
-      data: { train: data.train, validation: data.validation },
-      device: options.device,
-    },
-  });
-  const trainedDir = String(train.model_dir ?? join(out, "jobs", "train", "out"));
-  const evaluation = await runStep(io, "predict", {
-    command: "eval",
-    dir: join(out, "jobs", "eval"),
-    job: {
+      dir: trainDir,
+      job: {
+        command: "train",
+        job_id: "distill-train",
+        filter,
+        student,
+        data: { train: data.train, validation: data.validation },
+        device: options.device,
+      },
+    }),
+  );
+  const trainedDir = resultPath(join(trainDir, "out"), train.model_dir);
+  const evalDir = join(out, "jobs", "eval");
+  const evaluation = parseEvalResult(
+    await runStep(io, "predict", {
       command: "eval",
-      job_id: "distill-eval",
-      model_dir: trainedDir,
-      data: { test: data.test, train: data.train },
-      device: options.device,
-    },
-  });
-  const evalOut = join(out, "jobs", "eval", "out");
-  if (typeof evaluation.predictions !== "string")
-    throw new DistilleryError("distill.python_failed", "the eval job wrote no predictions file");
-  const baselines = (evaluation.baselines ?? {}) as { lexical?: string };
-  const card = (train.distillery ?? {}) as {
-    metrics?: { calibration?: Record<string, { mae_before: number; mae_after: number }> };
-  };
-  const conformal = evaluation.conformal as { scores?: number[] } | undefined;
+      dir: evalDir,
+      job: {
+        command: "eval",
+        job_id: "distill-eval",
+        model_dir: trainedDir,
+        // With the train split, eval also fits the lexical baseline on it and predicts the test split.
+        data: { test: data.test, train: data.train },
+        device: options.device,
+      },
+    }),
+  );
   const rows = (split: string) => dataset.rows.filter((r) => r.split === split);
   const report = buildDistillReport({
     filter,
     train: rows("train"),
     test: rows("test"),
-    student: scoresById(await readJsonl(join(evalOut, evaluation.predictions))),
-    lexical: baselines.lexical ? scoresById(await readJsonl(join(evalOut, baselines.lexical))) : null,
-    conformalScores: conformal?.scores ?? null,
-    calibration: card.metrics?.calibration ?? null,
-    model: {
-      id: trainedDir,
-      kind: options.student,
-      base_model:
-        options.student === "probe"
-          ? String(
-              (train.distillery as { encoder?: string })?.encoder ?? student.encoder ?? DEFAULT_PROBE_ENCODER,
-            )
-          : student.base_model,
-      backend: String(train.backend ?? "unknown"),
-    },
-    trainingCurve: Array.isArray(train.losses)
-      ? (train.losses as number[]).map((loss, i) => ({ step: i + 1, loss, val_loss: null }))
-      : [],
+    ...(await readPythonOutputs({ train, evaluation, evalOut: join(evalDir, "out"), modelId: trainedDir })),
     dataset: dataset.report,
     labels: { file: options.labels, imported: summary.imported, skipped },
   });

@@ -2,7 +2,7 @@
  * @module
  * Builds `distill`'s report: the shared evaluation report (`buildEvalReport`, the same one the edge
  * stores for an eval job) plus what only a file-based run knows: the labels imported, the dataset's
- * validation report, the probe's calibration and where the cascade goal is met. Pure; the command
+ * validation report and where the cascade goal is met (the point with nothing sent counts). Pure; the command
  * reads the files and writes the result.
  */
 import {
@@ -17,7 +17,6 @@ import {
 } from "@distillery/shared";
 
 export type DistillReportInput = EvalReportInput & {
-  calibration: DistillReport["calibration"];
   dataset: DatasetReport;
   labels: DistillReport["labels"];
 };
@@ -33,7 +32,6 @@ export function buildDistillReport(input: DistillReportInput): DistillReport {
     ...report,
     labels: input.labels,
     dataset: input.dataset,
-    calibration: input.calibration,
     cascade_goal: {
       ...CASCADE_GOAL,
       oracle_model: input.filter.oracle.model,

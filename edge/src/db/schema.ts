@@ -224,11 +224,17 @@ export const predictions = sqliteTable(
     filter_version: integer("filter_version").notNull(),
     scores: text("scores", { mode: "json" }).notNull(),
     reasons: text("reasons", { mode: "json" }),
+    /** The student's own categorical answers; overall and tier are postfiltered with these. */
+    categories: text("categories", { mode: "json" }),
+    /** Scores before the student's isotonic calibration (eval predictions), for the report. */
+    uncalibrated_scores: text("uncalibrated_scores", { mode: "json" }),
     overall: real("overall"),
     tier: text("tier"),
     parse_status: text("parse_status"),
     interval_low: real("interval_low"),
     interval_high: real("interval_high"),
+    /** The student's predicted error scale of this article (its conformal interval is overall ± q · scale). */
+    overall_scale: real("overall_scale"),
     /** Who answered: the student, or the oracle when a cascade replaced a doubtful prediction. */
     source: text("source", { enum: ["student", "oracle"] }).default("student"),
     created_at: text("created_at").notNull().default(now),

@@ -64,7 +64,14 @@ async function scoringJob(
   const job = jobSchema.parse(await created.json());
   await transitionJob(env, job.id, "running", { progress: { done: rows.length, total: rows.length } });
   await storeChunk(env, { jobId: job.id, modelId, filter }, { shard: 0, chunk_index: 0, predictions: rows });
-  const result = await finalizeJob(env, job, [{}]);
+  const nodeResult = {
+    kind: "probe",
+    predictions: rows.length,
+    chunks: 1,
+    coverage: cascade.coverage,
+    articles_per_s: 100,
+  };
+  const result = await finalizeJob(env, job, [nodeResult]);
   const progress = { done: rows.length, total: rows.length };
   if (!(await holdForCascade(env, job.id, result, progress))) {
     await transitionJob(env, job.id, "succeeded", { result, progress });

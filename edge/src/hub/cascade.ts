@@ -6,7 +6,7 @@
  * interval is never doubtful) and creates one oracle job for exactly those articles through the normal
  * oracle path, within the cascade's budget. The scoring job stays `running` until that oracle job ends
  * (succeeds, pauses at its budget cap, fails or is cancelled); then `settleCascade` replaces the
- * doubtful predictions' scores, overall and tier with the oracle's label (`source = 'oracle'`),
+ * doubtful predictions' scores, categories, overall and tier with the oracle's label (`source = 'oracle'`),
  * recounts the tiers and lets the scoring job succeed. Predictions the oracle did not answer keep the
  * student's answer, and the result says how many and why.
  *
@@ -224,13 +224,20 @@ async function replaceWithLabels(
   oracle: { job_id: string; filter: string; filter_version: number; prompt_hash: string },
 ) {
   const labels = await env.DB.prepare(
-    `SELECT l.article_id AS article_id, l.scores AS scores, l.overall AS overall, l.tier AS tier
+    `SELECT l.article_id AS article_id, l.scores AS scores, l.categories AS categories, l.overall AS overall,
+       l.tier AS tier
      FROM oracle_items i JOIN oracle_labels l ON l.article_id = i.article_id
        AND l.filter = ?2 AND l.filter_version = ?3 AND l.prompt_hash = ?4
      WHERE i.job_id = ?1`,
   )
     .bind(oracle.job_id, oracle.filter, oracle.filter_version, oracle.prompt_hash)
-    .all<{ article_id: string; scores: string; overall: number | null; tier: string | null }>();
+    .all<{
+      article_id: string;
+      scores: string;
+      categories: string | null;
+      overall: number | null;
+      tier: string | null;
+    }>();
   // A label stores `{ dim: { score, reason } }`; a prediction keeps scores and reasons apart.
   const rows = labels.results.map((l) => {
     const answer = JSON.parse(l.scores) as Record<string, { score: number; reason: string }>;
@@ -238,6 +245,7 @@ async function replaceWithLabels(
       a: l.article_id,
       s: Object.fromEntries(Object.entries(answer).map(([k, v]) => [k, v.score])),
       r: Object.fromEntries(Object.entries(answer).map(([k, v]) => [k, v.reason])),
+      c: l.categories ? JSON.parse(l.categories) : null,
       o: l.overall,
       t: l.tier,
     };
@@ -247,6 +255,7 @@ async function replaceWithLabels(
     statements.push(
       env.DB.prepare(
         `UPDATE predictions SET scores = json_extract(j.value, '$.s'), reasons = json_extract(j.value, '$.r'),
+           categories = json_extract(j.value, '$.c'), uncalibrated_scores = NULL,
            overall = json_extract(j.value, '$.o'), tier = json_extract(j.value, '$.t'), parse_status = NULL,
            source = 'oracle'
          FROM json_each(?2) AS j

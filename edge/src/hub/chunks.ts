@@ -1,7 +1,8 @@
 /**
  * @module
  * Stores a chunk of predictions a node uploaded: each prediction gets its overall score and tier from
- * the shared `postfilter`, rows go in with one `INSERT … SELECT … FROM json_each(?)` statement, and the
+ * the shared `postfilter` applied to the student's own scores and categories (never an oracle's), rows
+ * keep the student's categories, uncalibrated scores and interval scale for reports and exports, and go in with one `INSERT … SELECT … FROM json_each(?)` statement, and the
  * chunk is marked in `prediction_chunks` in the same batch (one transaction). Uploading a chunk again
  * stores nothing new: predictions are keyed by (job, article) and the chunk by (job, shard, index).
  */
@@ -19,11 +20,12 @@ export type PredictionTarget = {
 };
 
 const INSERT_PREDICTIONS = `INSERT OR IGNORE INTO predictions
-  (job_id, article_id, model_id, filter, filter_version, scores, reasons, overall, tier, parse_status,
-   interval_low, interval_high)
+  (job_id, article_id, model_id, filter, filter_version, scores, reasons, categories, uncalibrated_scores,
+   overall, tier, parse_status, interval_low, interval_high, overall_scale)
   SELECT ?1, json_extract(value, '$.a'), ?2, ?3, ?4, json_extract(value, '$.s'), json_extract(value, '$.r'),
+    json_extract(value, '$.c'), json_extract(value, '$.u'),
     json_extract(value, '$.o'), json_extract(value, '$.t'), json_extract(value, '$.p'),
-    json_extract(value, '$.lo'), json_extract(value, '$.hi')
+    json_extract(value, '$.lo'), json_extract(value, '$.hi'), json_extract(value, '$.k')
   FROM json_each(?5)`;
 
 const INSERT_CHUNK =
@@ -39,7 +41,7 @@ export async function storeChunk(
     let overall: number | null = null;
     let tier: string | null = null;
     try {
-      ({ overall, tier } = postfilter(target.filter, p.scores));
+      ({ overall, tier } = postfilter(target.filter, p.scores, p.categories));
     } catch {
       // A prediction missing a dimension is stored with its scores but no overall/tier (parse_status says why).
     }
@@ -47,11 +49,14 @@ export async function storeChunk(
       a: p.article_id,
       s: p.scores,
       r: p.reasons ?? null,
+      c: p.categories ?? null,
+      u: p.uncalibrated_scores ?? null,
       o: overall,
       t: tier,
       p: p.parse_status ?? (overall === null ? "invalid" : null),
       lo: p.overall_interval?.[0] ?? null,
       hi: p.overall_interval?.[1] ?? null,
+      k: p.overall_scale ?? null,
     };
   });
   const [, marked] = await env.DB.batch([

@@ -2,7 +2,8 @@
  * @module
  * Resolves what a node needs to run a job shard (`job.offer`'s `context`): the filter package and
  * merged student settings (train), the model and its artifact URL (eval/infer), and the URLs of the
- * NDJSON inputs with content hashes the node caches downloads by. A job whose dataset, model or filter
+ * NDJSON inputs (train + validation for train, test + train for eval, the shard's articles for infer)
+ * with content hashes the node caches downloads by. A job whose dataset, model or filter
  * is missing fails here with a clear error instead of being offered.
  */
 import {
@@ -106,7 +107,11 @@ export async function offerContext(
   if (spec.kind === "eval") {
     const model = await loadModel(env, spec.model_id);
     const dataset = await loadDataset(env, spec.dataset_id ?? model.dataset_id);
-    return { inputs: { test: datasetInput(job.id, dataset, "test") }, model: modelRef(model) };
+    // The train split too: the node fits the lexical baseline on it, the same data the student had.
+    return {
+      inputs: { test: datasetInput(job.id, dataset, "test"), train: datasetInput(job.id, dataset, "train") },
+      model: modelRef(model),
+    };
   }
   if (spec.kind === "infer") {
     const model = await loadModel(env, spec.model_id);

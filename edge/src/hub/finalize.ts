@@ -1,22 +1,37 @@
 /**
  * @module
- * What happens when every shard of a GPU job has succeeded: a train job registers its student model
- * (after checking the uploaded artifact's checksum in R2), an eval job turns the stored predictions and
- * the dataset's test labels into the shared eval report (`buildEvalReport`: metrics, baselines, quality
- * bar, verdict, scatter, cascade curve when the model carries conformal scores; stored where
- * `GET /v1/jobs/{id}/report` reads it), an infer job reports how many
- * predictions it stored and how many fell in each tier (`tier_counts`), and a cascade scoring job sends
- * its doubtful predictions to the oracle (`startCascade`, see cascade.ts). Returns the job's result.
+ * What happens when every shard of a GPU job has succeeded, reading only the typed node results
+ * (`results.ts`): a train job registers its student model (after checking the uploaded artifact's
+ * checksum in R2) with the kind, base model and backend the trainer reported, and keeps the whole train
+ * result (curve, out-of-fold validation, calibration, missing reasons) in the model's `metrics.train`;
+ * an eval job turns the stored predictions (the student's own scores, categories, uncalibrated scores
+ * and interval scales), the lexical baseline and conformal calibration the node sent, the model's train
+ * result and the dataset's train and test labels into the shared eval report (`buildEvalReport`, stored
+ * where `GET /v1/jobs/{id}/report` reads it), saying why anything it lacks is absent; an infer job
+ * reports how many predictions it stored and how many fell in each tier (`tier_counts`), and a cascade
+ * scoring job sends its doubtful predictions to the oracle (`startCascade`, see cascade.ts). Returns the
+ * job's result, validated with `jobResultSchemas[kind]`.
  */
 import {
   buildEvalReport,
   type DatasetRow,
   DistilleryError,
   datasetRowSchema,
-  evalReportSchema,
+  type EvalJobResult,
+  evalJobResultSchema,
   type FilterPackage,
+  type InferJobResult,
+  inferJobResultSchema,
   type JobSpec,
+  metricsSchema,
+  type NodeEvalResult,
+  type NodeTrainResult,
+  nodeTrainResultSchema,
+  type Prediction,
+  predictionSchema,
   type SplitName,
+  type TrainJobResult,
+  trainJobResultSchema,
 } from "@distillery/shared";
 import { eq, sql } from "drizzle-orm";
 import { z } from "zod";
@@ -27,25 +42,36 @@ import { evalReportKey } from "../jobs/reports";
 import { datasetRowsKey } from "../oracle/datasets";
 import { startCascade } from "./cascade";
 import { loadDataset, loadFilter, loadModel, modelIdForTrainJob } from "./context";
+import { parseNodeResult } from "./results";
 
 export const artifactKey = (modelId: string) => `models/${modelId}/adapter.tar.gz`;
 
-type ShardResult = Record<string, unknown>;
-
-const trainingCurveSchema = evalReportSchema.shape.training_curve;
-/** What a model's eval result carries for conformal intervals (the probe writes it). */
-const conformalSchema = z.object({ scores: z.array(z.number()).min(1) });
+/**
+ * What a model row's `metrics` holds: the trainer's typed result (less the artifact, which has its own
+ * columns) and the figures of its latest evaluation. Rows written before results were typed have no
+ * `train`; their reports say so.
+ */
+export const modelMetricsSchema = z
+  .object({
+    train: nodeTrainResultSchema.omit({ artifact: true }).optional(),
+    eval: metricsSchema.optional(),
+    eval_job_id: z.string().optional(),
+  })
+  .passthrough();
+export type ModelMetrics = z.infer<typeof modelMetricsSchema>;
 
 export async function finalizeJob(
   env: Env,
   job: { id: string; spec: JobSpec },
-  results: ShardResult[],
-): Promise<Record<string, unknown>> {
+  results: unknown[],
+): Promise<TrainJobResult | EvalJobResult | InferJobResult> {
   const { spec } = job;
-  if (spec.kind === "train") return registerModel(env, job.id, spec.dataset_id, results[0] ?? {});
-  if (spec.kind === "eval") return evalReport(env, job.id, spec, results[0] ?? {});
+  if (spec.kind === "train")
+    return registerModel(env, job.id, spec.dataset_id, parseNodeResult("train", results[0]));
+  if (spec.kind === "eval") return evalReport(env, job.id, spec, parseNodeResult("eval", results[0]));
   if (spec.kind !== "infer")
     throw new DistilleryError("job.not_gpu", `${spec.kind} jobs do not run on GPU nodes`);
+  for (const result of results) parseNodeResult("infer", result);
   const stored = await database(env.DB)
     .select({
       chunks: sql<number>`count(*)`,
@@ -56,14 +82,14 @@ export async function finalizeJob(
     .get();
   const model = await loadModel(env, spec.model_id);
   const filter = await loadFilter(env, model.filter, model.filter_version);
-  const result = {
+  const result: InferJobResult = {
     predictions: stored?.predictions ?? 0,
     chunks: stored?.chunks ?? 0,
     shards: results.length,
     tier_counts: await tierCounts(env, job.id, filter),
   };
-  if (!spec.cascade) return result;
-  return { ...result, cascade: await startCascade(env, { id: job.id, spec }, filter) };
+  if (spec.cascade) result.cascade = await startCascade(env, { id: job.id, spec }, filter);
+  return inferJobResultSchema.parse(result);
 }
 
 /** How many of a job's predictions fall in each tier: every tier of the filter, best first, zeros included; predictions without a tier come last. */
@@ -83,19 +109,24 @@ export async function tierCounts(
   return counts;
 }
 
-async function registerModel(env: Env, jobId: string, datasetId: string, result: ShardResult) {
+async function registerModel(
+  env: Env,
+  jobId: string,
+  datasetId: string,
+  result: NodeTrainResult,
+): Promise<TrainJobResult> {
   const modelId = modelIdForTrainJob(jobId);
-  const artifact = result.artifact as { sha256?: string; bytes?: number } | undefined;
+  const { artifact, ...trained } = result;
   const object = await env.BUCKET.head(artifactKey(modelId));
-  if (!object || !artifact?.sha256 || object.customMetadata?.sha256 !== artifact.sha256) {
+  if (!object || object.customMetadata?.sha256 !== artifact.sha256) {
     throw new DistilleryError(
       "artifact.missing",
-      `model ${modelId}: the node reported artifact ${artifact?.sha256 ?? "(none)"} but R2 holds ${object?.customMetadata?.sha256 ?? "nothing"}`,
+      `model ${modelId}: the node reported artifact ${artifact.sha256} but R2 holds ${object?.customMetadata?.sha256 ?? "nothing"}`,
       { status: 409 },
     );
   }
   const dataset = await loadDataset(env, datasetId);
-  const { artifact: _artifact, ...metrics } = result;
+  const metrics: ModelMetrics = { train: trained };
   await database(env.DB)
     .insert(studentModels)
     .values({
@@ -104,9 +135,9 @@ async function registerModel(env: Env, jobId: string, datasetId: string, result:
       filter_version: dataset.filter_version,
       dataset_id: dataset.id,
       job_id: jobId,
-      kind: String(result.kind ?? result.head ?? "regression"),
-      base_model: String(result.base_model ?? result.encoder ?? "unknown"),
-      backend: String(result.backend ?? "unknown"),
+      kind: trained.kind,
+      base_model: trained.base_model,
+      backend: trained.backend,
       metrics,
       artifact_key: artifactKey(modelId),
       artifact_sha256: artifact.sha256,
@@ -114,7 +145,7 @@ async function registerModel(env: Env, jobId: string, datasetId: string, result:
     })
     .onConflictDoNothing()
     .run();
-  return { model_id: modelId, artifact_sha256: artifact.sha256, artifact_bytes: object.size, ...metrics };
+  return trainJobResultSchema.parse({ ...trained, model_id: modelId, artifact_sha256: artifact.sha256 });
 }
 
 /** A split's rows, stored by the dataset builder as JSONL in R2 (`datasetRowsKey`). */
@@ -128,59 +159,95 @@ async function splitRows(env: Env, datasetId: string, split: SplitName): Promise
     .map((line) => datasetRowSchema.parse(JSON.parse(line)));
 }
 
+/** The student's stored predictions of a job, as the node sent them (scores, its own categories…). */
+async function storedPredictions(env: Env, jobId: string): Promise<Map<string, Prediction>> {
+  const rows = await database(env.DB)
+    .select({
+      article_id: predictions.article_id,
+      scores: predictions.scores,
+      categories: predictions.categories,
+      uncalibrated_scores: predictions.uncalibrated_scores,
+      overall_scale: predictions.overall_scale,
+      interval_low: predictions.interval_low,
+      interval_high: predictions.interval_high,
+    })
+    .from(predictions)
+    .where(eq(predictions.job_id, jobId))
+    .all();
+  return new Map(
+    rows.map((row) => [
+      row.article_id,
+      predictionSchema.parse({
+        article_id: row.article_id,
+        scores: row.scores,
+        categories: row.categories ?? undefined,
+        uncalibrated_scores: row.uncalibrated_scores ?? undefined,
+        overall_scale: row.overall_scale ?? undefined,
+        overall_interval:
+          row.interval_low === null || row.interval_high === null
+            ? undefined
+            : [row.interval_low, row.interval_high],
+      }),
+    ]),
+  );
+}
+
 async function evalReport(
   env: Env,
   jobId: string,
   spec: Extract<JobSpec, { kind: "eval" }>,
-  result: ShardResult,
-) {
+  result: NodeEvalResult,
+): Promise<EvalJobResult> {
   const model = await loadModel(env, spec.model_id);
   const dataset = await loadDataset(env, spec.dataset_id ?? model.dataset_id);
   const filter = await loadFilter(env, dataset.filter, dataset.filter_version);
-  const stored = await database(env.DB)
-    .select({ article_id: predictions.article_id, scores: predictions.scores })
-    .from(predictions)
-    .where(eq(predictions.job_id, jobId))
-    .all();
-  const student = new Map(stored.map((p) => [p.article_id, p.scores as Record<string, number>]));
-  const test = (await splitRows(env, dataset.id, "test")).filter((row) => student.has(row.article_id));
+  const student = await storedPredictions(env, jobId);
+  const test = await splitRows(env, dataset.id, "test");
+  const unpredicted = test.filter((row) => !student.has(row.article_id));
+  if (unpredicted.length > 0) {
+    // Scoring only the articles the student answered would flatter it: the job fails instead.
+    throw new DistilleryError(
+      "eval.predictions_missing",
+      `eval job ${jobId}: ${unpredicted.length} of ${test.length} test articles have no student prediction (first: ${unpredicted[0]!.article_id})`,
+    );
+  }
   const train = await splitRows(env, dataset.id, "train");
-  // A model without a (valid) curve or conformal calibration gets none in its report, not a failed job.
-  const curve = trainingCurveSchema.safeParse(
-    (model.metrics as Record<string, unknown> | null)?.training_curve,
-  );
-  const conformal = conformalSchema.safeParse(result.conformal);
+  const stored = modelMetricsSchema.safeParse(model.metrics ?? {});
+  const trained = stored.success ? stored.data.train : undefined;
+  const untrained = `model ${model.id} was registered without a typed train result (trained before result schemas): retrain it`;
   const report = buildEvalReport({
     filter,
     train,
     test,
     student,
-    lexical: null,
-    conformalScores: conformal.success ? [...conformal.data.scores].sort((a, b) => a - b) : null,
+    lexical: result.lexical_baseline ? new Map(result.lexical_baseline.map((p) => [p.article_id, p])) : null,
+    conformal: result.conformal,
     model: { id: model.id, kind: model.kind, base_model: model.base_model, backend: model.backend },
-    trainingCurve: curve.success ? curve.data : [],
+    training: trained
+      ? { curve: trained.training_curve, validation: trained.validation, missing: trained.missing }
+      : {
+          curve: null,
+          validation: null,
+          missing: { training_curve: untrained, validation: untrained, calibration: untrained },
+        },
+    // Python's reasons for what its eval result lacks (`lexical_baseline`, `conformal`…).
+    missing: result.missing,
   });
-  const { metrics } = report;
   const reportKey = evalReportKey(jobId);
   await env.BUCKET.put(reportKey, JSON.stringify(report), {
     httpMetadata: { contentType: "application/json" },
   });
-  await database(env.DB)
-    .update(studentModels)
-    .set({
-      metrics: {
-        ...((model.metrics as Record<string, unknown> | null) ?? {}),
-        eval: metrics,
-        eval_job_id: jobId,
-      },
-    })
-    .where(eq(studentModels.id, model.id))
-    .run();
-  return {
+  const metrics: ModelMetrics = {
+    ...(stored.success ? stored.data : {}),
+    eval: report.metrics,
+    eval_job_id: jobId,
+  };
+  await database(env.DB).update(studentModels).set({ metrics }).where(eq(studentModels.id, model.id)).run();
+  return evalJobResultSchema.parse({
     model_id: model.id,
     report_key: reportKey,
     n_test: report.n_test,
-    metrics,
+    metrics: report.metrics,
     verdict: report.verdict,
-  };
+  });
 }

@@ -3,12 +3,15 @@
  * One handler per node message type (the type checker insists on all of them). Messages about a job
  * carry the lease id of its offer; a message whose lease is no longer this node's is answered with
  * `job.cancel` (the node stops) — except chunks, which are stored whatever the lease, since they are
- * idempotent and a finished chunk is worth keeping.
+ * idempotent and a finished chunk is worth keeping. A `job.result` is checked against the job kind's
+ * node result schema (`results.ts`); one that breaks it fails the job with `result.invalid`.
  */
 import { DistilleryError, NODE_CLOSE_CODES, type NodeMessage, PROTOCOL_VERSION } from "@distillery/shared";
+import { getJob } from "../jobs/index";
 import { storeChunk } from "./chunks";
 import { endLease, leasedShardOf, renewLeases, type ShardRow, shardByLease } from "./leases";
 import type { NodeAttachment, NodeHub } from "./node-hub";
+import { parseNodeResult } from "./results";
 import { MAX_SHARD_ATTEMPTS } from "./scheduler";
 
 type Handler<T extends NodeMessage["type"]> = (
@@ -140,7 +143,19 @@ export function createNodeHandlers(hub: NodeHub): NodeHandlers {
       if (existing?.state === "succeeded") return ack(); // a duplicate: stored once already
       const shard = await heldShard(socket, attachment, message.job_id, message.lease_id);
       if (!shard) return ack();
-      await endLease(env, message.lease_id, "succeeded", { result: message.result });
+      let result: ReturnType<typeof parseNodeResult>;
+      try {
+        result = parseNodeResult((await getJob(env, message.job_id)).kind, message.result);
+      } catch (error) {
+        // A result that breaks the contract would break again on any node: the job fails, naming the field.
+        await endLease(env, message.lease_id, "failed");
+        clearJob(socket, message.lease_id);
+        ack();
+        await hub.scheduler.failJob(message.job_id, error as Error);
+        await hub.scheduler.dispatch();
+        return;
+      }
+      await endLease(env, message.lease_id, "succeeded", { result });
       clearJob(socket, message.lease_id);
       ack();
       await hub.scheduler.shardSucceeded(message.job_id);

@@ -104,7 +104,7 @@ nodesRouter.get("/nodes/jobs/:job_id/shards/:shard/input", requireRole("node"), 
 nodesRouter.get("/nodes/jobs/:job_id/inputs/:split", requireRole("node"), async (c) => {
   const job = await getJob(c.env, c.req.param("job_id"));
   const split = c.req.param("split");
-  const allowed: Record<string, string[]> = { train: ["train", "validation"], eval: ["test"] };
+  const allowed: Record<string, string[]> = { train: ["train", "validation"], eval: ["test", "train"] };
   if (!allowed[job.spec.kind]?.includes(split)) {
     throw new DistilleryError("job.input_unknown", `a ${job.spec.kind} job has no input '${split}'`, {
       status: 404,

@@ -2,7 +2,8 @@
  * @module
  * `/v1/exports`: oracle labels (each line self-contained: the article text with its label, the
  * `labelRecordSchema` shape, so it can be trained on without a server) and student predictions, as
- * NDJSON or CSV streams. CSV has one column per dimension of the filter. Both accept a bearer token
+ * NDJSON or CSV streams. CSV has one column per dimension of the filter (and, for predictions, one per
+ * categorical field, holding the student's own answer). Both accept a bearer token
  * or a signed, expiring link from `POST /v1/exports/links` (`exports/signing.ts`).
  */
 
@@ -162,11 +163,15 @@ type PredictionRow = {
   filter_version: number;
   scores: string;
   reasons: string | null;
+  /** The student's own categorical answers (the oracle's, on a row the cascade replaced). */
+  categories: string | null;
+  uncalibrated_scores: string | null;
   overall: number | null;
   tier: string | null;
   parse_status: string | null;
   interval_low: number | null;
   interval_high: number | null;
+  overall_scale: number | null;
   /** Null on rows stored before the column existed: those are the student's. */
   source: "student" | "oracle" | null;
   created_at: string;
@@ -202,6 +207,7 @@ exportsRouter.openapi(
     }
     const record = await getFilterRecord(c.env, first.filter, first.filter_version);
     const dimensions = record.package.dimensions.map((d) => d.key);
+    const categories = record.package.categories.map((category) => category.key);
     const readPage = async (after: number, limit: number) =>
       (
         await c.env.DB.prepare(
@@ -221,10 +227,12 @@ exportsRouter.openapi(
         filter_version: row.filter_version,
         scores: JSON.parse(row.scores),
         ...(row.reasons ? { reasons: JSON.parse(row.reasons) } : {}),
+        categories: row.categories ? JSON.parse(row.categories) : null,
         overall: row.overall,
         tier: row.tier,
         parse_status: row.parse_status,
         overall_interval: row.interval_low === null ? null : [row.interval_low, row.interval_high],
+        overall_scale: row.overall_scale,
         source: row.source ?? "student",
       }),
       [
@@ -235,6 +243,10 @@ exportsRouter.openapi(
         ...dimensions.map((k) => ({
           name: k,
           value: (r: Record<string, unknown>) => (r.scores as Record<string, number>)[k],
+        })),
+        ...categories.map((k) => ({
+          name: k,
+          value: (r: Record<string, unknown>) => (r.categories as Record<string, string> | null)?.[k] ?? null,
         })),
       ],
     );

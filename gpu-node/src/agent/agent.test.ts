@@ -8,7 +8,15 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type HubMessage, type NodeMessage, nodeMessageSchema, PROTOCOL_VERSION } from "@distillery/shared";
+import {
+  type DatasetRow,
+  type HubMessage,
+  type NodeMessage,
+  nodeEvalResultSchema,
+  nodeInferResultSchema,
+  nodeMessageSchema,
+  PROTOCOL_VERSION,
+} from "@distillery/shared";
 import { afterEach, describe, expect, it } from "vitest";
 import { type WebSocket, WebSocketServer } from "ws";
 import { repoRoot } from "../runner/index";
@@ -29,23 +37,50 @@ type FakeHub = {
 
 function makeModelArchive(): { bytes: Buffer; sha256: string } {
   const dir = mkdtempSync(join(tmpdir(), "model-"));
-  writeFileSync(join(dir, "distillery.json"), JSON.stringify({ dimensions: ["impact", "rigor"] }));
+  const card = { kind: "probe", dimensions: ["impact", "rigor"], categories: { genre: ["news", "opinion"] } };
+  writeFileSync(join(dir, "distillery.json"), JSON.stringify(card));
   const archive = join(mkdtempSync(join(tmpdir(), "archive-")), "model.tar.gz");
   execFileSync("tar", ["-czf", archive, "-C", dir, "."]);
   const bytes = readFileSync(archive);
   return { bytes, sha256: createHash("sha256").update(bytes).digest("hex") };
 }
 
+/** A dataset split as the hub serves it: rows with the oracle's scores and categories. */
+function splitRows(split: DatasetRow["split"], count: number): string {
+  return Array.from(
+    { length: count },
+    (_, i): DatasetRow => ({
+      article_id: `${split}-${i}`,
+      split,
+      url: "",
+      title: "t",
+      body: "b",
+      language: "en",
+      source: "s",
+      scores: { impact: i % 10, rigor: (i * 3) % 10 },
+      reasons: {},
+      categories: { genre: i % 2 ? "news" : "opinion" },
+      overall: 5,
+      tier: "medium",
+    }),
+  )
+    .map((row) => JSON.stringify(row))
+    .join("\n");
+}
+
 async function startHub(model: { bytes: Buffer }): Promise<FakeHub> {
   const input = Array.from({ length: ROWS }, (_, i) =>
     JSON.stringify({ id: `a${i}`, title: "t", body: "b", language: "en", source: "s" }),
   ).join("\n");
+  const splits: Record<string, string> = { "/test": splitRows("test", 12), "/train": splitRows("train", 30) };
   const downloads: string[] = [];
   const server: Server = createServer((request, response) => {
     downloads.push(request.url ?? "");
     if (request.headers.authorization !== `Bearer ${TOKEN}`) return void response.writeHead(401).end();
     if (request.url === "/input") return void response.end(`${input}\n`);
     if (request.url === "/model") return void response.end(model.bytes);
+    const split = splits[request.url ?? ""];
+    if (split) return void response.end(`${split}\n`);
     response.writeHead(404).end();
   });
   const wss = new WebSocketServer({ server });
@@ -118,6 +153,46 @@ function offer(sha256: string, acknowledged: number[] = []): HubMessage {
   };
 }
 
+function evalOffer(sha256: string): HubMessage {
+  return {
+    type: "job.offer",
+    job_id: "job-eval",
+    lease_id: "lease-eval",
+    kind: "eval",
+    spec: { kind: "eval", model_id: "m1" },
+    shard: { index: 0, count: 1 },
+    acknowledged_chunks: [],
+    lease_expires_at: new Date(Date.now() + 60_000).toISOString(),
+    context: {
+      inputs: {
+        test: { url: "/test", content_hash: "test-hash" },
+        train: { url: "/train", content_hash: "train-hash" },
+      },
+      model: { id: "m1", kind: "probe", artifact_url: "/model", artifact_sha256: sha256 },
+    },
+  };
+}
+
+/** Acknowledges every chunk the agent sends, like the hub does once it stored it. */
+function ackChunks(hub: FakeHub) {
+  const acked = new Set<string>();
+  const loop = setInterval(() => {
+    for (const m of hub.messages) {
+      if (m.type === "job.chunk" && !acked.has(`${m.job_id}|${m.chunk_index}`)) {
+        acked.add(`${m.job_id}|${m.chunk_index}`);
+        hub.send({
+          type: "job.chunk.ack",
+          job_id: m.job_id,
+          shard: m.shard,
+          chunk_index: m.chunk_index,
+          stored: true,
+        });
+      }
+    }
+  }, 20);
+  cleanups.push(() => clearInterval(loop));
+}
+
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
@@ -185,7 +260,10 @@ describe("agent", () => {
       "a43",
       "a44",
     ]);
-    expect(result).toMatchObject({ type: "job.result", job_id: "job-1", result: { count: 35 } });
+    expect(result).toMatchObject({ type: "job.result", job_id: "job-1", result: { predictions: 35 } });
+    expect(nodeInferResultSchema.parse(result.type === "job.result" && result.result)).toMatchObject({
+      kind: "probe",
+    });
     const progress = hub.messages.filter((m) => m.type === "job.progress");
     expect(progress.at(-1)).toMatchObject({ progress: { done: 45, total: 45 } });
   });
@@ -217,7 +295,49 @@ describe("agent", () => {
         });
       }
     }
-    expect(await hub.next("job.result", before)).toMatchObject({ result: { count: 45 } });
+    expect(await hub.next("job.result", before)).toMatchObject({ result: { predictions: 45 } });
+  });
+
+  it("evaluates with the train split and sends the lexical baseline inline, the predictions as chunks", async () => {
+    const model = makeModelArchive();
+    const hub = await startHub(model);
+    cleanups.push(hub.close);
+    await startAgent(hub);
+    await hub.next("hello");
+    ackChunks(hub);
+    hub.send(evalOffer(model.sha256));
+    const message = await hub.next("job.result");
+    expect(hub.downloads).toEqual(expect.arrayContaining(["/test", "/train", "/model"]));
+    const result = nodeEvalResultSchema.parse(message.type === "job.result" && message.result);
+    expect(result).toMatchObject({ kind: "probe", n: 12, conformal: { method: "normalized" }, missing: {} });
+    expect(result.lexical_baseline).toHaveLength(12);
+    expect(result.lexical_baseline?.[0]).toMatchObject({
+      article_id: "test-0",
+      categories: { genre: "news" },
+    });
+    expect(Object.keys(result)).not.toContain("predictions");
+    const predictions = hub.messages.flatMap((m) => (m.type === "job.chunk" ? m.predictions : []));
+    expect(predictions).toHaveLength(12);
+    // The student's own categories travel with its scores.
+    expect(predictions[1]).toMatchObject({ article_id: "test-1", categories: { genre: "news" } });
+  });
+
+  it("fails the job with result.invalid, naming the field, when Python's result breaks the contract", async () => {
+    const model = makeModelArchive();
+    const hub = await startHub(model);
+    cleanups.push(hub.close);
+    await startAgent(hub);
+    await hub.next("hello");
+    ackChunks(hub);
+    process.env.STUB_BAD_RESULT = "1";
+    cleanups.push(() => {
+      delete process.env.STUB_BAD_RESULT;
+    });
+    hub.send(offer(model.sha256));
+    const failed = await hub.next("job.failed");
+    expect(failed).toMatchObject({ job_id: "job-1", code: "result.invalid", retryable: false });
+    expect(failed.type === "job.failed" && failed.message).toMatch(/kind: /);
+    expect(hub.messages.some((m) => m.type === "job.result")).toBe(false);
   });
 
   it("stops for good when the hub refuses the token", async () => {

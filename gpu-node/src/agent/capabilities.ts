@@ -2,8 +2,8 @@
  * @module
  * The node's capabilities from `python -m distillery_gpu doctor`. The package's doctor report is richer
  * than what the hub needs (`nodeCapabilitiesSchema`): CUDA devices under `cuda.devices`, each backend as
- * `{ ok, version | error }`, disk under `disk`. This maps it; a report already in the hub's shape (the
- * stub's) is taken as it is.
+ * `{ ok, version | error }`, disk under `disk`. This maps it; a report already in the hub's shape is
+ * taken as it is.
  */
 import { type NodeCapabilities, nodeCapabilitiesSchema } from "@distillery/shared";
 import { z } from "zod";

@@ -1,17 +1,35 @@
 /**
  * @module
  * One leased job (shard) on this node, from offer to result: downloads its inputs and model, writes the
- * Python job file, runs Python through the job runner, forwards progress, uploads prediction chunks
- * (skipping the ones the hub already holds), uploads a trained adapter, and sends `job.result` or
- * `job.failed` until the hub acknowledges it. Cancelling kills the Python process group.
+ * Python job file, runs Python through the job runner (which validates `result.json` against the
+ * command's schema), forwards progress, uploads prediction chunks (skipping the ones the hub already
+ * holds), uploads a trained model, and sends `job.result` (the typed `nodeTrainResultSchema`,
+ * `nodeEvalResultSchema` or `nodeInferResultSchema`, validated before it goes) or `job.failed` until
+ * the hub acknowledges it. A result that breaks the contract fails the job with `result.invalid`.
+ * Cancelling kills the Python process group.
  */
 import { createReadStream, createWriteStream } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname, isAbsolute, join } from "node:path";
 import { createInterface } from "node:readline";
-import type { HubMessage, JobProgress, NodeMessage, PythonEvent, PythonJobFile } from "@distillery/shared";
-import { DistilleryError } from "@distillery/shared";
-import { type RunPythonOptions, runPython } from "../runner/index";
+import {
+  DistilleryError,
+  type HubMessage,
+  type JobProgress,
+  type NodeEvalResult,
+  type NodeInferResult,
+  type NodeMessage,
+  type NodeTrainResult,
+  nodeEvalResultSchema,
+  nodeInferResultSchema,
+  nodeTrainResultSchema,
+  type Prediction,
+  type PythonEvent,
+  type PythonJobFile,
+  parseOrThrow,
+  predictionSchema,
+} from "@distillery/shared";
+import { type PythonResultOf, type RunPythonOptions, runPython } from "../runner/index";
 import { ChunkUploader } from "./chunk-uploader";
 import type { EdgeHttp } from "./edge-http";
 import type { WorkDir } from "./work-dir";
@@ -32,6 +50,13 @@ export type JobExecutionOptions = {
 };
 
 export type JobOutcome = "succeeded" | "failed" | "cancelled";
+
+type GpuCommand = "train" | "eval" | "infer";
+/** What a node sends in `job.result`, per job kind. */
+export type NodeJobResult = NodeTrainResult | NodeEvalResult | NodeInferResult;
+
+/** Errors that a retry on this (or another) node would only repeat: the job fails at once. */
+const FINAL_ERROR_CODES = new Set(["result.invalid", "node.offer_invalid"]);
 
 export class JobExecution {
   readonly jobId: string;
@@ -96,11 +121,12 @@ export class JobExecution {
         prepared = await this.prepare(dir);
       } catch (error) {
         if (this.cancelled) return "cancelled";
-        return await this.fail(codeOf(error, "node.prepare"), (error as Error).message, true);
+        const code = codeOf(error, "node.prepare");
+        return await this.fail(code, (error as Error).message, !FINAL_ERROR_CODES.has(code));
       }
       const outcome = await runPython({
         ...this.options.runner,
-        command: offer.kind as "train" | "eval" | "infer",
+        command: offer.kind as GpuCommand,
         job: prepared.job,
         dir,
         signal: this.abort.signal,
@@ -117,36 +143,64 @@ export class JobExecution {
           false,
         );
       }
-      if (
-        offer.kind === "eval" &&
-        this.uploader.enqueued === 0 &&
-        typeof outcome.result?.predictions === "string"
-      ) {
-        await this.enqueuePredictionsFile(
-          join(outcome.outDir, outcome.result.predictions),
-          new Set(offer.acknowledged_chunks),
+      if (!outcome.result)
+        return await this.fail(
+          "result.invalid",
+          `python ${offer.kind} exited 0 without a result.json`,
+          false,
         );
-      }
+      const result = await this.nodeResult(outcome.result, outcome.outDir, dir);
       await this.uploader.drain();
-      const result: Record<string, unknown> = { ...outcome.result };
-      if (offer.kind === "train") {
-        const modelId = offer.context.output_model_id;
-        if (!modelId)
-          return await this.fail("node.offer_invalid", "train offer has no output_model_id", false);
-        // The package names the trained model's folder `model_dir` (its out dir); the stub `adapter_dir`.
-        const adapterDir = String(outcome.result?.adapter_dir ?? outcome.result?.model_dir ?? "adapter");
-        const adapterPath = isAbsolute(adapterDir) ? adapterDir : join(outcome.outDir, adapterDir);
-        result.artifact = await this.options.edge.uploadArtifact(modelId, adapterPath, dir);
-      }
       this.flushProgress();
       await this.finish({ type: "job.result", job_id: this.jobId, lease_id: this.leaseId, result });
       return "succeeded";
     } catch (error) {
       if (this.cancelled) return "cancelled";
-      return await this.fail(codeOf(error, "node.error"), (error as Error).message, true);
+      const code = codeOf(error, "node.error");
+      return await this.fail(code, (error as Error).message, !FINAL_ERROR_CODES.has(code));
     } finally {
       clearInterval(timer);
     }
+  }
+
+  /**
+   * Turns Python's validated result into what the hub takes for this kind: a train job's model folder
+   * is uploaded, an eval job's predictions go up as chunks and its lexical baseline travels inline.
+   */
+  private async nodeResult(
+    result: PythonResultOf<GpuCommand>,
+    outDir: string,
+    dir: string,
+  ): Promise<NodeJobResult> {
+    const what = `${result.command} result of job ${this.jobId}`;
+    if (result.command === "train") {
+      const modelId = this.options.offer.context.output_model_id;
+      if (!modelId) throw new DistilleryError("node.offer_invalid", "the train offer has no output_model_id");
+      const { command: _command, job_id: _jobId, model_dir, ...trained } = result;
+      const uploaded = await this.options.edge.uploadArtifact(modelId, inOut(outDir, model_dir), dir);
+      const artifact = { sha256: uploaded.sha256, bytes: uploaded.bytes };
+      return parseOrThrow(nodeTrainResultSchema, { ...trained, artifact }, "result.invalid", what);
+    }
+    if (result.command === "eval") {
+      const { command: _command, job_id: _jobId, predictions, lexical_baseline, ...evaluated } = result;
+      // The package's eval writes one predictions file (no chunk events): it travels as chunks here.
+      if (this.uploader.enqueued === 0)
+        await this.enqueuePredictionsFile(
+          inOut(outDir, predictions),
+          new Set(this.options.offer.acknowledged_chunks),
+        );
+      const lexical = lexical_baseline
+        ? await readPredictions(inOut(outDir, lexical_baseline), "the lexical baseline")
+        : null;
+      return parseOrThrow(
+        nodeEvalResultSchema,
+        { ...evaluated, lexical_baseline: lexical },
+        "result.invalid",
+        what,
+      );
+    }
+    const { command: _command, job_id: _jobId, ...scored } = result;
+    return parseOrThrow(nodeInferResultSchema, scored, "result.invalid", what);
   }
 
   private async prepare(dir: string) {
@@ -184,13 +238,14 @@ export class JobExecution {
       return { job, chunkOffset: 0, acknowledged };
     }
     if (offer.kind === "eval") {
-      const [test, model] = [await input("test"), await modelDir()];
+      // The train split is for the lexical baseline, fitted on the same data as the student.
+      const [test, train, model] = [await input("test"), await input("train"), await modelDir()];
       this.setProgress({ done: 0, total: test.lines });
       const job: PythonJobFile = {
         command: "eval",
         job_id: this.jobId,
         model_dir: model,
-        data: { test: test.path },
+        data: { test: test.path, train: train.path },
         batch_tokens: 16_384,
         device: "auto",
       };
@@ -248,10 +303,11 @@ export class JobExecution {
   }
 
   /**
-   * The package's `eval` writes one `predictions.jsonl` (no chunk events): it is cut into chunks of
-   * 1,000 here, so it travels and is acknowledged like a scoring job's chunks.
+   * The package's `eval` writes one `predictions.jsonl` (no chunk events): it is checked line by line
+   * and cut into chunks of 1,000 here, so it travels and is acknowledged like a scoring job's chunks.
    */
   private async enqueuePredictionsFile(path: string, acknowledged: Set<number>): Promise<void> {
+    await readPredictions(path, "the student's eval predictions");
     const lines = (await readFile(path, "utf8")).split("\n").filter((line) => line.trim() !== "");
     for (let index = 0; index * 1_000 < lines.length; index++) {
       if (acknowledged.has(index)) continue;
@@ -304,6 +360,33 @@ export class JobExecution {
 
 function codeOf(error: unknown, fallback: string): string {
   return error instanceof DistilleryError ? error.code : fallback;
+}
+
+/** A path Python named in its result: absolute, or relative to its `--out` folder. */
+function inOut(outDir: string, path: string): string {
+  return isAbsolute(path) ? path : join(outDir, path);
+}
+
+/** A file of `prediction` lines, each validated (`result.invalid` names the line and the field). */
+export async function readPredictions(path: string, what: string): Promise<Prediction[]> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (error) {
+    throw new DistilleryError("result.invalid", `${what}: cannot read ${path}: ${(error as Error).message}`);
+  }
+  const predictions: Prediction[] = [];
+  for (const [index, line] of text.split("\n").entries()) {
+    if (line.trim() === "") continue;
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch {
+      throw new DistilleryError("result.invalid", `${what}: line ${index + 1} of ${path} is not JSON`);
+    }
+    predictions.push(parseOrThrow(predictionSchema, value, "result.invalid", `${what}, line ${index + 1}`));
+  }
+  return predictions;
 }
 
 async function skipLines(from: string, to: string, count: number): Promise<void> {

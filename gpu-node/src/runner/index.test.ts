@@ -2,9 +2,9 @@ import { existsSync } from "node:fs";
 import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { PythonEvent } from "@distillery/shared";
+import { DistilleryError, type PythonEvent } from "@distillery/shared";
 import { describe, expect, it } from "vitest";
-import { repoRoot, runPython } from "./index";
+import { readResult, repoRoot, runPython } from "./index";
 
 const stub = { python: "python3", module: "stub_gpu", pythonPath: [join(repoRoot, "gpu-node", "fixtures")] };
 
@@ -24,7 +24,7 @@ describe("runPython", () => {
     const events: PythonEvent[] = [];
     const outcome = await runPython({ ...stub, command: "infer", job, dir, onEvent: (e) => events.push(e) });
     expect(outcome.exitCode).toBe(0);
-    expect(outcome.result).toMatchObject({ count: 25, chunks: 3 });
+    expect(outcome.result).toMatchObject({ command: "infer", job_id: "j1", predictions: 25, chunks: 3 });
     expect(events.filter((e) => e.event === "chunk").map((e) => (e.event === "chunk" ? e.count : 0))).toEqual(
       [10, 10, 5],
     );
@@ -39,6 +39,46 @@ describe("runPython", () => {
     expect(outcome.exitCode).toBe(3);
     expect(outcome.error).toEqual({ code: "stub.failed", message: "STUB_FAIL is set" });
     expect(outcome.result).toBeNull();
+  });
+
+  it("refuses a result.json that breaks the contract, naming the field", async () => {
+    const { dir, job } = await inferJob(3);
+    const failure = await runPython({
+      ...stub,
+      command: "infer",
+      job,
+      dir,
+      env: { STUB_BAD_RESULT: "1" },
+    }).then(
+      () => null,
+      (error: unknown) => error,
+    );
+    expect(failure).toBeInstanceOf(DistilleryError);
+    expect(failure).toMatchObject({ code: "result.invalid", details: [{ path: "kind" }] });
+    expect((failure as Error).message).toMatch(/^invalid result\.json of python infer: kind: /);
+  });
+
+  it("reads each command's result with its own schema", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "runner-result-"));
+    const train = {
+      command: "train",
+      job_id: "j1",
+      kind: "lexical",
+      base_model: "tfidf",
+      backend: "scikit-learn",
+    };
+    await writeFile(
+      join(dir, "result.json"),
+      JSON.stringify({ ...train, device: "cpu", model_dir: "model" }),
+    );
+    await expect(readResult(dir, "train")).rejects.toMatchObject({
+      code: "result.invalid",
+      details: expect.arrayContaining([{ path: "artifact_bytes", issue: expect.any(String) }]),
+    });
+    await writeFile(join(dir, "result.json"), "{not json");
+    await expect(readResult(dir, "eval")).rejects.toMatchObject({ code: "result.invalid" });
+    const doctor = await runPython({ ...stub, command: "doctor", dir });
+    expect(doctor.result).toMatchObject({ student_kinds: expect.arrayContaining(["lexical"]) });
   });
 
   it("refuses an invalid job file before starting Python", async () => {

@@ -2,9 +2,11 @@
  * @module
  * The job runner: runs one command of the Python package (`python -m distillery_gpu <command> --job
  * JOB.json --out DIR`) as a subprocess in its own process group, reads its JSON lines (validated with
- * `pythonEventSchema`) as they come, and returns its exit status and `result.json`. Cancelling
- * terminates the whole process group (data loader workers included). Shared by the node agent and the
- * CLI's file-based `distill`; it knows nothing about the edge.
+ * `pythonEventSchema`) as they come, and returns its exit status and `result.json`, validated with the
+ * command's result schema (`pythonTrainResultSchema`, …, `pythonDoctorResultSchema`): a result that
+ * does not match is refused with `result.invalid` naming the field, so no caller ever guesses keys.
+ * Cancelling terminates the whole process group (data loader workers included). Shared by the node
+ * agent and the CLI's file-based `distill`; it knows nothing about the edge.
  */
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
@@ -16,18 +18,35 @@ import {
   DistilleryError,
   type PythonEvent,
   type PythonJobFile,
+  parseOrThrow,
+  pythonBenchResultSchema,
+  pythonDoctorResultSchema,
+  pythonEvalResultSchema,
   pythonEventSchema,
+  pythonInferResultSchema,
   pythonJobFileSchema,
+  pythonTrainResultSchema,
 } from "@distillery/shared";
 import type { z } from "zod";
 
 /** The repository root (gpu-node/src/runner → ../../..): where python/src and scripts/ live. */
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
 
-export type PythonCommand = "train" | "eval" | "infer" | "bench" | "doctor";
+/** The schema each command's `result.json` must match (the contract in `shared/src/schemas/result.ts`). */
+export const pythonResultSchemas = {
+  train: pythonTrainResultSchema,
+  eval: pythonEvalResultSchema,
+  infer: pythonInferResultSchema,
+  bench: pythonBenchResultSchema,
+  doctor: pythonDoctorResultSchema,
+} as const;
 
-export type RunPythonOptions = {
-  command: PythonCommand;
+export type PythonCommand = keyof typeof pythonResultSchemas;
+/** What `result.json` of `command` holds once validated. */
+export type PythonResultOf<C extends PythonCommand> = z.output<(typeof pythonResultSchemas)[C]>;
+
+export type RunPythonOptions<C extends PythonCommand = PythonCommand> = {
+  command: C;
   /** The job file (validated and written as `<dir>/job.json`); `doctor` takes none. */
   job?: z.input<typeof pythonJobFileSchema>;
   /** Working folder of this run: `job.json` and the `out/` folder Python writes into. */
@@ -47,12 +66,12 @@ export type RunPythonOptions = {
   onLog?: (line: string) => void;
 };
 
-export type PythonRunOutcome = {
+export type PythonRunOutcome<C extends PythonCommand = PythonCommand> = {
   exitCode: number | null;
   signal: NodeJS.Signals | null;
   cancelled: boolean;
-  /** `out/result.json`, when Python wrote one. */
-  result: Record<string, unknown> | null;
+  /** `out/result.json`, validated, when Python exited 0 and wrote one. */
+  result: PythonResultOf<C> | null;
   /** The last `error` event, if any. */
   error: { code: string; message: string } | null;
   outDir: string;
@@ -103,12 +122,16 @@ export function resolvePython(): Promise<string> {
 }
 
 /**
- * Runs one Python command to completion.
+ * Runs one Python command to completion. Throws `result.invalid` (naming the field) when Python exits 0
+ * with a `result.json` that does not match the command's schema.
  * @example
  * const outcome = await runPython({ command: "infer", job, dir: "work/jobs/j1", onEvent: (e) => console.log(e) });
  * if (outcome.exitCode !== 0) throw new Error(outcome.error?.message);
+ * console.log(outcome.result?.predictions);
  */
-export async function runPython(options: RunPythonOptions): Promise<PythonRunOutcome> {
+export async function runPython<C extends PythonCommand>(
+  options: RunPythonOptions<C>,
+): Promise<PythonRunOutcome<C>> {
   const outDir = join(options.dir, "out");
   await mkdir(outDir, { recursive: true });
   const args = ["-m", options.module ?? "distillery_gpu", options.command];
@@ -178,18 +201,20 @@ export async function runPython(options: RunPythonOptions): Promise<PythonRunOut
   // The main process may be gone while its own children (workers) still run: end the group too.
   killGroup(child, "SIGKILL");
 
+  // A failed or cancelled run's result (if any) is not read: its error event and exit status say why.
+  const succeeded = status.code === 0 && !cancelled;
   return {
     exitCode: status.code,
     signal: status.signal,
     cancelled,
-    result: await readResult(outDir),
+    result: succeeded ? await readResult(outDir, options.command) : null,
     error: lastError,
     outDir,
     stderrTail,
   };
 }
 
-function emptyOutcome(outDir: string, cancelled: boolean): PythonRunOutcome {
+function emptyOutcome<C extends PythonCommand>(outDir: string, cancelled: boolean): PythonRunOutcome<C> {
   return { exitCode: null, signal: null, cancelled, result: null, error: null, outDir, stderrTail: [] };
 }
 
@@ -212,19 +237,38 @@ export function parseEvent(line: string): PythonEvent | null {
   return parsed.success ? parsed.data : null;
 }
 
-async function readResult(outDir: string): Promise<Record<string, unknown> | null> {
+/**
+ * Reads and validates `out/result.json` of `command`; null when Python wrote none. Anything else that is
+ * wrong with it (not JSON, a field missing or of the wrong type) is `result.invalid` naming the field.
+ */
+export async function readResult<C extends PythonCommand>(
+  outDir: string,
+  command: C,
+): Promise<PythonResultOf<C> | null> {
+  const path = join(outDir, "result.json");
   let text: string;
   try {
-    text = await readFile(join(outDir, "result.json"), "utf8");
+    text = await readFile(path, "utf8");
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
     throw error;
   }
-  const value: unknown = JSON.parse(text);
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw new DistilleryError("python.result_invalid", `${join(outDir, "result.json")} is not a JSON object`);
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new DistilleryError(
+      "result.invalid",
+      `python ${command} wrote a result.json that is not JSON: ${(error as Error).message}`,
+    );
   }
-  return value as Record<string, unknown>;
+  const schema: z.ZodType = pythonResultSchemas[command];
+  return parseOrThrow(
+    schema,
+    value,
+    "result.invalid",
+    `result.json of python ${command}`,
+  ) as PythonResultOf<C>;
 }
 
 export type { PythonEvent, PythonJobFile };

@@ -61,6 +61,9 @@ class TrainableStudent:
     #: model's own ``score`` layer as a module to save).
     extra_head: torch.nn.Linear | None = None
     device: torch.device = field(default_factory=lambda: torch.device("cpu"))
+    #: Regression: the filter's categorical fields whose logits follow the scores in the head
+    #: (``[{key, values}]``, see :func:`model_card.category_fields`).
+    categories: list[dict[str, Any]] = field(default_factory=list)
 
     def backbone(self) -> Any:
         """The decoder (e.g. ``Qwen2Model``) whose last hidden state the regression head reads."""
@@ -205,8 +208,11 @@ def _load_unsloth(base_model: str, hyper: dict[str, Any], device: torch.device, 
     return peft_model, tokenizer
 
 
-def load_for_training(job: dict[str, Any], head: str, num_labels: int, device: torch.device, backend: str) -> TrainableStudent:
-    """The job's base model with LoRA (and a regression head), on ``backend``."""
+def load_for_training(
+    job: dict[str, Any], head: str, num_labels: int, device: torch.device, backend: str, categories: list[dict[str, Any]] | None = None
+) -> TrainableStudent:
+    """The job's base model with LoRA (and, for regression, a head of ``num_labels`` outputs: the scores, then
+    the logits of ``categories``), on ``backend``."""
     student = job["student"]
     hyper = student["hyperparameters"]
     torch.manual_seed(hyper["seed"])
@@ -224,5 +230,6 @@ def load_for_training(job: dict[str, Any], head: str, num_labels: int, device: t
         extra_head = None
     _float_trainables(peft_model)
     return TrainableStudent(
-        backend=backend, head=head, peft_model=peft_model, tokenizer=tokenizer, extra_head=extra_head, device=device
+        backend=backend, head=head, peft_model=peft_model, tokenizer=tokenizer, extra_head=extra_head, device=device,
+        categories=categories or [],
     )

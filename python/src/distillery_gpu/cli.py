@@ -1,7 +1,10 @@
 """The command line: ``python -m distillery_gpu <train|eval|infer|bench|doctor> --job JOB.json --out DIR``.
 
 Checks the job file before importing torch (a bad job fails in well under a second with exit status 2),
-runs the command, writes ``result.json`` in ``--out`` and exits 0. Every failure ends with one
+runs the command, checks its result against the exported result schema, writes ``result.json`` in
+``--out`` and exits 0. A result that breaks the schema is a failure (``result.invalid`` naming the field)
+and no ``result.json`` is written. The probe and lexical students (the ``probe`` package) never import
+torch, and nothing here imports it before a LoRA student needs it. Every failure ends with one
 ``{"event":"error"}`` line on stdout and a non-zero exit status; this is the only place that maps
 errors to lines and statuses.
 """
@@ -17,8 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from . import events
+from .dispatch import CPU_STUDENT_KINDS, probe_model, require_torch_students
 from .errors import EXIT_BAD_JOB, DistilleryError
-from .jobfile import read_job
+from .jobfile import check_result, read_job
 
 COMMANDS = ("train", "eval", "infer", "bench", "doctor")
 
@@ -42,16 +46,26 @@ def write_result(out_dir: Path, result: dict[str, Any]) -> Path:
     return path
 
 
-def _probe_command(command: str, job: dict[str, Any]) -> Any:
-    """The probe student's function for this job, or None for the other students (see probe/)."""
-    if command == "train" and job["student"]["kind"] == "probe":
-        from .probe import train_probe
+def _cpu_student(command: str, job: dict[str, Any]) -> Any:
+    """The probe package's function for this job (probe and lexical students), or None for the others.
 
-        return train_probe
+    Imported only when needed: the CPU students run in an environment without torch, and the LoRA
+    students in one whose probe dependencies may be missing.
+    """
+    if command == "train" and job["student"]["kind"] in CPU_STUDENT_KINDS:
+        kind = job["student"]["kind"]
+        try:
+            from . import probe
+        except ImportError as error:
+            raise DistilleryError("student.unavailable", f"the {kind} student cannot be loaded here: {error}") from error
+        function = getattr(probe, "train_lexical" if kind == "lexical" else "train_probe", None)
+        if function is None:
+            raise DistilleryError("student.unavailable", f"this version of distillery_gpu cannot train {kind} students")
+        return function
     if command in ("eval", "infer"):
-        from .probe import evaluate_probe, infer_probe, is_probe
+        if probe_model(job["model_dir"]):
+            from .probe import evaluate_probe, infer_probe
 
-        if is_probe(job["model_dir"]):
             return evaluate_probe if command == "eval" else infer_probe
     return None
 
@@ -60,24 +74,24 @@ def _run(args: argparse.Namespace) -> dict[str, Any]:
     if args.command == "doctor":
         from .doctor import capabilities
 
-        report = capabilities(args.out)
-        events.emit(report)
-        return report
+        return capabilities(args.out)
     if not args.job or not args.out:
         raise DistilleryError("args.invalid", f"{args.command} needs --job JOB.json and --out DIR", exit_code=EXIT_BAD_JOB)
     job = read_job(args.job, expected_command=args.command)
     out_dir = Path(args.out)
     out_dir.mkdir(parents=True, exist_ok=True)
-    probe = _probe_command(args.command, job)
-    if probe is not None:
-        return probe(job, out_dir)
+    if args.command == "train" and args.model:
+        job["student"]["base_model"] = args.model
+    cpu_student = _cpu_student(args.command, job)
+    if cpu_student is not None:
+        return cpu_student(job, out_dir)
     if args.command == "train":
-        if args.model:
-            job["student"]["base_model"] = args.model
-        if job["student"]["kind"] == "probe":
-            from .probe import train_probe
-
-            return train_probe(job, out_dir)
+        require_torch_students(f"training a {job['student']['kind']} student")
+    elif args.command in ("eval", "infer"):
+        require_torch_students(f"{args.command} with the model in {job['model_dir']}")
+    else:
+        require_torch_students("bench")
+    if args.command == "train":
         from .train import train
 
         return train(job, out_dir)
@@ -105,7 +119,9 @@ def main(argv: list[str] | None = None) -> int:
             return EXIT_BAD_JOB
         return 0
     try:
-        result = _run(args)
+        result = check_result(_run(args), args.command)
+        if args.command == "doctor":
+            events.emit(result)
         if args.out:
             write_result(Path(args.out), result)
         return 0

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
+import math
+import re
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -19,10 +21,57 @@ from .errors import DistilleryError
 from .jobfile import load_schema
 
 
-def article_text(row: dict[str, Any]) -> str:
-    """The text a student reads: title, a blank line, body."""
+#: The oracle's default ``max_article_chars`` (shared/src/schemas/filter.ts), for filters without ``oracle``.
+DEFAULT_MAX_ARTICLE_CHARS = 6_000
+_HEAD_SHARE = 0.7
+_OMISSION = "\n\n[…]\n\n"
+_SENTENCE_END = re.compile(r"[.!?…。][\"'”’)\]]?\s")
+
+
+def truncate_at_sentences(body: str, max_chars: int) -> str:
+    """``body`` cut to at most ``max_chars`` characters: a head (70%) and a tail, at sentence boundaries.
+
+    A port of ``truncateAtSentences`` in shared/src/filter/prompt.ts, which cuts what the oracle reads, so
+    a student reads the same part of a long article. (Lengths count code points here, UTF-16 units there:
+    they differ only for characters outside the Basic Multilingual Plane, such as emoji.)
+    """
+    if len(body) <= max_chars:
+        return body
+    budget = max(0, max_chars - len(_OMISSION))
+    head_budget = math.floor(budget * _HEAD_SHARE)
+    tail_budget = budget - head_budget
+    head_end = head_budget
+    last_end = -1
+    for match in _SENTENCE_END.finditer(body):
+        if match.end() > head_budget:
+            break
+        last_end = match.end()
+    if last_end > head_budget / 2:
+        head_end = last_end
+    tail_window_start = len(body) - tail_budget
+    following = _SENTENCE_END.search(body, tail_window_start)
+    tail_start = tail_window_start
+    if following is not None and following.end() < len(body) - tail_budget / 2:
+        tail_start = following.end()
+    return f"{body[:head_end].rstrip()}{_OMISSION}{body[tail_start:].lstrip()}"
+
+
+def max_article_chars(filter_package: Mapping[str, Any] | None) -> int:
+    """The filter's ``oracle.max_article_chars`` (the default when the filter names none)."""
+    oracle = (filter_package or {}).get("oracle") or {}
+    return int(oracle.get("max_article_chars") or DEFAULT_MAX_ARTICLE_CHARS)
+
+
+def article_text(row: Mapping[str, Any], max_chars: int | None = None) -> str:
+    """The text a student reads: title, a blank line, body.
+
+    With ``max_chars`` (the filter's ``oracle.max_article_chars``) the body is cut exactly as the oracle
+    prompt cuts it, so the student sees what the oracle saw.
+    """
     title = (row.get("title") or "").strip()
     body = (row.get("body") or "").strip()
+    if max_chars is not None:
+        body = truncate_at_sentences(body, max_chars)
     return f"{title}\n\n{body}" if title else body
 
 

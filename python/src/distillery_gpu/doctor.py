@@ -1,24 +1,45 @@
 """``doctor``: what this machine can do, printed as one JSON object (the agent sends it as capabilities).
 
-Reports Python, torch, CUDA devices with their memory, bf16 and flash-attention support, which optional
-backends import (unsloth, peft, bitsandbytes, vllm, flash_attn) and the free disk where outputs go. Every
-probe is guarded: a broken optional install shows up as ``{"ok": false, "error": ...}``, never as a crash.
+Reports Python, torch (null when it is not installed: the cpu profile), CUDA devices with their memory,
+bf16 and flash-attention support, which optional backends import (unsloth, peft, bitsandbytes, vllm,
+flash_attn, onnxruntime, ...), the free disk where outputs go, and ``student_kinds``: the students this
+environment can train and run. ``lexical`` and ``probe`` need only the probe package's CPU dependencies;
+``regression`` and ``generative`` need torch, transformers and peft. Every probe is guarded: a broken
+optional install shows up as ``{"ok": false, "error": ...}``, never as a crash, and torch is imported only
+when it is installed. The shape is ``shared/schemas/python-doctor-result.json``.
 """
 
 from __future__ import annotations
 
 import importlib
+import importlib.util
+import os
 import platform
 import shutil
 import sys
 from pathlib import Path
 from typing import Any
 
-OPTIONAL_BACKENDS = ("transformers", "peft", "accelerate", "unsloth", "bitsandbytes", "vllm", "flash_attn")
+OPTIONAL_BACKENDS = (
+    "transformers",
+    "peft",
+    "accelerate",
+    "sentence_transformers",
+    "unsloth",
+    "bitsandbytes",
+    "vllm",
+    "flash_attn",
+    "sklearn",
+    "onnxruntime",
+)
+#: What the LoRA students (regression, generative) import.
+TORCH_STUDENT_PACKAGES = ("torch", "transformers", "peft")
 
 
 def module_importable(name: str) -> dict[str, Any]:
     """Imports ``name`` and reports its version, or the error that stopped it."""
+    if importlib.util.find_spec(name) is None:
+        return {"ok": False, "error": f"ModuleNotFoundError: No module named '{name}'"}
     try:
         module = importlib.import_module(name)
     except Exception as error:  # an optional package may fail in any way (missing CUDA libraries, ...)
@@ -26,10 +47,19 @@ def module_importable(name: str) -> dict[str, Any]:
     return {"ok": True, "version": str(getattr(module, "__version__", "unknown"))}
 
 
-def _cuda() -> dict[str, Any]:
-    import torch
+def _torch() -> Any:
+    """The torch module, or None when it is not installed or does not import."""
+    if importlib.util.find_spec("torch") is None:
+        return None
+    try:
+        import torch
+    except Exception:  # a broken torch install is reported as no torch
+        return None
+    return torch
 
-    info: dict[str, Any] = {"available": torch.cuda.is_available(), "devices": []}
+
+def _cuda(torch: Any) -> dict[str, Any]:
+    info: dict[str, Any] = {"available": bool(torch is not None and torch.cuda.is_available()), "devices": []}
     if not info["available"]:
         info["bf16"] = False
         return info
@@ -50,28 +80,56 @@ def _cuda() -> dict[str, Any]:
     return info
 
 
+def cpu_student_kinds() -> list[str]:
+    """The probe package's students whose dependencies import here (``lexical``, ``probe``)."""
+    try:
+        probe = importlib.import_module("distillery_gpu.probe")
+    except Exception:  # without numpy or scikit-learn there is no CPU student at all
+        return []
+    available = getattr(probe, "available_kinds", None)
+    if callable(available):
+        return [kind for kind in ("lexical", "probe") if kind in set(available())]
+    kinds = []
+    if module_importable("sklearn")["ok"]:
+        kinds.append("lexical")
+        if module_importable("onnxruntime")["ok"] or module_importable("sentence_transformers")["ok"]:
+            kinds.append("probe")
+    return kinds
+
+
+def student_kinds(backends: dict[str, dict[str, Any]], torch: Any) -> list[str]:
+    """Every student kind this environment can train and run, CPU students first."""
+    kinds = cpu_student_kinds()
+    if torch is not None and all(backends[name]["ok"] for name in TORCH_STUDENT_PACKAGES if name != "torch"):
+        kinds += ["regression", "generative"]
+    return kinds
+
+
 def capabilities(out_dir: str | None = None) -> dict[str, Any]:
     """Everything ``doctor`` prints."""
-    import torch
-
+    torch = _torch()
     disk_path = Path(out_dir or ".").resolve()
     while not disk_path.exists():
         disk_path = disk_path.parent
     usage = shutil.disk_usage(disk_path)
-    cuda = _cuda()
+    cuda = _cuda(torch)
     backends = {name: module_importable(name) for name in OPTIONAL_BACKENDS}
     flash = backends["flash_attn"]["ok"] and any(float(d["capability"]) >= 8.0 for d in cuda["devices"])
+    train_backend = None
+    if torch is not None:
+        train_backend = "unsloth" if backends["unsloth"]["ok"] and cuda["available"] else "transformers"
     return {
         "python": platform.python_version(),
         "platform": platform.platform(),
         "executable": sys.executable,
-        "torch": torch.__version__,
-        "cpu_threads": torch.get_num_threads(),
+        "torch": None if torch is None else str(torch.__version__),
+        "cpu_threads": torch.get_num_threads() if torch is not None else max(os.cpu_count() or 1, 1),
         "cuda": cuda,
         "bf16": cuda["bf16"],
         "flash_attention": bool(flash),
-        "sdpa": hasattr(torch.nn.functional, "scaled_dot_product_attention"),
+        "sdpa": torch is not None and hasattr(torch.nn.functional, "scaled_dot_product_attention"),
         "backends": backends,
-        "train_backend": "unsloth" if backends["unsloth"]["ok"] and cuda["available"] else "transformers",
+        "train_backend": train_backend,
+        "student_kinds": student_kinds(backends, torch),
         "disk": {"path": str(disk_path), "free_gb": round(usage.free / 1e9, 2), "total_gb": round(usage.total / 1e9, 2)},
     }

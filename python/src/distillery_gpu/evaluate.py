@@ -1,9 +1,13 @@
-"""``eval``: the student's predictions for the held-out split, as ``predictions.jsonl`` in ``--out``.
+"""``eval``: the student's predictions for the held-out split, as ``predictions.jsonl`` in ``--out``, and the
+lexical baseline's beside them.
 
-One line per test article: ``article_id``, per-dimension ``scores`` and, for the generative student,
-``reasons`` and ``parse_status``. The metrics themselves are computed by the shared TypeScript metrics
-module (the one implementation) from this file and the test split; ``result.json`` carries counts,
-throughput and how many generative answers were invalid.
+One line per test article (``shared/schemas/prediction.json``): ``article_id``, per-dimension ``scores``,
+the student's own ``categories`` and, for the generative student, ``reasons`` and ``parse_status``. When
+the job names the train split (``data.train``), the lexical baseline (word + bigram TF-IDF with ridge, the
+probe package's) is fitted on it and its predictions for the same test articles go to
+``lexical-baseline.jsonl``. The metrics themselves are computed by the shared TypeScript metrics module
+(the one implementation) from these files and the test split; ``result.json`` is
+``python-result.json``'s eval branch.
 """
 
 from __future__ import annotations
@@ -14,23 +18,39 @@ from typing import Any
 
 from . import events
 from .chunks import write_jsonl
-from .scorer import Scorer
+from .data import read_dataset
 
 PREDICTIONS_FILE = "predictions.jsonl"
+LEXICAL_FILE = "lexical-baseline.jsonl"
 #: Rows scored per progress line.
 WINDOW = 256
 
 
+def lexical_baseline(
+    train_rows: list[dict[str, Any]], test_rows: list[dict[str, Any]], dimensions: list[str], categories: list[dict[str, Any]]
+) -> list[dict[str, Any]] | None:
+    """The lexical baseline's predictions (``{scores[, categories]}`` per test row, in order), fitted on
+    ``train_rows``; None when the probe package (scikit-learn) is not installed."""
+    try:
+        from .probe.lexical import lexical_predictions
+    except ImportError as error:
+        events.log(f"no lexical baseline: {error}")
+        return None
+    predicted = lexical_predictions(train_rows, test_rows, dimensions)
+    # Either a prediction per row or, from older probe packages, its scores alone.
+    predictions = [p if isinstance(p.get("scores"), dict) else {"scores": p} for p in predicted]
+    keys = {c["key"] for c in categories}
+    for prediction in predictions:
+        if "categories" in prediction:
+            prediction["categories"] = {k: v for k, v in prediction["categories"].items() if k in keys}
+    return predictions
+
+
 def evaluate(job: dict[str, Any], out_dir: Path) -> dict[str, Any]:
-    from .dispatch import probe_model
+    """The regression or generative student's eval (the probe package evaluates its own students)."""
+    from .scorer import Scorer
 
-    if probe_model(job["model_dir"]):
-        from .probe import evaluate_probe
-
-        return evaluate_probe(job, out_dir)
     scorer = Scorer(job["model_dir"], job["device"])
-    from .data import read_dataset
-
     rows = read_dataset(job["data"]["test"], scorer.dimensions)
     events.emit({"event": "log", "message": f"evaluating the {scorer.head} student on {len(rows)} articles ({scorer.engine})"})
     throughput = events.Throughput()
@@ -42,21 +62,36 @@ def evaluate(job: dict[str, Any], out_dir: Path) -> dict[str, Any]:
         throughput.add(len(window), tokens)
         per_s, tokens_per_s, eta = throughput.rates(len(predictions), len(rows) - len(predictions))
         events.progress(step=len(predictions), total=len(rows), examples_per_s=per_s, tokens_per_s=tokens_per_s, eta_s=eta)
+    articles_per_s = round(len(predictions) / max(time.perf_counter() - throughput.start, 1e-9), 2)
     write_jsonl(out_dir / PREDICTIONS_FILE, predictions)
-    result: dict[str, Any] = {
+    missing = {"conformal": f"the {scorer.kind} student has no conformal calibration, so its predictions carry no interval"}
+    lexical_file: str | None = None
+    if job["data"].get("train"):
+        train_rows = read_dataset(job["data"]["train"], scorer.dimensions)
+        baseline = lexical_baseline(train_rows, rows, scorer.dimensions, scorer.categories)
+        if baseline is None:
+            missing["lexical_baseline"] = "scikit-learn is not installed in this Python environment"
+        else:
+            write_jsonl(out_dir / LEXICAL_FILE, [{"article_id": r["article_id"], **p} for r, p in zip(rows, baseline, strict=True)])
+            lexical_file = LEXICAL_FILE
+    else:
+        missing["lexical_baseline"] = "the eval job named no train split to fit it on (data.train)"
+    parse = None
+    if scorer.head == "generative":
+        parse = {"ok": 0, "repaired": 0, "invalid": 0}
+        for prediction in predictions:
+            parse[prediction["parse_status"]] += 1
+        if parse["invalid"]:
+            events.emit({"event": "log", "message": f"{parse['invalid']} of {len(predictions)} answers were not valid JSON"})
+    return {
         "command": "eval",
         "job_id": job["job_id"],
-        "head": scorer.head,
-        "engine": scorer.engine,
+        "kind": scorer.kind,
         "n": len(predictions),
         "predictions": PREDICTIONS_FILE,
-        "articles_per_s": round(len(predictions) / max(time.perf_counter() - throughput.start, 1e-9), 2),
+        "articles_per_s": articles_per_s,
+        "conformal": None,
+        "lexical_baseline": lexical_file,
+        "parse": parse,
+        "missing": missing,
     }
-    if scorer.head == "generative":
-        counts = {"ok": 0, "repaired": 0, "invalid": 0}
-        for prediction in predictions:
-            counts[prediction["parse_status"]] += 1
-        result["parse"] = counts
-        if counts["invalid"]:
-            events.emit({"event": "log", "message": f"{counts['invalid']} of {len(predictions)} answers were not valid JSON"})
-    return result

@@ -1,4 +1,5 @@
-"""The generative student: the model writes the filter's JSON (a score and a short reason per dimension).
+"""The generative student: the model writes the filter's JSON (a score and a short reason per dimension,
+and a value for each categorical field), the shape the oracle answers in.
 
 Training examples are prompt/completion pairs rendered with the model's chat template; the loss covers
 only the completion. Outputs are parsed and checked against the same shape the oracle answers in; a
@@ -20,13 +21,20 @@ MAX_REASON_CHARS = 160
 
 
 def system_prompt(filter_package: dict[str, Any]) -> str:
-    """The fixed instructions: the rubric's dimensions and the JSON shape to answer in."""
+    """The fixed instructions: the rubric's dimensions, its categorical fields and the JSON shape to answer in."""
     lines = [
         f"You score news articles for the filter '{filter_package['name']}' (version {filter_package['version']}).",
         "Score each dimension from 0 to 10 and give a short reason:",
     ]
     lines += [f"- {d['key']}: {d['label']}. {d['description']}" for d in filter_package["dimensions"]]
-    example = {d["key"]: {"score": 0, "reason": "..."} for d in filter_package["dimensions"]}
+    example: dict[str, Any] = {d["key"]: {"score": 0, "reason": "..."} for d in filter_package["dimensions"]}
+    categories = filter_package.get("categories") or []
+    if categories:
+        lines.append("Pick one value for each categorical field:")
+        for category in categories:
+            values = ", ".join(v["key"] for v in category["values"])
+            lines.append(f"- {category['key']}: {category['label']}. {category['description']} One of: {values}")
+            example[category["key"]] = category["values"][0]["key"]
     lines.append("Answer with JSON only, exactly this shape: " + json.dumps(example, separators=(",", ":")))
     return "\n".join(lines)
 
@@ -42,12 +50,17 @@ def _number(value: float) -> float | int:
     return int(rounded) if rounded.is_integer() else rounded
 
 
-def completion_json(row: dict[str, Any], dimensions: list[str]) -> str:
-    """The answer the student learns for a dataset row, compact JSON in dimension order."""
+def completion_json(row: dict[str, Any], dimensions: list[str], categories: list[dict[str, Any]] | None = None) -> str:
+    """The answer the student learns for a dataset row, compact JSON in dimension order, then the row's
+    value of each categorical field (``categories``: ``[{key, values}]``) that its label has."""
     reasons = row.get("reasons") or {}
-    answer = {
+    answer: dict[str, Any] = {
         d: {"score": _number(row["scores"][d]), "reason": (reasons.get(d) or "")[:MAX_REASON_CHARS]} for d in dimensions
     }
+    labels = row.get("categories") or {}
+    for category in categories or []:
+        if labels.get(category["key"]) in category["values"]:
+            answer[category["key"]] = labels[category["key"]]
     return json.dumps(answer, separators=(",", ":"), ensure_ascii=False)
 
 
@@ -74,12 +87,18 @@ def prompt_ids(tokenizer: Any, system: str, row: dict[str, Any], budget: int) ->
 
 
 def encode_rows(
-    tokenizer: Any, system: str, rows: list[dict[str, Any]], dimensions: list[str], max_length: int
+    tokenizer: Any,
+    system: str,
+    rows: list[dict[str, Any]],
+    dimensions: list[str],
+    max_length: int,
+    categories: list[dict[str, Any]] | None = None,
 ) -> list[dict[str, Any]]:
     """Training examples: ``input_ids`` = prompt + completion + end of turn, ``labels`` -100 on the prompt."""
     examples = []
     for row in rows:
-        completion = tokenizer(completion_json(row, dimensions) + tokenizer.eos_token, add_special_tokens=False)["input_ids"]
+        answer = completion_json(row, dimensions, categories)
+        completion = tokenizer(answer + tokenizer.eos_token, add_special_tokens=False)["input_ids"]
         prompt = prompt_ids(tokenizer, system, row, max(max_length - len(completion), 1))
         ids = (prompt + list(completion))[:max_length]
         labels = ([-100] * len(prompt) + list(completion))[:max_length]
@@ -104,12 +123,14 @@ def batch_loss(student: Any, examples: list[dict[str, Any]]) -> tuple[Any, int]:
 _FENCE = re.compile(r"^```(?:json)?\s*|\s*```$")
 
 
-def parse_completion(text: str, dimensions: list[str]) -> dict[str, Any]:
-    """Reads a generated answer into a prediction's ``scores``, ``reasons`` and ``parse_status``.
+def parse_completion(text: str, dimensions: list[str], categories: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """Reads a generated answer into a prediction's ``scores``, ``reasons``, ``categories`` (when the filter
+    has categorical fields) and ``parse_status``.
 
     ``ok``: the text is exactly the JSON asked for. ``repaired``: usable after trimming text around the
-    object, a code fence, or clamping a score into 0-10. ``invalid``: no object with a numeric score for
-    every dimension (then ``scores`` is empty).
+    object, a code fence, clamping a score into 0-10, or leaving out a categorical field whose value is
+    missing or not one of the field's values. ``invalid``: no object with a numeric score for every
+    dimension (then ``scores`` is empty).
 
     >>> parse_completion('{"a":{"score":7,"reason":"ok"}}', ["a"])["parse_status"]
     'ok'
@@ -145,4 +166,14 @@ def parse_completion(text: str, dimensions: list[str]) -> dict[str, Any]:
             reasons[dimension] = reason
         else:
             repaired = True
-    return {"scores": scores, "reasons": reasons, "parse_status": "repaired" if repaired else "ok"}
+    parsed: dict[str, Any] = {"scores": scores, "reasons": reasons}
+    if categories:
+        chosen: dict[str, str] = {}
+        for category in categories:
+            value = answer.get(category["key"])
+            if isinstance(value, str) and value in category["values"]:
+                chosen[category["key"]] = value
+            else:
+                repaired = True
+        parsed["categories"] = chosen
+    return {**parsed, "parse_status": "repaired" if repaired else "ok"}

@@ -4,6 +4,9 @@ The input NDJSON is streamed one window (``chunk_size`` rows) at a time, so memo
 number of articles; inside a window rows are sorted by length and batched by a token budget. Each
 window becomes one chunk file, written atomically, followed by a ``chunk`` event the agent uploads.
 A rerun with the same ``--out`` skips chunks already written (the input is still read past them).
+``result.json`` is ``python-result.json``'s infer branch: the student's kind, the number of predictions
+and chunks (written now or before), and the scoring rate of this run. These students carry no conformal
+calibration, so ``coverage`` is null and predictions have no interval.
 """
 
 from __future__ import annotations
@@ -17,16 +20,12 @@ import torch
 from . import events
 from .chunks import chunk_path, count_lines, write_jsonl
 from .data import windows
+from .dispatch import model_kind
 from .scorer import Scorer
 
 
 def infer(job: dict[str, Any], out_dir: Path) -> dict[str, Any]:
-    from .dispatch import probe_model
-
-    if probe_model(job["model_dir"]):
-        from .probe import infer_probe
-
-        return infer_probe(job, out_dir)
+    """The regression or generative student's scoring (the probe package scores with its own students)."""
     scorer: Scorer | None = None
     throughput = events.Throughput()
     written = skipped = articles = 0
@@ -37,8 +36,9 @@ def infer(job: dict[str, Any], out_dir: Path) -> dict[str, Any]:
         relative = str(path.relative_to(out_dir))
         if path.is_file():
             skipped += 1
-            articles += len(window)
-            events.chunk(index, relative, count_lines(path))
+            count = count_lines(path)
+            articles += count
+            events.chunk(index, relative, count)
             continue
         if scorer is None:
             # Loaded only once there is work: a finished job reruns in seconds.
@@ -50,7 +50,7 @@ def infer(job: dict[str, Any], out_dir: Path) -> dict[str, Any]:
                 parse_counts[prediction["parse_status"]] += 1
         write_jsonl(path, predictions)
         written += 1
-        articles += len(window)
+        articles += len(predictions)
         throughput.add(len(window), tokens)
         per_s, tokens_per_s, _ = throughput.rates(written, None)
         events.chunk(index, relative, len(predictions))
@@ -59,20 +59,16 @@ def infer(job: dict[str, Any], out_dir: Path) -> dict[str, Any]:
             gpu_mem_gb=torch.cuda.max_memory_allocated() / 1e9 if torch.cuda.is_available() else None,
         )
     elapsed = time.perf_counter() - throughput.start
-    result: dict[str, Any] = {
+    events.emit({"event": "log", "message": f"{index + 1} chunks: {written} written, {skipped} already there"})
+    if scorer is not None and scorer.head == "generative":
+        counts = ", ".join(f"{n} {status}" for status, n in parse_counts.items())
+        events.emit({"event": "log", "message": f"generative answers: {counts}"})
+    return {
         "command": "infer",
         "job_id": job["job_id"],
+        "kind": scorer.kind if scorer is not None else model_kind(job["model_dir"]),
+        "predictions": articles,
         "chunks": index + 1,
-        "chunks_written": written,
-        "chunks_skipped": skipped,
-        "articles": articles,
-        "articles_scored": throughput.examples,
-        "articles_per_s": round(throughput.examples / elapsed, 2) if throughput.examples else None,
-        "tokens_per_s": round(throughput.tokens / elapsed, 1) if throughput.tokens else None,
-        "chunk_files": "chunks/chunk-NNNNNN.jsonl",
+        "coverage": None,
+        "articles_per_s": round(throughput.examples / elapsed, 2) if throughput.examples else 0.0,
     }
-    if scorer is not None:
-        result["head"], result["engine"] = scorer.head, scorer.engine
-        if scorer.head == "generative":
-            result["parse"] = parse_counts
-    return result

@@ -1,9 +1,12 @@
-"""Reads and checks a job file against the JSON Schema exported from the zod job schemas in shared/.
+"""Checks what crosses the package's boundary against the JSON Schemas exported from the zod schemas in
+shared/: the job file coming in, and the result going out.
 
-The schema (``python-job-file.json``) is found in ``$DISTILLERY_SCHEMAS_DIR`` or in ``shared/schemas`` of
-the repository this package lives in. A job that does not match raises ``DistilleryError("job.invalid")``
-naming the field (exit status 2). Defaults come from the schema's ``default`` keywords, so the zod schema
-stays the one definition of every default.
+The schemas (``python-job-file.json``, ``python-result.json``, ``python-doctor-result.json``) are found in
+``$DISTILLERY_SCHEMAS_DIR`` or in ``shared/schemas`` of the repository this package lives in. A job that
+does not match raises ``DistilleryError("job.invalid")`` naming the field (exit status 2); defaults come
+from the schema's ``default`` keywords, so the zod schema stays the one definition of every default. A
+result that does not match raises ``DistilleryError("result.invalid")`` naming the field, before anything
+is written: a caller never reads a ``result.json`` that breaks the contract.
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ import jsonschema
 from .errors import EXIT_BAD_JOB, DistilleryError
 
 JOB_SCHEMA_FILE = "python-job-file.json"
+RESULT_SCHEMA_FILE = "python-result.json"
+DOCTOR_SCHEMA_FILE = "python-doctor-result.json"
 
 
 def schemas_dir() -> Path:
@@ -117,3 +122,30 @@ def read_job(path: str | os.PathLike[str], expected_command: str | None = None) 
             "job.invalid", f"job file {path} is not JSON: {error.msg} at line {error.lineno}", exit_code=EXIT_BAD_JOB
         ) from error
     return parse_job(document, expected_command)
+
+
+def check_result(result: dict[str, Any], command: str) -> dict[str, Any]:
+    """Validates ``result`` against the schema of ``command``'s ``result.json``; returns it unchanged.
+
+    ``doctor`` has a schema of its own; the other commands are the branch of ``python-result.json`` whose
+    ``command`` is theirs.
+
+    >>> check_result({"command": "bench", "job_id": "b1"}, "bench")
+    Traceback (most recent call last):
+    distillery_gpu.errors.DistilleryError: result.json of bench: field '(root)': 'device' is a required property
+    """
+    if command == "doctor":
+        schema = load_schema(DOCTOR_SCHEMA_FILE)
+        branch = schema
+    else:
+        schema = load_schema(RESULT_SCHEMA_FILE)
+        branch = _branch_for(schema, command)
+        if branch is None:
+            raise DistilleryError("result.invalid", f"result.json of {command}: no schema for this command")
+    validator_class = jsonschema.validators.validator_for(schema)
+    validator = validator_class({**branch, "$schema": schema.get("$schema")})
+    errors = sorted(validator.iter_errors(result), key=lambda e: (len(e.absolute_path), list(map(str, e.absolute_path))))
+    if errors:
+        first = errors[0]
+        raise DistilleryError("result.invalid", f"result.json of {command}: field '{_field_name(first.absolute_path)}': {first.message}")
+    return result

@@ -1,10 +1,11 @@
 """A trained student loaded for scoring: the adapter merged into its base model, in inference mode.
 
-Regression: ``AutoModelForSequenceClassification(num_labels=len(dimensions))`` + the PEFT adapter (which
-restores the head), merged, bf16 on a GPU with SDPA attention; one forward pass per batch. Generative:
+Regression: ``AutoModelForSequenceClassification(num_labels=card["num_labels"])`` + the PEFT adapter (which
+restores the head: scores, then category logits), merged, bf16 on a GPU with SDPA attention; one forward
+pass per batch. Generative:
 vLLM with the LoRA adapter when it imports on a CUDA GPU, else batched ``generate`` (greedy, bounded new
 tokens) on the merged model. Both take rows in and give predictions (shared/schemas/prediction.json) out,
-in the rows' order.
+in the rows' order, each with the student's own ``categories`` when the filter has categorical fields.
 """
 
 from __future__ import annotations
@@ -53,7 +54,9 @@ class Scorer:
         self.model_dir = Path(model_dir)
         self.card = read_model_card(model_dir)
         self.head = self.card["head"]
+        self.kind = self.card["kind"]
         self.dimensions = self.card["dimensions"]
+        self.categories = self.card["categories"]
         self.device = resolve_device(device)
         self.max_length = self.card["hyperparameters"]["max_length"]
         self.max_new_tokens = max_new_tokens
@@ -66,7 +69,7 @@ class Scorer:
             self._load_vllm()
             return
         base_class = AutoModelForSequenceClassification if self.head == "regression" else AutoModelForCausalLM
-        extra = {"num_labels": len(self.dimensions)} if self.head == "regression" else {}
+        extra = {"num_labels": self.card["num_labels"]} if self.head == "regression" else {}
         base = base_class.from_pretrained(self.card["base_model"], **extra, **_model_kwargs(self.device))
         self.model = PeftModel.from_pretrained(base, str(self.model_dir))
         targets = set(self.card["hyperparameters"]["lora"]["target_modules"])
@@ -119,7 +122,7 @@ class Scorer:
         if self.engine == "vllm":
             outputs = self._generate_vllm(encoded)
             for index, text in enumerate(outputs):
-                results[index] = generative.parse_completion(text, self.dimensions)
+                results[index] = generative.parse_completion(text, self.dimensions, self.categories)
         else:
             # Generation also holds the new tokens in memory: budget for them.
             extra = self.max_new_tokens if self.head == "generative" else 0
@@ -127,12 +130,14 @@ class Scorer:
                 sequences = [encoded[i] for i in batch]
                 if self.head == "regression":
                     ids, mask = regression.pad_batch(sequences, self.tokenizer.pad_token_id, self.device)
-                    scores = regression.to_scores(regression.forward_scores(self._backbone(), self._score_head(), ids, mask), self.dimensions)
-                    for index, row_scores in zip(batch, scores, strict=True):
-                        results[index] = {"scores": row_scores}
+                    outputs = regression.forward_scores(self._backbone(), self._score_head(), ids, mask)
+                    scores = regression.to_scores(outputs, self.dimensions)
+                    categories = regression.to_categories(outputs, self.dimensions, self.categories)
+                    for index, row_scores, row_categories in zip(batch, scores, categories, strict=True):
+                        results[index] = {"scores": row_scores, **({"categories": row_categories} if row_categories else {})}
                 else:
                     for index, text in zip(batch, self._generate(sequences), strict=True):
-                        results[index] = generative.parse_completion(text, self.dimensions)
+                        results[index] = generative.parse_completion(text, self.dimensions, self.categories)
         predictions = []
         for row, result in zip(rows, results, strict=True):
             assert result is not None

@@ -5,7 +5,9 @@ loop of optimizer steps (micro-batches x gradient accumulation, AdamW, linear wa
 prints a progress line; every ``checkpoint_every_steps`` steps and at each epoch's end a checkpoint is
 written; validation loss is measured after each epoch and can stop training early. A rerun with the same
 ``--out`` resumes from the newest checkpoint. The result is the adapter in ``--out`` (PEFT layout) and
-``distillery.json`` describing it.
+``distillery.json`` describing it; ``result.json`` is ``python-result.json``'s train branch: the loss per
+step with the validation loss at each epoch's end as the training curve, and the held-out validation
+split's MAE per dimension and category accuracy (regression) beside the lexical baseline's on the same rows.
 """
 
 from __future__ import annotations
@@ -21,7 +23,10 @@ from . import checkpoint, events, generative, regression
 from .backends import TrainableStudent, choose_backend, load_for_training, resolve_device
 from .data import file_sha256, read_dataset
 from .errors import DistilleryError
-from .model_card import write_model_card
+from .model_card import category_fields, write_model_card
+
+#: Most points a training curve carries (evenly spaced steps, plus every step with a validation loss).
+MAX_CURVE_POINTS = 1000
 
 
 def _loss_fn(head: str):
@@ -31,8 +36,9 @@ def _loss_fn(head: str):
 def _encode(student: TrainableStudent, job: dict[str, Any], rows: list[dict[str, Any]], dimensions: list[str]) -> list[dict[str, Any]]:
     max_length = job["student"]["hyperparameters"]["max_length"]
     if student.head == "regression":
-        return regression.encode_rows(student.tokenizer, rows, dimensions, max_length)
-    return generative.encode_rows(student.tokenizer, generative.system_prompt(job["filter"]), rows, dimensions, max_length)
+        return regression.encode_rows(student.tokenizer, rows, dimensions, max_length, student.categories)
+    system = generative.system_prompt(job["filter"])
+    return generative.encode_rows(student.tokenizer, system, rows, dimensions, max_length, student.categories)
 
 
 @torch.no_grad()
@@ -49,18 +55,72 @@ def validation_loss(student: TrainableStudent, examples: list[dict[str, Any]], b
 
 
 @torch.no_grad()
-def validation_mae(student: TrainableStudent, examples: list[dict[str, Any]], dimensions: list[str], batch_size: int) -> dict[str, float]:
-    """Regression only: mean absolute error per dimension on the 0-10 scale."""
+def validation_figures(
+    student: TrainableStudent, examples: list[dict[str, Any]], dimensions: list[str], batch_size: int
+) -> tuple[dict[str, float], dict[str, float]]:
+    """Regression only: mean absolute error per dimension on the 0-10 scale, and per categorical field the
+    share of examples (with an oracle category) whose most likely value is the oracle's."""
     student.peft_model.eval()
     errors = torch.zeros(len(dimensions))
+    right = [0] * len(student.categories)
+    labelled = [0] * len(student.categories)
     for start in range(0, len(examples), batch_size):
         batch = examples[start : start + batch_size]
         ids, mask = regression.pad_batch([e["input_ids"] for e in batch], student.tokenizer.pad_token_id, student.device)
-        predicted = regression.forward_scores(student.backbone(), student.score_head(), ids, mask).float().cpu()
+        outputs = regression.forward_scores(student.backbone(), student.score_head(), ids, mask).float().cpu()
         targets = torch.tensor([e["targets"] for e in batch])
-        errors += (predicted.clamp(0, 1) - targets).abs().sum(dim=0) * regression.SCORE_SCALE
+        errors += (outputs[:, : len(dimensions)].clamp(0, 1) - targets).abs().sum(dim=0) * regression.SCORE_SCALE
+        for index, logits in enumerate(regression.category_logits(outputs, len(dimensions), student.categories)):
+            labels = torch.tensor([e["category_targets"][index] for e in batch])
+            known = labels != regression.NO_CATEGORY
+            labelled[index] += int(known.sum())
+            right[index] += int((logits.argmax(dim=1)[known] == labels[known]).sum())
     student.peft_model.train()
-    return {d: round(float(e) / len(examples), 4) for d, e in zip(dimensions, errors, strict=True)}
+    mae = {d: round(float(e) / len(examples), 4) for d, e in zip(dimensions, errors, strict=True)}
+    accuracy = {c["key"]: round(right[i] / labelled[i], 4) for i, c in enumerate(student.categories) if labelled[i]}
+    return mae, accuracy
+
+
+def training_curve(losses: list[float], epochs: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The loss of every optimizer step (at most ``MAX_CURVE_POINTS``, evenly spaced) with the validation
+    loss at the steps where an epoch ended."""
+    if not losses:
+        return None
+    validation = {e["step"]: e["validation_loss"] for e in epochs}
+    steps = set(range(1, len(losses) + 1))
+    if len(losses) > MAX_CURVE_POINTS:
+        spacing = (len(losses) - 1) / (MAX_CURVE_POINTS - 1)
+        steps = {1 + round(i * spacing) for i in range(MAX_CURVE_POINTS)} | (set(validation) & steps)
+    return {
+        "unit": "step",
+        "points": [{"x": step, "loss": losses[step - 1], "val_loss": validation.get(step)} for step in sorted(steps)],
+    }
+
+
+def artifact_bytes(out_dir: Path) -> int:
+    """Bytes of what the node uploads from ``out_dir``: everything but checkpoints and the result."""
+    total = 0
+    for path in out_dir.rglob("*"):
+        relative = path.relative_to(out_dir)
+        if relative.parts[0] == checkpoint.checkpoints_dir(out_dir).name or path.name == "result.json" or path.suffix == ".tmp":
+            continue
+        if path.is_file():
+            total += path.stat().st_size
+    return total
+
+
+def _lexical_validation_mae(train_rows: list[dict[str, Any]], validation_rows: list[dict[str, Any]], dimensions: list[str]) -> float | None:
+    """The lexical baseline's dimension MAE on the validation split (fitted on train), or None without it."""
+    from .evaluate import lexical_baseline
+
+    predictions = lexical_baseline(train_rows, validation_rows, dimensions, [])
+    if predictions is None:
+        return None
+    per_dimension = [
+        sum(abs(p["scores"][d] - float(r["scores"][d])) for p, r in zip(predictions, validation_rows, strict=True)) / len(validation_rows)
+        for d in dimensions
+    ]
+    return round(sum(per_dimension) / len(per_dimension), 4)
 
 
 def _gpu_mem_gb(device: torch.device) -> float | None:
@@ -74,6 +134,7 @@ def train(job: dict[str, Any], out_dir: Path) -> dict[str, Any]:
     if head not in ("regression", "generative"):
         raise DistilleryError("student.unsupported", f"job field 'student.kind': '{head}' is not trained by this command")
     dimensions = [d["key"] for d in filter_package["dimensions"]]
+    categories = category_fields(filter_package)
     train_rows = read_dataset(job["data"]["train"], dimensions)
     validation_rows = read_dataset(job["data"]["validation"], dimensions)
     data_hashes = {"train": file_sha256(job["data"]["train"]), "validation": file_sha256(job["data"]["validation"])}
@@ -81,7 +142,8 @@ def train(job: dict[str, Any], out_dir: Path) -> dict[str, Any]:
     device = resolve_device(job["device"])
     backend = choose_backend(device)
     events.emit({"event": "log", "message": f"training a {head} student of {settings['base_model']} with {backend} on {device}"})
-    student = load_for_training(job, head, len(dimensions), device, backend)
+    num_labels = regression.num_outputs(dimensions, categories) if head == "regression" else len(dimensions)
+    student = load_for_training(job, head, num_labels, device, backend, categories)
     train_examples = _encode(student, job, train_rows, dimensions)
     validation_examples = _encode(student, job, validation_rows, dimensions)
 
@@ -162,24 +224,56 @@ def train(job: dict[str, Any], out_dir: Path) -> dict[str, Any]:
         "validation_loss": state["best"]["validation_loss"] if state["best"] else None,
         "epochs": state["epochs"],
     }
+    missing: dict[str, str] = {
+        "calibration": f"the {head} student has no isotonic calibration: its scores are the model's own outputs",
+    }
+    validation: dict[str, Any] | None = None
     if head == "regression":
-        metrics["validation_mae"] = validation_mae(student, validation_examples, dimensions, batch_size)
+        per_dimension, category_accuracy = validation_figures(student, validation_examples, dimensions, batch_size)
+        metrics["validation_mae"] = per_dimension
+        metrics["validation_category_accuracy"] = category_accuracy
+        method = "held-out validation split (the model never trained on it)"
+        if patience is not None:
+            method += "; it also picked the epoch kept by early stopping, so the figures lean optimistic"
+        validation = {
+            "method": method,
+            "n": len(validation_rows),
+            "dimension_mae": round(sum(per_dimension.values()) / len(per_dimension), 4),
+            "per_dimension": per_dimension,
+            "lexical_dimension_mae": _lexical_validation_mae(train_rows, validation_rows, dimensions),
+            "category_accuracy": category_accuracy,
+        }
+    else:
+        missing["validation"] = (
+            "the generative student is validated by its loss only (scores need generation): "
+            "the eval job's test split gives its MAE"
+        )
     card = write_model_card(
         out_dir, job=job, head=head, backend=backend, dimensions=dimensions, data_hashes=data_hashes,
         rows={"train": len(train_rows), "validation": len(validation_rows)}, metrics=metrics, steps=state["step"],
     )
+    curve = training_curve(state["losses"], state["epochs"])
+    if curve is None:
+        missing["training_curve"] = "no optimizer step was taken"
     return {
         "command": "train",
         "job_id": job["job_id"],
+        "kind": head,
+        "base_model": card["base_model"],
         "backend": backend,
         "device": str(device),
-        "head": head,
         "model_dir": str(out_dir),
-        "steps": state["step"],
-        "total_steps": total_steps,
-        "resumed_from_step": first_step if resumed_from is not None else None,
-        "stopped_early": state["stopped_early"],
-        "losses": state["losses"],
-        "metrics": metrics,
-        "distillery": card,
+        "artifact_bytes": artifact_bytes(out_dir),
+        "training_curve": curve,
+        "validation": validation,
+        "calibration": None,
+        "missing": missing,
+        "details": {
+            "steps": state["step"],
+            "total_steps": total_steps,
+            "resumed_from_step": first_step if resumed_from is not None else None,
+            "stopped_early": state["stopped_early"],
+            "rows": {"train": len(train_rows), "validation": len(validation_rows)},
+            **metrics,
+        },
     }

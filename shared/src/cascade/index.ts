@@ -1,21 +1,28 @@
 /**
  * @module
- * The cascade: the student answers, the oracle settles doubt. Split conformal prediction (calibrated on
- * the validation split by the Python trainer, which stores the sorted nonconformity scores
- * `|oracle overall − student overall|`) gives each prediction an interval `overall ± q` at a chosen
- * coverage; an article whose interval holds more than one tier is doubtful, and its oracle label
- * replaces the student's. This module decides which articles are doubtful and computes the trade-off
- * curve (share sent to the oracle vs tier agreement of the combined result, and what the oracle calls
- * cost per 1,000 articles). Pure: the edge's cascade scoring job and the `distill` report both call it.
+ * The cascade: the student answers, the oracle settles doubt. The Python trainer stores conformal
+ * calibration scores computed on articles neither the heads nor the isotonic maps were fitted on:
+ * `|oracle overall − student overall| / overall_scale` (`normalized`, the scale being the student's
+ * predicted error for that article) or without the division (`absolute`). At coverage c an article's
+ * interval is `overall ± q(c) · overall_scale`, `q(c)` the split-conformal quantile of the scores, so a
+ * confident prediction gets a narrow interval and a doubtful one a wide one. An article whose interval
+ * holds more than one tier is doubtful, and its oracle label replaces the student's. This module
+ * decides which articles are doubtful and computes the trade-off curve (share sent to the oracle vs tier
+ * agreement of the combined result, with its 95% lower bound, the coverage the intervals reached, and
+ * what the oracle calls cost per 1,000 articles). Pure: the edge's cascade scoring job and every report
+ * call it.
  *
- * The student side of every overall score goes through the postfilter without categorical caps: a
- * student predicts no categories, so that is what a real cascade sees.
+ * Both sides of every overall score go through `postfilterPair` from the metrics module, the student's
+ * with its own predicted categories: the curve's first point is the headline tier agreement.
  */
-import { type PostfilterFilter, postfilter, tierFor } from "../filter/postfilter";
+import { DistilleryError } from "../errors";
+import { type PostfilterFilter, tierFor } from "../filter/postfilter";
 import { renderOraclePrompt } from "../filter/prompt";
+import { postfilterPair, type ScoredPair, wilsonLowerBound } from "../metrics/index";
 import { DEFAULT_PRICE_TABLE, type ModelPrice } from "../schemas/config";
 import type { FilterPackage } from "../schemas/filter";
 import type { CascadePoint } from "../schemas/report";
+import type { ConformalCalibration } from "../schemas/result";
 
 /** Coverages the trade-off curve is drawn at. */
 export const CASCADE_COVERAGES = [0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 0.99] as const;
@@ -99,49 +106,94 @@ export function oracleCostPerArticle(
   return options.mode === "batch" ? usd * (1 - price.batch_discount) : usd;
 }
 
-export type CascadeCase = {
-  oracle: Readonly<Record<string, number>>;
-  student: Readonly<Record<string, number>>;
-  /** The oracle's categorical values (for the oracle's own overall score). */
-  categories?: Readonly<Record<string, string>>;
+export type CascadeCase = ScoredPair & {
+  /** The student's predicted error scale for this article (`overall_scale`); read only by `normalized` calibrations. */
+  scale?: number;
 };
 
+/** What the curve needs of the model's conformal calibration. */
+export type CascadeCalibration = Pick<ConformalCalibration, "method" | "scores">;
+
 /**
- * Tier agreement of the combined result and the share sent to the oracle at each coverage.
+ * The half-width of an article's interval at quantile `q`: `q · overall_scale` for a `normalized`
+ * calibration (which must then have a scale), `q` for an `absolute` one.
+ */
+export function intervalHalfWidth(
+  calibration: Pick<CascadeCalibration, "method">,
+  q: number,
+  scale?: number,
+): number {
+  if (calibration.method === "absolute") return q;
+  if (scale === undefined || !(scale > 0))
+    throw new DistilleryError(
+      "cascade.no_scale",
+      "a normalized conformal calibration needs each prediction's overall_scale",
+      { details: [{ path: "overall_scale", issue: "missing" }] },
+    );
+  return q * scale;
+}
+
+/**
+ * The trade-off curve on a test split. The first point (`coverage: null`) sends nothing to the oracle:
+ * its tier agreement is the headline one (the same `postfilterPair` as `computeMetrics`). Then one
+ * point per coverage: the articles whose interval `overall ± q(c) · scale` crosses a tier boundary go
+ * to the oracle and take its tier. An article's scale does not change with c and q(c) grows with c, so
+ * its interval only widens: the set sent is nested, and tier agreement never drops along the curve.
+ * Each point carries the 95% Wilson lower bound of its tier agreement and, for the intervals, the share
+ * of oracle overall scores that fell inside them (coverage reached, to set beside coverage asked).
  * @example
- * cascadeCurve(filter, testPairs, calibrationScores, { usdPerArticle: 0.0006 })
+ * cascadeCurve(filter, testPairs, { method: "normalized", scores }, { usdPerArticle: 0.0006 })
  */
 export function cascadeCurve(
   filter: PostfilterFilter,
   cases: readonly CascadeCase[],
-  calibrationScores: readonly number[],
+  calibration: CascadeCalibration,
   options: { usdPerArticle: number; coverages?: readonly number[] },
 ): CascadePoint[] {
-  const sorted = [...calibrationScores].sort((a, b) => a - b);
-  const prepared = cases.map((c) => ({
-    oracleTier: postfilter(filter, c.oracle, c.categories).tier,
-    student: postfilter(filter, c.student),
-  }));
-  return (options.coverages ?? CASCADE_COVERAGES).map((coverage) => {
-    const q = conformalQuantile(sorted, coverage);
-    let sent = 0;
-    let agree = 0;
-    for (const { oracleTier, student } of prepared) {
-      const doubtful = crossesTierBoundary(filter, overallInterval(student.overall, q));
-      if (doubtful) sent++;
-      if (doubtful || student.tier === oracleTier) agree++;
-    }
-    const n = Math.max(1, prepared.length);
-    return {
-      coverage,
-      share_to_oracle: sent / n,
-      tier_agreement: agree / n,
-      usd_per_1000: (sent / n) * 1000 * options.usdPerArticle,
-    };
+  const sorted = [...calibration.scores].sort((a, b) => a - b);
+  const prepared = cases.map((c) => {
+    const { oracle, student } = postfilterPair(filter, c);
+    return { oracle, student, scale: calibration.method === "absolute" ? 1 : c.scale };
   });
+  const n = prepared.length;
+  const point = (
+    coverage: number | null,
+    sent: number,
+    agree: number,
+    inside: number | null,
+  ): CascadePoint => ({
+    coverage,
+    share_to_oracle: n === 0 ? 0 : sent / n,
+    tier_agreement: n === 0 ? 0 : agree / n,
+    tier_agreement_lower: wilsonLowerBound(agree, n),
+    coverage_reached: inside === null || n === 0 ? null : inside / n,
+    usd_per_1000: n === 0 ? 0 : (sent / n) * 1000 * options.usdPerArticle,
+  });
+  const alone = prepared.filter((p) => p.student.tier === p.oracle.tier).length;
+  const coverages = [...(options.coverages ?? CASCADE_COVERAGES)].sort((a, b) => a - b);
+  return [
+    point(null, 0, alone, null),
+    ...coverages.map((coverage) => {
+      const q = conformalQuantile(sorted, coverage);
+      let sent = 0;
+      let agree = 0;
+      let inside = 0;
+      for (const { oracle, student, scale } of prepared) {
+        const [low, high] = overallInterval(student.overall, intervalHalfWidth(calibration, q, scale));
+        const doubtful = crossesTierBoundary(filter, [low, high]);
+        if (doubtful) sent++;
+        if (doubtful || student.tier === oracle.tier) agree++;
+        if (oracle.overall >= low - 1e-9 && oracle.overall <= high + 1e-9) inside++;
+      }
+      return point(coverage, sent, agree, inside);
+    }),
+  ];
 }
 
-/** The cheapest point of a curve that meets the goal, or null when none does. */
+/**
+ * The cheapest point of a curve that meets the goal, or null when none does. The point with nothing
+ * sent counts: a student that meets the goal alone meets it at no oracle cost.
+ */
 export function cascadeGoalPoint(curve: readonly CascadePoint[]): CascadePoint | null {
   const meeting = curve.filter(
     (p) =>

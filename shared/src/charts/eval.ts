@@ -1,33 +1,32 @@
 /**
  * @module
- * The four charts of an evaluation report as vega-lite specs, built from an `EvalReport` alone: student
+ * The six charts of an evaluation report as vega-lite specs, built from an `EvalReport` alone: student
  * vs oracle overall scores (scatter), per-dimension MAE against the quality bar (bars, green when the
- * dimension meets the bar, red when not), the tier confusion heatmap and the training loss curve.
+ * dimension meets the bar, red when not), the tier confusion heatmap, the training (or learning) curve,
+ * the category confusion and the cascade curve with its 95% lower bounds (`curves.ts`, `categories.ts`).
+ * A chart whose data the report lacks says why in its title.
  * Pure data in, JSON spec out: runs anywhere (workerd, Node, browser); turning a spec into a PNG is the
  * Node renderer's job (`@distillery/shared/node/charts`), so every surface shows the same picture.
  */
 import type { TopLevelSpec } from "vega-lite";
 import type { EvalReport } from "../schemas/report";
 import { QUALITY_BAR } from "../schemas/report";
-import { CHART_COLORS, CHART_SIZE, darkThemeConfig } from "./theme";
+import { categoryConfusionSpec } from "./categories";
+import { cascadeSpec, trainingCurveSpec } from "./curves";
+import { CHART_COLORS, chartFrame } from "./theme";
 
 /** The names of the eval charts, in the order they are shown; also the PNG file stems. */
-export const EVAL_CHART_NAMES = ["scatter", "dimension-mae", "tier-confusion", "loss-curve"] as const;
+export const EVAL_CHART_NAMES = [
+  "scatter",
+  "dimension-mae",
+  "tier-confusion",
+  "loss-curve",
+  "category-confusion",
+  "cascade",
+] as const;
 export type EvalChartName = (typeof EVAL_CHART_NAMES)[number];
 
 export type ChartSpec = { name: EvalChartName; title: string; spec: TopLevelSpec };
-
-function frame(title: string): Pick<TopLevelSpec, "$schema" | "config"> & Record<string, unknown> {
-  return {
-    $schema: "https://vega.github.io/schema/vega-lite/v6.json",
-    title,
-    width: CHART_SIZE.width,
-    height: CHART_SIZE.height,
-    // `fit` + `padding` makes the whole picture exactly width × height, whatever the labels.
-    autosize: { type: "fit", contains: "padding" },
-    config: darkThemeConfig,
-  };
-}
 
 /** Student vs oracle overall score per test article, with the y = x line a perfect student would sit on. */
 export function scatterSpec(report: EvalReport): ChartSpec {
@@ -37,7 +36,7 @@ export function scatterSpec(report: EvalReport): ChartSpec {
     name: "scatter",
     title,
     spec: {
-      ...frame(title),
+      ...chartFrame(title),
       layer: [
         {
           data: {
@@ -79,7 +78,7 @@ export function dimensionMaeSpec(report: EvalReport): ChartSpec {
     name: "dimension-mae",
     title,
     spec: {
-      ...frame(title),
+      ...chartFrame(title),
       layer: [
         {
           data: { values: rows },
@@ -122,7 +121,7 @@ export function tierConfusionSpec(report: EvalReport): ChartSpec {
     name: "tier-confusion",
     title,
     spec: {
-      ...frame(title),
+      ...chartFrame(title),
       data: { values: cells },
       encoding: {
         x: {
@@ -164,40 +163,18 @@ export function tierConfusionSpec(report: EvalReport): ChartSpec {
   };
 }
 
-/** Training (and, where logged, validation) loss by step. */
-export function lossCurveSpec(report: EvalReport): ChartSpec {
-  const points = report.training_curve.flatMap((p) => [
-    { step: p.step, loss: p.loss, series: "train" },
-    ...(p.val_loss === null ? [] : [{ step: p.step, loss: p.val_loss, series: "validation" }]),
-  ]);
-  const title = points.length ? "Training loss" : "Training loss (no curve recorded)";
-  return {
-    name: "loss-curve",
-    title,
-    spec: {
-      ...frame(title),
-      data: { values: points },
-      mark: { type: "line", point: true, strokeWidth: 2 },
-      encoding: {
-        x: { field: "step", type: "quantitative", title: "step" },
-        y: { field: "loss", type: "quantitative", title: "loss", scale: { zero: false } },
-        color: {
-          field: "series",
-          type: "nominal",
-          title: null,
-          scale: { domain: ["train", "validation"], range: [CHART_COLORS.accent, CHART_COLORS.secondary] },
-          legend: { orient: "top-right" },
-        },
-      },
-    } as TopLevelSpec,
-  };
-}
-
 /**
  * Every chart of an evaluation report, in display order.
  * @example
  * for (const chart of evalChartSpecs(report)) console.log(chart.name, chart.title);
  */
 export function evalChartSpecs(report: EvalReport): ChartSpec[] {
-  return [scatterSpec(report), dimensionMaeSpec(report), tierConfusionSpec(report), lossCurveSpec(report)];
+  return [
+    scatterSpec(report),
+    dimensionMaeSpec(report),
+    tierConfusionSpec(report),
+    trainingCurveSpec(report),
+    categoryConfusionSpec(report),
+    cascadeSpec(report),
+  ];
 }

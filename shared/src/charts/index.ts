@@ -1,3 +1,5 @@
+export * from "./categories";
+export * from "./curves";
 export * from "./eval";
 export * from "./sample-report";
 export * from "./theme";

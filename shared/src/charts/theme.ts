@@ -5,7 +5,7 @@
  * (DejaVu Sans, so text renders on machines without system fonts), and fixed pixel sizes so the same
  * report always yields pictures of the same size.
  */
-import type { Config } from "vega-lite";
+import type { Config, TopLevelSpec } from "vega-lite";
 
 /** Discord dark-theme palette (background, text, grid) plus the series colours we draw with. */
 export const CHART_COLORS = {
@@ -55,3 +55,20 @@ export const darkThemeConfig: Config = {
     category: ["#5865f2", "#fee75c", "#57f287", "#eb459e", "#ed4245", "#3ba55c", "#faa61a", "#00b0f4"],
   },
 };
+
+/**
+ * The part every chart spec starts with: schema, title, the fixed size and the theme. `fit` + `padding`
+ * makes the whole picture exactly `CHART_SIZE`, whatever the labels.
+ */
+export function chartFrame(
+  title: string,
+): Pick<TopLevelSpec, "$schema" | "config"> & Record<string, unknown> {
+  return {
+    $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+    title,
+    width: CHART_SIZE.width,
+    height: CHART_SIZE.height,
+    autosize: { type: "fit", contains: "padding" },
+    config: darkThemeConfig,
+  };
+}

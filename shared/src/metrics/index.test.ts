@@ -1,6 +1,15 @@
 import { describe, expect, it } from "vitest";
 import { exampleFilter } from "../testing/example-filter";
-import { computeMetrics, metricsByLanguage, spearman, tierConfusion } from "./index";
+import {
+  categoryMetrics,
+  computeMetrics,
+  metricsByLanguage,
+  postfilterPair,
+  scatterPoints,
+  spearman,
+  tierConfusion,
+  wilsonLowerBound,
+} from "./index";
 
 const filter = exampleFilter();
 const s = (deployment: number, impact: number, evidence: number) => ({ deployment, impact, evidence });
@@ -62,5 +71,91 @@ describe("computeMetrics", () => {
       pairs.map((p) => ({ ...p, student: p.oracle })),
     );
     expect(perfect).toMatchObject({ accuracy: 1, tier_agreement: 1, overall_mae: 0, dimension_mae: 0 });
+  });
+});
+
+describe("no metric gives the student the oracle's categories", () => {
+  // content_type press_release caps the overall at 5: an oracle-only answer that changes the tier.
+  const pair = {
+    oracle: s(9, 9, 9),
+    oracleCategories: { content_type: "press_release" },
+    student: s(9, 9, 9),
+    language: "en",
+  };
+
+  it("postfilters the student side with its own categories, or none", () => {
+    // The oracle side is capped to medium; the student predicted no category, so its 9 stays high.
+    expect(postfilterPair(filter, pair)).toMatchObject({
+      oracle: { overall: 5, tier: "medium" },
+      student: { overall: 9, tier: "high" },
+    });
+    const alone = computeMetrics(filter, [pair]);
+    expect(alone.tier_agreement).toBe(0);
+    expect(alone.overall_mae).toBe(4);
+    expect(tierConfusion(filter, [pair]).matrix).toEqual([
+      [0, 0, 0],
+      [1, 0, 0],
+      [0, 0, 0],
+    ]);
+    expect(scatterPoints(filter, [pair])).toEqual([{ oracle: 5, student: 9, language: "en" }]);
+  });
+
+  it("caps the student when the student itself predicts the capping category", () => {
+    const own = { ...pair, studentCategories: { content_type: "press_release" } };
+    expect(computeMetrics(filter, [own])).toMatchObject({ tier_agreement: 1, overall_mae: 0 });
+    // …and the oracle's answer never leaks into a student that said "news".
+    const wrong = { ...pair, studentCategories: { content_type: "news" } };
+    expect(computeMetrics(filter, [wrong]).tier_agreement).toBe(0);
+  });
+});
+
+describe("categoryMetrics", () => {
+  const pair = (oracle: string, student?: string) => ({
+    oracle: s(5, 5, 5),
+    oracleCategories: { content_type: oracle },
+    student: s(5, 5, 5),
+    ...(student ? { studentCategories: { content_type: student } } : {}),
+  });
+
+  it("counts accuracy and the confusion only where the student predicted the field", () => {
+    const result = categoryMetrics(filter, [
+      pair("news", "news"),
+      pair("news", "press_release"),
+      pair("press_release", "press_release"),
+      pair("press_release", "press_release"),
+      pair("news"),
+    ]);
+    expect(result).toEqual({
+      content_type: {
+        accuracy: 0.75,
+        n: 4,
+        labels: ["news", "press_release"],
+        matrix: [
+          [1, 1],
+          [0, 2],
+        ],
+      },
+    });
+  });
+
+  it("leaves out a field the student never predicts", () => {
+    expect(categoryMetrics(filter, [pair("news"), pair("press_release")])).toEqual({});
+  });
+});
+
+describe("wilsonLowerBound", () => {
+  it("matches the Wilson score interval's lower end at 95%", () => {
+    expect(wilsonLowerBound(90, 100)).toBeCloseTo(0.82565, 4);
+    expect(wilsonLowerBound(40, 40)).toBeCloseTo(0.91238, 4);
+    expect(wilsonLowerBound(0, 10)).toBe(0);
+    expect(wilsonLowerBound(0, 0)).toBe(0);
+    // A wider z gives a lower bound; more data at the same share a tighter (higher) one.
+    expect(wilsonLowerBound(90, 100, 2.576)).toBeLessThan(wilsonLowerBound(90, 100));
+    expect(wilsonLowerBound(900, 1000)).toBeGreaterThan(wilsonLowerBound(90, 100));
+  });
+
+  it("refuses impossible counts", () => {
+    expect(() => wilsonLowerBound(11, 10)).toThrow(RangeError);
+    expect(() => wilsonLowerBound(1, 2.5)).toThrow(RangeError);
   });
 });

@@ -1,22 +1,47 @@
 /**
  * @module
  * The one implementation of the quality bar's metrics (DESIGN.md): per-dimension MAE and Spearman,
- * overall MAE, overall accuracy (|student − oracle| <= 1.0), tier agreement and the tier confusion
- * matrix. Overall scores and tiers of both sides go through the same `postfilter`, so a student is
- * judged on what a user would see. The edge, the CLI and the reports all call this.
+ * overall MAE, overall accuracy (|student − oracle| <= 1.0), tier agreement, the tier confusion matrix,
+ * the scatter of overall scores, per-category accuracy and the Wilson bound of a share. Each side of a
+ * pair goes through the same `postfilter` with **its own** categorical answers: the oracle's label for
+ * the oracle side, the student's predicted categories for the student side (none predicted: no
+ * categorical caps). No metric ever gives the student an oracle answer. The edge, the CLI, the cascade
+ * and the reports all call this.
  */
-import { type PostfilterFilter, postfilter } from "../filter/postfilter";
+import { type PostfilterFilter, type PostfilterResult, postfilter } from "../filter/postfilter";
 import type { Metrics, TierConfusion } from "../schemas/report";
 
+export { categoryMetrics } from "./categories";
+export { wilsonLowerBound } from "./wilson";
+
+/** One test article: the oracle's label and the student's prediction, each with its own categories. */
 export type ScoredPair = {
   oracle: Readonly<Record<string, number>>;
+  /** The oracle label's categorical values: caps the oracle side only. */
+  oracleCategories?: Readonly<Record<string, string>>;
   student: Readonly<Record<string, number>>;
-  /** Categorical values from the oracle label, applied to both sides so caps compare like with like. */
-  categories?: Readonly<Record<string, string>>;
+  /** The student's own predicted categories: caps the student side only (absent: no categorical caps). */
+  studentCategories?: Readonly<Record<string, string>>;
   language?: string;
 };
 
 export const ACCURACY_TOLERANCE = 1.0;
+
+/**
+ * Both sides of a pair through the postfilter, each with its own categories: the one place a pair
+ * becomes overall scores and tiers.
+ * @example
+ * const { oracle, student } = postfilterPair(filter, pair); oracle.tier === student.tier;
+ */
+export function postfilterPair(
+  filter: PostfilterFilter,
+  pair: ScoredPair,
+): { oracle: PostfilterResult; student: PostfilterResult } {
+  return {
+    oracle: postfilter(filter, pair.oracle, pair.oracleCategories),
+    student: postfilter(filter, pair.student, pair.studentCategories),
+  };
+}
 
 /** Ranks with ties given their average rank (1-based). */
 function ranks(values: readonly number[]): number[] {
@@ -60,11 +85,21 @@ export function tierConfusion(filter: PostfilterFilter, pairs: readonly ScoredPa
   const index = new Map(labels.map((key, i) => [key, i]));
   const matrix = labels.map(() => labels.map(() => 0));
   for (const pair of pairs) {
-    const oracleTier = postfilter(filter, pair.oracle, pair.categories).tier;
-    const studentTier = postfilter(filter, pair.student, pair.categories).tier;
-    matrix[index.get(oracleTier)!]![index.get(studentTier)!]! += 1;
+    const { oracle, student } = postfilterPair(filter, pair);
+    matrix[index.get(oracle.tier)!]![index.get(student.tier)!]! += 1;
   }
   return { labels, matrix };
+}
+
+/** Oracle against student overall score per pair, for the scatter plot. */
+export function scatterPoints(
+  filter: PostfilterFilter,
+  pairs: readonly ScoredPair[],
+): { oracle: number; student: number; language: string }[] {
+  return pairs.map((pair) => {
+    const { oracle, student } = postfilterPair(filter, pair);
+    return { oracle: oracle.overall, student: student.overall, language: pair.language ?? "und" };
+  });
 }
 
 /**
@@ -88,14 +123,13 @@ export function computeMetrics(filter: PostfilterFilter, pairs: readonly ScoredP
   let sameTier = 0;
   let overallError = 0;
   for (const pair of pairs) {
-    const o = postfilter(filter, pair.oracle, pair.categories);
-    const s = postfilter(filter, pair.student, pair.categories);
-    oracleOverall.push(o.overall);
-    studentOverall.push(s.overall);
-    const error = Math.abs(o.overall - s.overall);
+    const { oracle, student } = postfilterPair(filter, pair);
+    oracleOverall.push(oracle.overall);
+    studentOverall.push(student.overall);
+    const error = Math.abs(oracle.overall - student.overall);
     overallError += error;
     if (error <= ACCURACY_TOLERANCE + 1e-9) accurate++;
-    if (o.tier === s.tier) sameTier++;
+    if (oracle.tier === student.tier) sameTier++;
   }
   const dimensionMaes = Object.values(perDimension).map((d) => d.mae);
   return {

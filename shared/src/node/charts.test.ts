@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { scatterSpec } from "../charts/eval";
+import { EVAL_CHART_NAMES, scatterSpec } from "../charts/eval";
 import { sampleEvalReport } from "../charts/sample-report";
 import { CHART_SIZE } from "../charts/theme";
 import { evalReportSchema } from "../schemas/report";
@@ -12,7 +12,7 @@ describe("chart rendering", () => {
 
   it("renders each eval chart to a PNG of the fixed size at twice the pixels", async () => {
     const charts = await renderEvalCharts(report);
-    expect(charts).toHaveLength(4);
+    expect(charts.map((c) => c.name)).toEqual([...EVAL_CHART_NAMES]);
     for (const chart of charts) {
       expect(chart.png.subarray(0, 8)).toEqual(PNG_SIGNATURE);
       // IHDR holds width and height at bytes 16..24.

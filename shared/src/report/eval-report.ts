@@ -2,16 +2,32 @@
  * @module
  * The evaluation report, built in one place for every caller (the edge when an eval job finishes,
  * `distillery distill` from files): the student's and both baselines' metrics through the shared
- * `computeMetrics`, per language, tier confusion, the quality bar, a plain-language verdict, the
- * scatter of overall scores and the cascade trade-off curve when the model carries conformal scores.
+ * `computeMetrics` (each side postfiltered with its own categories: never the oracle's for the
+ * student), per language, tier confusion, per-category accuracy and confusion, the quality bar, what
+ * isotonic calibration did on the test split, the train job's out-of-fold validation and training
+ * curve, the scatter of overall scores, the cascade curve (starting at the headline, with 95% lower
+ * bounds and coverage reached), and a verdict whose every line is true. A field that cannot be filled
+ * is null or empty with its reason in `missing`.
  */
-import { CASCADE_GOAL, cascadeCurve, cascadeGoalPoint, oracleCostPerArticle } from "../cascade/index";
-import { postfilter } from "../filter/postfilter";
-import { computeMetrics, metricsByLanguage, type ScoredPair, tierConfusion } from "../metrics/index";
+import {
+  CASCADE_COVERAGES,
+  CASCADE_GOAL,
+  cascadeCurve,
+  cascadeGoalPoint,
+  oracleCostPerArticle,
+} from "../cascade/index";
+import {
+  categoryMetrics,
+  computeMetrics,
+  metricsByLanguage,
+  type ScoredPair,
+  scatterPoints,
+  tierConfusion,
+  wilsonLowerBound,
+} from "../metrics/index";
 import type { DatasetRow } from "../schemas/dataset";
-import type { Prediction } from "../schemas/prediction";
-import type { ConformalCalibration, TrainingCurve, TrainValidation } from "../schemas/result";
 import type { FilterPackage } from "../schemas/filter";
+import type { Prediction } from "../schemas/prediction";
 import {
   type CascadePoint,
   type EvalReport,
@@ -19,6 +35,12 @@ import {
   type Metrics,
   QUALITY_BAR,
 } from "../schemas/report";
+import type {
+  CalibrationEffect,
+  ConformalCalibration,
+  TrainingCurve,
+  TrainValidation,
+} from "../schemas/result";
 
 export type Scores = Record<string, number>;
 
@@ -49,26 +71,56 @@ export type EvalReportInput = {
 
 function pairsFor(
   test: readonly DatasetRow[],
-  predicted: ReadonlyMap<string, Scores>,
+  predicted: ReadonlyMap<string, Prediction>,
   what: string,
 ): ScoredPair[] {
   return test.map((row) => {
-    const student = predicted.get(row.article_id);
-    if (!student) throw new Error(`${what} has no prediction for test article '${row.article_id}'`);
-    return { oracle: row.scores, student, categories: row.categories, language: row.language };
+    const prediction = predicted.get(row.article_id);
+    if (!prediction) throw new Error(`${what} has no prediction for test article '${row.article_id}'`);
+    return {
+      oracle: row.scores,
+      oracleCategories: row.categories,
+      student: prediction.scores,
+      ...(prediction.categories ? { studentCategories: prediction.categories } : {}),
+      language: row.language,
+    };
   });
 }
 
-/** Per-dimension median of the train split: the constant baseline. */
-export function constantBaseline(filter: FilterPackage, train: readonly DatasetRow[]): Scores {
+/**
+ * The constant baseline, fitted on the train split: the per-dimension median score and, per
+ * categorical field, the most frequent value (ties go to the value listed first in the filter).
+ * @example
+ * constantBaseline(filter, train) // { scores: { deployment: 4.5, … }, categories: { content_type: "news" } }
+ */
+export function constantBaseline(
+  filter: Pick<FilterPackage, "dimensions" | "categories">,
+  train: readonly DatasetRow[],
+): { scores: Scores; categories: Record<string, string> } {
   const median = (values: number[]) => {
     const sorted = [...values].sort((a, b) => a - b);
     const mid = Math.floor(sorted.length / 2);
+    if (sorted.length === 0) return 0;
     return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
   };
-  return Object.fromEntries(
-    filter.dimensions.map((d) => [d.key, median(train.map((r) => r.scores[d.key]!))]),
-  );
+  const categories: Record<string, string> = {};
+  for (const category of filter.categories) {
+    const counts = new Map<string, number>();
+    for (const row of train) {
+      const value = row.categories[category.key];
+      if (value !== undefined) counts.set(value, (counts.get(value) ?? 0) + 1);
+    }
+    let best: string | undefined;
+    for (const { key } of category.values)
+      if ((counts.get(key) ?? 0) > (best === undefined ? 0 : counts.get(best)!)) best = key;
+    if (best !== undefined) categories[category.key] = best;
+  }
+  return {
+    scores: Object.fromEntries(
+      filter.dimensions.map((d) => [d.key, median(train.map((r) => r.scores[d.key]!))]),
+    ),
+    categories,
+  };
 }
 
 export function qualityBar(metrics: Metrics): EvalReport["quality_bar"] {
@@ -83,41 +135,124 @@ export function qualityBar(metrics: Metrics): EvalReport["quality_bar"] {
   );
 }
 
-function verdict(
-  metrics: Metrics,
-  constant: Metrics,
-  lexical: Metrics | null,
-  goal: CascadePoint | null,
-  curve: CascadePoint[],
-): string[] {
-  const lines: string[] = [];
-  const failed = Object.entries(qualityBar(metrics)).filter(([, v]) => !v.pass);
-  lines.push(
-    failed.length === 0
-      ? "The student meets every target of the quality bar."
-      : `Below target on: ${failed.map(([k, v]) => `${k} (${round(v.value)} vs ${v.target})`).join(", ")}.`,
-  );
-  if (metrics.dimension_mae >= constant.dimension_mae)
-    lines.push("The student does not beat the constant baseline: it has learnt nothing useful.");
-  if (lexical) {
-    const margin = lexical.dimension_mae - metrics.dimension_mae;
-    lines.push(
-      margin > 0.05
-        ? `The student beats the lexical baseline (dimension MAE ${round(metrics.dimension_mae)} vs ${round(lexical.dimension_mae)}).`
-        : `The student does not clearly beat the lexical baseline (dimension MAE ${round(metrics.dimension_mae)} vs ${round(lexical.dimension_mae)}): it is not worth its compute.`,
-    );
+/**
+ * How much lower than the lexical baseline's a student's dimension MAE must be for the report to say it
+ * "clearly" beats it: 5% of the baseline's MAE.
+ */
+export const CLEAR_MARGIN = 0.05;
+
+/**
+ * Per-dimension test MAE before and after the student's isotonic calibration, from the predictions'
+ * `uncalibrated_scores`; `applied` when calibration changed any test score of that dimension. Null
+ * with a reason when the predictions do not carry uncalibrated scores.
+ */
+export function calibrationOnTest(
+  filter: Pick<FilterPackage, "dimensions">,
+  test: readonly DatasetRow[],
+  student: ReadonlyMap<string, Prediction>,
+): { calibration: CalibrationEffect | null; reason: string | null } {
+  const predictions = test.map((row) => student.get(row.article_id)!);
+  const without = predictions.filter((p) => p.uncalibrated_scores === undefined).length;
+  if (test.length === 0) return { calibration: null, reason: "the test split is empty" };
+  if (without === predictions.length)
+    return {
+      calibration: null,
+      reason:
+        "the student's predictions carry no uncalibrated scores (this student has no isotonic calibration)",
+    };
+  if (without > 0)
+    return {
+      calibration: null,
+      reason: `${without} of ${predictions.length} test predictions carry no uncalibrated scores`,
+    };
+  const calibration: CalibrationEffect = {};
+  for (const dimension of filter.dimensions) {
+    let before = 0;
+    let after = 0;
+    let applied = false;
+    test.forEach((row, i) => {
+      const p = predictions[i]!;
+      const raw = p.uncalibrated_scores![dimension.key]!;
+      const calibrated = p.scores[dimension.key]!;
+      before += Math.abs(raw - row.scores[dimension.key]!);
+      after += Math.abs(calibrated - row.scores[dimension.key]!);
+      if (Math.abs(raw - calibrated) > 1e-9) applied = true;
+    });
+    calibration[dimension.key] = {
+      mae_before: before / test.length,
+      mae_after: after / test.length,
+      applied,
+    };
   }
-  if (curve.length > 0)
-    lines.push(
-      goal
-        ? `Cascade goal met at coverage ${goal.coverage}: ${pct(goal.tier_agreement)} tier agreement with ${pct(goal.share_to_oracle)} sent to the oracle.`
-        : `Cascade goal (>= ${pct(CASCADE_GOAL.tier_agreement)} tier agreement with <= ${pct(CASCADE_GOAL.max_share_to_oracle)} sent to the oracle) not met on this test split.`,
-    );
-  return lines;
+  return { calibration, reason: null };
 }
 
 const round = (value: number) => Math.round(value * 1000) / 1000;
 const pct = (value: number) => `${Math.round(value * 1000) / 10}%`;
+
+type VerdictInput = {
+  metrics: Metrics;
+  constant: Metrics;
+  lexical: Metrics | null;
+  curve: CascadePoint[];
+  missing: Record<string, string>;
+  studentPredictsCategories: boolean;
+  filterHasCategories: boolean;
+};
+
+function verdict(v: VerdictInput): string[] {
+  const { metrics, constant, lexical, curve, missing } = v;
+  const lines: string[] = [];
+  const failed = Object.entries(qualityBar(metrics)).filter(([, bar]) => !bar.pass);
+  lines.push(
+    failed.length === 0
+      ? "The student meets every target of the quality bar."
+      : `Below target on: ${failed.map(([k, bar]) => `${k} (${round(bar.value)} vs ${bar.target})`).join(", ")}.`,
+  );
+  const agreeing = Math.round(metrics.tier_agreement * metrics.n);
+  lines.push(
+    `Tier agreement ${pct(metrics.tier_agreement)} on ${metrics.n} test articles: at least ${pct(wilsonLowerBound(agreeing, metrics.n))} with 95% confidence.`,
+  );
+  if (metrics.dimension_mae >= constant.dimension_mae)
+    lines.push(
+      `The student does not beat the constant baseline (dimension MAE ${round(metrics.dimension_mae)} vs ${round(constant.dimension_mae)}): it has learnt nothing useful.`,
+    );
+  if (lexical) {
+    const compared = `dimension MAE ${round(metrics.dimension_mae)} vs ${round(lexical.dimension_mae)}`;
+    if (metrics.dimension_mae <= lexical.dimension_mae * (1 - CLEAR_MARGIN))
+      lines.push(`The student clearly beats the lexical baseline (${compared}).`);
+    else if (metrics.dimension_mae < lexical.dimension_mae)
+      lines.push(
+        `The student beats the lexical baseline only narrowly (${compared}, less than ${CLEAR_MARGIN * 100}% lower): it is not clearly worth its compute.`,
+      );
+    else
+      lines.push(
+        `The student does not beat the lexical baseline (${compared}): it is not worth its compute.`,
+      );
+  } else {
+    lines.push(`No lexical baseline to compare with: ${missing["baselines.lexical"]}.`);
+  }
+  if (v.filterHasCategories && !v.studentPredictsCategories)
+    lines.push(
+      "The student predicts no categories: its overall scores get no categorical caps, as in production.",
+    );
+  if (curve.length > 0) {
+    const goal = cascadeGoalPoint(curve);
+    const target = `>= ${pct(CASCADE_GOAL.tier_agreement)} tier agreement with <= ${pct(CASCADE_GOAL.max_share_to_oracle)} sent to the oracle`;
+    if (goal && goal.coverage === null)
+      lines.push(
+        `Cascade goal (${target}) met with nothing sent to the oracle: the student alone reaches ${pct(goal.tier_agreement)} (95% lower bound ${pct(goal.tier_agreement_lower)}).`,
+      );
+    else if (goal)
+      lines.push(
+        `Cascade goal (${target}) met at coverage ${pct(goal.coverage!)}: ${pct(goal.tier_agreement)} tier agreement (95% lower bound ${pct(goal.tier_agreement_lower)}) with ${pct(goal.share_to_oracle)} sent to the oracle.`,
+      );
+    else lines.push(`Cascade goal (${target}) not met on this test split.`);
+  } else {
+    lines.push(`No cascade curve: ${missing.cascade}.`);
+  }
+  return lines;
+}
 
 /** The oracle's price per call for this filter's test articles (the cascade's cost axis). */
 export function oraclePricePerCall(filter: FilterPackage, test: readonly DatasetRow[]): number | null {
@@ -127,27 +262,117 @@ export function oraclePricePerCall(filter: FilterPackage, test: readonly Dataset
 }
 
 /**
+ * Python's eval result names what it lacks by its own field names; the report by its own. A reason
+ * given under either name is used.
+ */
+const MISSING_ALIASES: Record<string, string[]> = {
+  "baselines.lexical": ["lexical_baseline"],
+  cascade: ["conformal"],
+};
+
+/** The default reason for each report field that can be null or empty. */
+const DEFAULT_REASONS: Record<string, string> = {
+  "baselines.lexical": "the eval job fitted no lexical baseline (it was given no train split)",
+  training_curve: "the train result has no training curve",
+  validation: "the train result has no out-of-fold validation figures",
+  cascade: "the model carries no conformal calibration",
+  categories: "the student predicts no categories",
+};
+
+function cascadeFor(
+  input: EvalReportInput,
+  pairs: ScoredPair[],
+): { curve: CascadePoint[]; reason: string | null } {
+  const { conformal, filter, test } = input;
+  if (!conformal) return { curve: [], reason: null };
+  if (test.length === 0) return { curve: [], reason: "the test split is empty" };
+  const scales = test.map((row) => input.student.get(row.article_id)!.overall_scale);
+  const unscaled = scales.filter((s) => s === undefined).length;
+  if (conformal.method === "normalized" && unscaled > 0)
+    return {
+      curve: [],
+      reason: `the calibration is normalized but ${unscaled} of ${test.length} test predictions carry no overall_scale`,
+    };
+  const coverages = [...new Set([...CASCADE_COVERAGES, conformal.default_coverage])];
+  const curve = cascadeCurve(
+    filter,
+    pairs.map((pair, i) => ({ ...pair, ...(scales[i] === undefined ? {} : { scale: scales[i] }) })),
+    conformal,
+    { usdPerArticle: oraclePricePerCall(filter, test) ?? 0, coverages },
+  );
+  return { curve, reason: null };
+}
+
+/**
  * Builds and validates the evaluation report.
  * @example
- * const report = buildEvalReport({ filter, train, test, student, lexical: null, conformalScores: null, model, trainingCurve: [] });
+ * const report = buildEvalReport({
+ *   filter, train, test, student, lexical, conformal, model,
+ *   training: { curve: train.training_curve, validation: train.validation, missing: train.missing },
+ *   missing: evalResult.missing,
+ * });
  */
 export function buildEvalReport(input: EvalReportInput): EvalReport {
   const { filter, test } = input;
   const studentPairs = pairsFor(test, input.student, "the student");
   const metrics = computeMetrics(filter, studentPairs);
-  const constantScores = constantBaseline(filter, input.train);
+  const constantAnswer = constantBaseline(filter, input.train);
   const constant = computeMetrics(
     filter,
-    test.map((row) => ({ oracle: row.scores, student: constantScores, categories: row.categories })),
+    test.map((row) => ({
+      oracle: row.scores,
+      oracleCategories: row.categories,
+      student: constantAnswer.scores,
+      studentCategories: constantAnswer.categories,
+    })),
   );
   const lexical = input.lexical
     ? computeMetrics(filter, pairsFor(test, input.lexical, "the lexical baseline"))
     : null;
-  const curve = input.conformalScores
-    ? cascadeCurve(filter, studentPairs, input.conformalScores, {
-        usdPerArticle: oraclePricePerCall(filter, test) ?? 0,
-      })
-    : [];
+  const cascade = cascadeFor(input, studentPairs);
+  const categories = categoryMetrics(filter, studentPairs);
+  const studentPredictsCategories = studentPairs.some(
+    (p) => p.studentCategories && Object.keys(p.studentCategories).length > 0,
+  );
+  const calibration = calibrationOnTest(filter, test, input.student);
+
+  const given = { ...input.training.missing, ...(input.missing ?? {}) };
+  // The caller's reason first (it knows why it could not provide an input), then what this build found.
+  const reasonFor = (field: string, found?: string | null) =>
+    [field, ...(MISSING_ALIASES[field] ?? [])].map((key) => given[key]).find((r) => r !== undefined) ??
+    found ??
+    DEFAULT_REASONS[field] ??
+    "not computed";
+  const missing: Record<string, string> = {};
+  if (!lexical) missing["baselines.lexical"] = reasonFor("baselines.lexical");
+  if (!input.training.curve) missing.training_curve = reasonFor("training_curve");
+  if (!input.training.validation) missing.validation = reasonFor("validation");
+  if (!calibration.calibration) missing.calibration = reasonFor("calibration", calibration.reason);
+  if (cascade.curve.length === 0) missing.cascade = reasonFor("cascade", cascade.reason);
+  if (Object.keys(categories).length === 0)
+    missing.categories = reasonFor(
+      "categories",
+      filter.categories.length === 0
+        ? "the filter has no categorical fields"
+        : test.length === 0
+          ? "the test split is empty"
+          : studentPredictsCategories
+            ? "no test article has both the student's and the oracle's answer for any categorical field"
+            : null,
+    );
+  else
+    for (const category of filter.categories)
+      if (!categories[category.key])
+        missing[`categories.${category.key}`] = studentPairs.some(
+          (p) => p.studentCategories?.[category.key] !== undefined,
+        )
+          ? "no test article has the oracle's answer for this field"
+          : "the student does not predict this field";
+  if (test.length === 0) {
+    missing.scatter = "the test split is empty";
+    missing.per_language = "the test split is empty";
+  }
+
   return evalReportSchema.parse({
     filter: filter.name,
     filter_version: filter.version,
@@ -158,14 +383,22 @@ export function buildEvalReport(input: EvalReportInput): EvalReport {
     per_language: metricsByLanguage(filter, studentPairs),
     tier_confusion: tierConfusion(filter, studentPairs),
     quality_bar: qualityBar(metrics),
-    verdict: verdict(metrics, constant, lexical, cascadeGoalPoint(curve), curve),
-    training_curve: input.trainingCurve,
-    cascade: curve,
-    scatter: studentPairs.map((p) => ({
-      oracle: postfilter(filter, p.oracle, p.categories).overall,
-      student: postfilter(filter, p.student, p.categories).overall,
-      language: p.language ?? "und",
-    })),
+    verdict: verdict({
+      metrics,
+      constant,
+      lexical,
+      curve: cascade.curve,
+      missing,
+      studentPredictsCategories,
+      filterHasCategories: filter.categories.length > 0,
+    }),
+    training_curve: input.training.curve,
+    validation: input.training.validation,
+    calibration: calibration.calibration,
+    categories,
+    cascade: cascade.curve,
+    missing,
+    scatter: scatterPoints(filter, studentPairs),
     created_at: input.createdAt ?? new Date().toISOString(),
   });
 }

@@ -1,12 +1,14 @@
-"""Split conformal prediction for the overall score.
+"""Split conformal prediction for the overall score, normalised by a per-article error scale.
 
-On the calibration (validation) split, the nonconformity score of an article is
-``|oracle overall - student overall|``, both through the filter's postfilter (weights, gatekeeper caps;
-the oracle side also with its categorical caps, the student side without them because a student does
-not predict categories — exactly what scoring sees). For coverage 1 - a, the interval of a new
-prediction is ``student overall ± q`` where q is the ceil((n + 1)(1 - a))-th smallest score; with
-exchangeable data it holds the oracle's overall with probability >= 1 - a. The artifact stores all
-sorted scores, so any coverage can be asked for later (the cascade's trade-off curve).
+A calibration article's nonconformity score is ``|oracle overall − student overall| / scale``, with
+both overall scores through the filter's postfilter (the oracle side with the oracle's categories, the
+student side with the student's own predicted categories: exactly what scoring sees) and ``scale`` the
+student's predicted error scale of that article. Calibration articles are scored by predictions that
+never saw them (cross-fitting, see ``crossfit.py``). For coverage c, ``q`` is the ceil((n + 1)·c)-th
+smallest score and the interval of a new prediction is ``overall ± q · scale``: with exchangeable data
+it holds the oracle's overall with probability >= c, and it is wide where the student is unsure and
+narrow where it is sure. The artifact stores all sorted scores, so any coverage can be asked for later
+(the cascade's trade-off curve).
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ import math
 from collections.abc import Sequence
 
 import numpy as np
+
+METHOD = "normalized"
 
 
 def quantile(sorted_scores: Sequence[float], coverage: float) -> float:
@@ -26,12 +30,16 @@ def quantile(sorted_scores: Sequence[float], coverage: float) -> float:
     return float(sorted_scores[rank - 1])
 
 
-def interval(overall: float, q: float) -> tuple[float, float]:
-    """``overall ± q`` clipped to the 0-10 scale."""
-    if math.isinf(q):
+def interval(overall: float, half_width: float) -> tuple[float, float]:
+    """``overall ± half_width`` clipped to the 0-10 scale."""
+    if math.isinf(half_width) or math.isnan(half_width):
         return (0.0, 10.0)
-    return (round(max(0.0, overall - q), 4), round(min(10.0, overall + q), 4))
+    return (round(max(0.0, overall - half_width), 4), round(min(10.0, overall + half_width), 4))
 
 
-def scores(oracle_overall: Sequence[float], student_overall: Sequence[float]) -> list[float]:
-    return sorted(round(float(v), 6) for v in np.abs(np.asarray(oracle_overall) - np.asarray(student_overall)))
+def scores(oracle_overall: Sequence[float], student_overall: Sequence[float], scale: Sequence[float] | None = None) -> list[float]:
+    """Sorted nonconformity scores (scale 1 when none is given)."""
+    residual = np.abs(np.asarray(oracle_overall, dtype=np.float64) - np.asarray(student_overall, dtype=np.float64))
+    if scale is not None:
+        residual = residual / np.asarray(scale, dtype=np.float64)
+    return sorted(round(float(v), 6) for v in residual)

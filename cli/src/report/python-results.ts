@@ -1,0 +1,95 @@
+/**
+ * @module
+ * What `distill` reads back from Python: the train and eval `result.json` parsed with the shared
+ * result schemas (`pythonTrainResultSchema`, `pythonEvalResultSchema`; a mismatch is a
+ * `result.invalid` error naming the field, never a guessed default), and the prediction files the eval
+ * result names, each line parsed with `predictionSchema`. Out comes the part of the eval report's input
+ * that Python provides, exactly as the edge builds it for an eval job.
+ */
+import { readFile } from "node:fs/promises";
+import { isAbsolute, join } from "node:path";
+import {
+  type ConformalCalibration,
+  DistilleryError,
+  type EvalReportInput,
+  type Prediction,
+  type PythonEvalResult,
+  type PythonTrainResult,
+  parseOrThrow,
+  predictionSchema,
+  pythonEvalResultSchema,
+  pythonTrainResultSchema,
+} from "@distillery/shared";
+
+/** A train job's `result.json`, or a `result.invalid` error naming the field that does not fit. */
+export function parseTrainResult(value: unknown): PythonTrainResult {
+  return parseOrThrow(pythonTrainResultSchema, value, "result.invalid", "train result.json");
+}
+
+/** An eval job's `result.json`, or a `result.invalid` error naming the field that does not fit. */
+export function parseEvalResult(value: unknown): PythonEvalResult {
+  return parseOrThrow(pythonEvalResultSchema, value, "result.invalid", "eval result.json");
+}
+
+/** A path a result names: absolute, or relative to that command's `--out` folder. */
+export function resultPath(outDir: string, path: string): string {
+  return isAbsolute(path) ? path : join(outDir, path);
+}
+
+/** A file of `prediction` lines, keyed by article id; a bad line is an error naming file and line. */
+export async function readPredictions(file: string): Promise<Map<string, Prediction>> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (error) {
+    throw new DistilleryError("result.invalid", `${file}: ${(error as Error).message}`, { cause: error });
+  }
+  const predictions = new Map<string, Prediction>();
+  for (const [index, line] of text.split("\n").entries()) {
+    if (!line.trim()) continue;
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch {
+      throw new DistilleryError("result.invalid", `${file}:${index + 1}: not JSON`);
+    }
+    const prediction = parseOrThrow(
+      predictionSchema,
+      value,
+      "result.invalid",
+      `prediction at ${file}:${index + 1}`,
+    );
+    predictions.set(prediction.article_id, prediction);
+  }
+  return predictions;
+}
+
+export type PythonOutputs = Pick<
+  EvalReportInput,
+  "student" | "lexical" | "conformal" | "model" | "training" | "missing"
+> & { conformal: ConformalCalibration | null };
+
+/**
+ * The eval report's input from the train and eval results and the files they name.
+ * @example
+ * const outputs = await readPythonOutputs({ train, trainOut, evaluation, evalOut, modelId: modelDir });
+ * buildEvalReport({ filter, train: rows, test, ...outputs });
+ */
+export async function readPythonOutputs(options: {
+  train: PythonTrainResult;
+  evaluation: PythonEvalResult;
+  evalOut: string;
+  modelId: string;
+}): Promise<PythonOutputs> {
+  const { train, evaluation, evalOut } = options;
+  return {
+    student: await readPredictions(resultPath(evalOut, evaluation.predictions)),
+    lexical: evaluation.lexical_baseline
+      ? await readPredictions(resultPath(evalOut, evaluation.lexical_baseline))
+      : null,
+    conformal: evaluation.conformal,
+    model: { id: options.modelId, kind: train.kind, base_model: train.base_model, backend: train.backend },
+    training: { curve: train.training_curve, validation: train.validation, missing: train.missing },
+    missing: evaluation.missing,
+  };
+}

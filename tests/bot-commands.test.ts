@@ -260,7 +260,8 @@ describe("bot commands against a real edge", () => {
       predictions,
     });
     await node.next("job.chunk.ack");
-    node.send({ type: "job.result", job_id: jobId, lease_id: offer.lease_id, result: { count: 5 } });
+    const result = { kind: "regression", predictions: 5, chunks: 1, coverage: null, articles_per_s: 50 };
+    node.send({ type: "job.result", job_id: jobId, lease_id: offer.lease_id, result });
     await discord.waitFor(
       () => embed(reply).description?.includes("**succeeded**") === true,
       "the finished job",

@@ -8,7 +8,7 @@ import { createHash } from "node:crypto";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { exampleFilter, PROTOCOL_VERSION } from "@distillery/shared";
+import { evalReportSchema, exampleFilter, jobResultSchemas, PROTOCOL_VERSION } from "@distillery/shared";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
   type AgentProcess,
@@ -145,7 +145,8 @@ describe("node hub", () => {
     );
     const acks = node.received.filter((m) => m.type === "job.chunk.ack");
     expect(acks.map((a) => a.type === "job.chunk.ack" && a.stored)).toEqual([true, false]);
-    const result = { type: "job.result", job_id: id, lease_id: offer.lease_id, result: { count: 30 } };
+    const inferred = { kind: "regression", predictions: 30, chunks: 1, coverage: null, articles_per_s: 100 };
+    const result = { type: "job.result", job_id: id, lease_id: offer.lease_id, result: inferred };
     node.send(result);
     node.send(result);
     await waitFor("two result acks", async () =>
@@ -156,6 +157,34 @@ describe("node hub", () => {
       return current.state === "succeeded" ? current : undefined;
     });
     expect(finished.result).toMatchObject({ predictions: 30, chunks: 1 });
+    node.socket.close();
+    await node.closed;
+  });
+
+  it("fails a job whose result breaks the contract with result.invalid, naming the field", async () => {
+    const node = await rawNode(edge, edge.nodeToken);
+    const hello = {
+      type: "hello",
+      protocol_version: PROTOCOL_VERSION,
+      node_id: "raw-3",
+      name: "raw",
+      agent_version: "t",
+    };
+    node.send({ ...hello, capabilities });
+    await node.next("welcome");
+    const created = await edge.api("/v1/jobs", { json: { kind: "infer", model_id: "mdl_seed" } });
+    const { id } = (await created.json()) as { id: string };
+    const offer = await node.next("job.offer");
+    node.send({ type: "job.accept", job_id: id, lease_id: offer.lease_id });
+    // The pre-contract shape: `count` instead of `predictions`, no kind.
+    node.send({ type: "job.result", job_id: id, lease_id: offer.lease_id, result: { count: 30 } });
+    await node.next("job.result.ack");
+    const failed = await waitFor("the job to fail", async () => {
+      const current = await job(id);
+      return current.state === "failed" ? current : undefined;
+    });
+    expect(failed.error).toMatchObject({ code: "result.invalid", message: expect.stringMatching(/kind/) });
+    expect(failed.result).toBeNull();
     node.socket.close();
     await node.closed;
   });
@@ -184,11 +213,17 @@ describe("node hub", () => {
     expect(done.state).toBe("succeeded");
     expect(done.attempts).toBe(2);
     expect(Date.now() - killedAt).toBeGreaterThan(LEASE_MS / 2);
-    expect(done.result).toMatchObject({
+    const trained = jobResultSchemas.train.parse(done.result);
+    expect(trained.details).toMatchObject({
       train_rows: 24,
       validation_rows: 6,
       resumed_from_step: 0,
       steps: 20,
+    });
+    expect(trained).toMatchObject({
+      kind: filter.student.kind,
+      base_model: filter.student.base_model,
+      backend: "stub",
     });
     const modelId = String(done.result?.model_id);
     const artifact = await edge.api(`/v1/models/${modelId}/artifact`);
@@ -206,10 +241,20 @@ describe("node hub", () => {
     });
     expect(evaluated.error).toBeNull();
     // The stub predicts the oracle's scores + 0.3 (clamped to 10): every dimension's MAE is at most 0.3.
+    const { metrics } = jobResultSchemas.eval.parse(evaluated.result);
     expect(evaluated.result).toMatchObject({ n_test: 8, metrics: { n: 8 } });
-    const metrics = (evaluated.result as { metrics: { dimension_mae: number } }).metrics;
     expect(metrics.dimension_mae).toBeGreaterThan(0);
     expect(metrics.dimension_mae).toBeLessThanOrEqual(0.3 + 1e-9);
+    // The report is complete: the node was given the train split, so the lexical baseline is there.
+    const report = evalReportSchema.parse(await (await edge.api(`/v1/jobs/${evalId}/report`)).json());
+    expect(report.model).toMatchObject({
+      id: modelId,
+      base_model: filter.student.base_model,
+      backend: "stub",
+    });
+    expect(report.baselines.lexical?.n).toBe(8);
+    expect(report.training_curve?.points).toHaveLength(20);
+    expect(report.missing["baselines.lexical"]).toBeUndefined();
   }, 120_000);
 
   it("a node that comes back resumes a killed training job from its checkpoint", async () => {
@@ -232,7 +277,7 @@ describe("node hub", () => {
       60_000,
     );
     expect(done.state).toBe("succeeded");
-    expect(Number(done.result?.resumed_from_step)).toBeGreaterThanOrEqual(10);
+    expect(jobResultSchemas.train.parse(done.result).details.resumed_from_step).toBeGreaterThanOrEqual(10);
     expect(again.output()).toContain("resuming from checkpoint");
   }, 90_000);
 });

@@ -156,10 +156,19 @@ export function killGroup(child: ChildProcess, signal: NodeJS.Signals = "SIGTERM
 
 export type AgentProcess = { child: ChildProcess; output: () => string; exited: Promise<number | null> };
 
-/** Starts `distillery-node` (the real CLI) with the stub Python module. */
+/**
+ * Starts `distillery-node` (the real CLI) with the stub Python module, or with the real `distillery_gpu`
+ * package in the project's venv (`python: "package"`).
+ */
 export function startAgent(
   edge: Pick<Edge, "url">,
-  options: { token: string; workDir?: string; name?: string; env?: Record<string, string> },
+  options: {
+    token: string;
+    workDir?: string;
+    name?: string;
+    env?: Record<string, string>;
+    python?: "stub" | "package";
+  },
 ): AgentProcess {
   const workDir = options.workDir ?? mkdtempSync(join(tmpdir(), "distillery-node-"));
   const args = [
@@ -169,8 +178,11 @@ export function startAgent(
     "--token",
     options.token,
   ];
-  args.push("--work-dir", workDir, "--python", "python3", "--python-module", "stub_gpu");
-  args.push("--python-path", join(repoRoot, "gpu-node", "fixtures"), "--max-backoff-ms", "1000");
+  args.push("--work-dir", workDir, "--max-backoff-ms", "1000");
+  if (options.python !== "package") {
+    args.push("--python", "python3", "--python-module", "stub_gpu");
+    args.push("--python-path", join(repoRoot, "gpu-node", "fixtures"));
+  }
   if (options.name) args.push("--name", options.name);
   const child = spawn(process.execPath, args, {
     detached: true,
@@ -245,18 +257,23 @@ export function cpuNodeCapabilities(jobKinds: NodeCapabilities["job_kinds"]): No
 
 /**
  * The R2 objects of dataset `ds_test` (one JSONL per split) for `filter`: `count[split]` rows each,
- * with `scores(i)` postfiltered into overall and tier, so a node can train and evaluate on it.
+ * with `row(i, split)`'s scores and categories postfiltered into overall and tier, so a node can train
+ * and evaluate on it.
  */
 export function datasetFiles(
   filter: PostfilterFilter,
   counts: Record<DatasetRow["split"], number>,
-  row: (i: number) => Pick<DatasetRow, "scores" | "title" | "body" | "language" | "source">,
+  row: (
+    i: number,
+    split: DatasetRow["split"],
+  ) => Pick<DatasetRow, "scores" | "title" | "body" | "language" | "source"> &
+    Partial<Pick<DatasetRow, "categories">>,
 ): Record<string, string> {
   const files: Record<string, string> = {};
   for (const [split, count] of Object.entries(counts) as [DatasetRow["split"], number][]) {
     const rows: DatasetRow[] = Array.from({ length: count }, (_, i) => {
-      const fields = row(i);
-      const { overall, tier } = postfilter(filter, fields.scores);
+      const fields = row(i, split);
+      const { overall, tier } = postfilter(filter, fields.scores, fields.categories);
       return {
         article_id: `${split}-${i}`,
         split,

@@ -1,5 +1,7 @@
 """Fixtures: a tiny Qwen2-architecture model and a byte-level BPE tokenizer with a chat template, both
-built here (no download), a small filter package and dataset whose scores follow the article's words.
+built here (no download), a small filter package and dataset whose scores and category follow the
+article's words. Nothing here needs torch until a torch fixture is used, so the torch-free tests also run
+in the cpu profile (the torch tests skip themselves there with ``pytest.importorskip("torch")``).
 """
 
 from __future__ import annotations
@@ -20,9 +22,15 @@ os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 
-import torch  # noqa: E402
+try:
+    import torch
+except ImportError:  # the cpu profile: the torch tests skip themselves (pytest.importorskip)
+    torch = None
+else:
+    torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
 
-torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
+#: For a test that needs torch in a module that also holds torch-free ones.
+needs_torch = pytest.mark.skipif(torch is None, reason="needs torch: the full profile (DISTILLERY_PY_PROFILE=full)")
 
 CHAT_TEMPLATE = (
     "{% for message in messages %}<|im_start|>{{ message['role'] }}\n{{ message['content'] }}<|im_end|>\n{% endfor %}"
@@ -40,7 +48,23 @@ SUBJECTS = {
 PLACES = ["Lisbon", "Utrecht", "Madrid", "Porto", "Ghent", "Seville"]
 
 
-def make_filter() -> dict[str, Any]:
+#: The categorical field of ``make_filter(categories=True)``: which stage a subject is at.
+STAGE = {
+    "key": "stage",
+    "label": "Stage",
+    "description": "How far the technology has come.",
+    "values": [
+        {"key": "deployed", "description": "In use."},
+        {"key": "early", "description": "Not yet in use.", "cap_overall_at": 4},
+    ],
+}
+
+
+def stage_of(subject: str) -> str:
+    return "deployed" if SUBJECTS[subject][0] >= 5 else "early"
+
+
+def make_filter(categories: bool = False) -> dict[str, Any]:
     return {
         "name": "tiny-tech",
         "version": 1,
@@ -55,6 +79,7 @@ def make_filter() -> dict[str, Any]:
             {"key": "low", "label": "Low", "min_overall": 0, "description": "Not yet."},
         ],
         "prompt": "Score deployed climate technology.",
+        **({"categories": [STAGE]} if categories else {}),
     }
 
 
@@ -76,6 +101,7 @@ def make_rows(count: int, split: str, seed: int) -> list[dict[str, Any]]:
                 "source": "fixture",
                 "scores": {"maturity": maturity, "evidence": evidence},
                 "reasons": {"maturity": f"{subject} status", "evidence": f"{subject} data"},
+                "categories": {"stage": stage_of(subject)},
                 "overall": 0.6 * maturity + 0.4 * evidence,
                 "tier": "high" if 0.6 * maturity + 0.4 * evidence >= 6 else "low",
             }
@@ -149,7 +175,9 @@ def dataset(tmp_path: Path) -> dict[str, str]:
     }
 
 
-def train_job(model_dir: Path, data: dict[str, str], kind: str = "regression", **hyper: Any) -> dict[str, Any]:
+def train_job(
+    model_dir: Path, data: dict[str, str], kind: str = "regression", *, categories: bool = False, **hyper: Any
+) -> dict[str, Any]:
     """A train job file for the tiny model; ``hyper`` overrides the hyperparameters."""
     hyperparameters = {
         "batch_size": 8,
@@ -164,7 +192,7 @@ def train_job(model_dir: Path, data: dict[str, str], kind: str = "regression", *
     return {
         "command": "train",
         "job_id": f"test-{kind}",
-        "filter": make_filter(),
+        "filter": make_filter(categories),
         "student": {"kind": kind, "base_model": str(model_dir), "hyperparameters": hyperparameters},
         "data": {"train": data["train"], "validation": data["validation"]},
         "device": "cpu",

@@ -10,12 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import torch
 
-from conftest import train_job
-from distillery_gpu import backends
-from distillery_gpu.jobfile import parse_job
-from distillery_gpu.scorer import Scorer
+torch = pytest.importorskip("torch")
+
+from conftest import train_job  # noqa: E402
+from distillery_gpu import backends  # noqa: E402
+from distillery_gpu.jobfile import parse_job  # noqa: E402
+from distillery_gpu.scorer import Scorer  # noqa: E402
 
 STUBS = str(Path(__file__).parent / "stubs")
 

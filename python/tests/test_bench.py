@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_cli
+from conftest import needs_torch, run_cli
 from distillery_gpu.archs import arch
 
 
+@needs_torch
 def test_tiny_bench_runs_on_cpu(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     job = {"command": "bench", "job_id": "b1", "architectures": ["tiny"], "seq_lengths": [32], "steps": 2, "device": "cpu"}
     code, lines = run_cli("bench", job, tmp_path / "bench", capsys)
@@ -30,6 +31,7 @@ def test_qwen_shapes_match_their_published_sizes() -> None:
     assert arch("Qwen/Qwen2.5-7B-Instruct").matmul_params() / 1e9 == pytest.approx(6.53, abs=0.01)
 
 
+@needs_torch
 def test_unknown_architecture_names_the_field(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     job = {"command": "bench", "job_id": "b1", "architectures": ["gpt-9"], "device": "cpu"}
     code, lines = run_cli("bench", job, tmp_path / "bench", capsys)

@@ -1,10 +1,10 @@
 /**
  * @module
  * `/eval model` — the evaluation summary of a model's latest eval job: quality bar (green/red per
- * row), per-dimension MAE, tier confusion, baselines, verdict — with the four charts attached as PNGs
- * rendered by the shared renderer (the same pictures the CLI shows). The latest eval job is the one
- * the edge records on the model (`metrics.eval_job_id`), else the newest succeeded eval job of the
- * model. An eval job id is accepted too (`job_...`).
+ * row), per-dimension MAE, tier confusion, baselines, categories, cascade, verdict — with the six charts
+ * attached as PNGs rendered by the shared renderer (the same pictures the CLI shows). The latest eval
+ * job is the one the edge records on the model (`metrics.eval_job_id`), else the newest succeeded eval
+ * job of the model. An eval job id is accepted too (`job_...`).
  */
 import { type DistilleryClient, DistilleryError } from "@distillery/shared";
 import { renderEvalCharts } from "@distillery/shared/node/charts";
@@ -52,7 +52,7 @@ export const evaluation: Command = {
   action: "read",
   async execute(interaction, { edge }) {
     const value = interaction.options.getString("model", true).trim();
-    // Rendering four charts takes about half a second: defer so Discord's 3-second window is never at risk.
+    // Rendering six charts takes a second or two: defer so Discord's 3-second window is never at risk.
     await interaction.deferReply();
     const jobId = value.startsWith("job_") ? value : await latestEvalJob(edge, value);
     const report = await edge.jobReport(jobId);

@@ -1,6 +1,13 @@
 import { evalReportSchema, sampleEvalReport } from "@distillery/shared";
 import { describe, expect, it } from "vitest";
-import { confusionTable, dimensionLines, evalEmbeds, qualityBarLines } from "./eval";
+import {
+  cascadeLines,
+  categoryLines,
+  confusionTable,
+  dimensionLines,
+  evalEmbeds,
+  qualityBarLines,
+} from "./eval";
 
 const report = evalReportSchema.parse(sampleEvalReport());
 
@@ -46,5 +53,53 @@ describe("eval embeds", () => {
     const dims = embeds[0]!.fields!.find((f) => f.name.startsWith("MAE per dimension"))!.value;
     expect(dims.length).toBeLessThanOrEqual(1024);
     expect(dims).toMatch(/… \d+ more/);
+  });
+
+  it("shows the lexical baseline, or the report's reason when there is none", () => {
+    const field = (r: typeof report) =>
+      evalEmbeds(r)[0]!.fields!.find((f) => f.name === "Against the baselines")!.value;
+    expect(field(report)).toMatch(/lexical\s+\d\.\d\d\s+\d+\.\d%/);
+    const without = {
+      ...report,
+      baselines: { ...report.baselines, lexical: null },
+      missing: { "baselines.lexical": "the eval job was given no train split" },
+    };
+    expect(field(without)).toContain("lexical: the eval job was given no train split");
+  });
+
+  it("shows the student's own category accuracy and confusion", () => {
+    const c = report.categories.content_type!;
+    const lines = categoryLines(report);
+    expect(lines[0]).toBe(`content_type: ${(c.accuracy * 100).toFixed(1)}% right on ${c.n}`);
+    expect(lines[2]!.trim().split(/\s+/)).toEqual(["news", ...c.matrix[0]!.map(String)]);
+    expect(
+      categoryLines({
+        ...report,
+        categories: {},
+        missing: { categories: "the student predicts no categories" },
+      }),
+    ).toEqual(["none: the student predicts no categories"]);
+  });
+
+  it("shows the cascade from the headline, each point with its 95% lower bound", () => {
+    const [alone, picked, reached] = cascadeLines(report);
+    const first = report.cascade[0]!;
+    expect(first.tier_agreement).toBe(report.metrics.tier_agreement);
+    expect(alone).toContain(
+      `${(first.tier_agreement * 100).toFixed(1)}% tiers (≥ ${(first.tier_agreement_lower * 100).toFixed(1)}%)`,
+    );
+    const point = report.cascade.find((p) => p.coverage === 0.9)!;
+    expect(picked).toMatch(/^coverage 90\.0%/);
+    expect(picked).toContain(`(≥ ${(point.tier_agreement_lower * 100).toFixed(1)}%)`);
+    expect(reached).toBe(
+      `coverage reached on the test split: ${(point.coverage_reached! * 100).toFixed(1)}%`,
+    );
+    expect(
+      cascadeLines({
+        ...report,
+        cascade: [],
+        missing: { cascade: "the model carries no conformal calibration" },
+      }),
+    ).toEqual(["none: the model carries no conformal calibration"]);
   });
 });

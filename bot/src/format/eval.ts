@@ -1,10 +1,12 @@
 /**
  * @module
  * The evaluation summary as Discord embeds: the quality bar (🟢 meets / 🔴 misses, per metric and per
- * dimension), the baselines beside the student, the tier confusion matrix as a text table, the verdict,
- * and one embed per chart pointing at its PNG attachment (`attachment://<name>.png`).
+ * dimension), the baselines (lexical and constant) beside the student, the tier confusion matrix as a
+ * text table, the student's own category accuracy, the cascade (nothing sent = the headline, and the
+ * point to pick, each with its 95% lower bound), the verdict, and one embed per chart pointing at its PNG
+ * attachment (`attachment://<name>.png`). A part the report lacks shows the report's reason.
  */
-import { type EvalReport, QUALITY_BAR, type QualityMetric } from "@distillery/shared";
+import { cascadeHighlight, type EvalReport, QUALITY_BAR, type QualityMetric } from "@distillery/shared";
 import type { APIEmbed } from "discord.js";
 import { formatPercent } from "./progress";
 
@@ -83,7 +85,7 @@ function baselineLines(report: EvalReport): string[] {
     ["lexical", report.baselines.lexical],
     ["constant", report.baselines.constant],
   ];
-  return [
+  const lines = [
     `${"".padEnd(9)}${"dim MAE".padStart(8)}${"tiers".padStart(8)}`,
     ...rows.map(([name, m]) =>
       m
@@ -91,6 +93,42 @@ function baselineLines(report: EvalReport): string[] {
         : `${name.padEnd(9)}${"not run".padStart(16)}`,
     ),
   ];
+  if (!report.baselines.lexical)
+    lines.push(`lexical: ${report.missing["baselines.lexical"] ?? "not computed"}`);
+  return lines;
+}
+
+/** The student's own categories against the oracle's: accuracy per field, then its confusion rows. */
+export function categoryLines(report: EvalReport): string[] {
+  const fields = Object.entries(report.categories);
+  if (fields.length === 0) return [`none: ${report.missing.categories ?? "not computed"}`];
+  return fields.flatMap(([key, c]) => {
+    const cell = Math.max(4, ...c.labels.map((l) => l.length));
+    return [
+      `${key}: ${formatPercent(c.accuracy)} right on ${c.n}`,
+      `  ${"oracle\\student".padEnd(cell + 2)}${c.labels.map((l) => l.padStart(cell)).join(" ")}`,
+      ...c.labels.map(
+        (label, i) =>
+          `  ${label.padEnd(cell + 2)}${c.labels.map((_, j) => String(c.matrix[i]?.[j] ?? 0).padStart(cell)).join(" ")}`,
+      ),
+    ];
+  });
+}
+
+/** The cascade beside the headline: nothing sent (= the headline) and the point to pick, with lower bounds. */
+export function cascadeLines(report: EvalReport): string[] {
+  const [alone] = report.cascade;
+  const point = cascadeHighlight(report.cascade);
+  if (!alone || !point) return [`none: ${report.missing.cascade ?? "not computed"}`];
+  const line = (label: string, p: NonNullable<typeof point>) =>
+    `${label.padEnd(14)}${formatPercent(p.share_to_oracle).padStart(7)} sent  ${formatPercent(p.tier_agreement).padStart(6)} tiers (≥ ${formatPercent(p.tier_agreement_lower)})`;
+  const lines = [line("nothing sent", alone)];
+  if (point.coverage !== null) {
+    lines.push(line(`coverage ${formatPercent(point.coverage)}`, point));
+    if (point.coverage_reached !== null)
+      lines.push(`coverage reached on the test split: ${formatPercent(point.coverage_reached)}`);
+  }
+  return lines;
 }
 
 /**
@@ -112,6 +150,8 @@ export function evalEmbeds(report: EvalReport, charts: { file: string; title: st
       },
       { name: "Tier confusion", value: codeBlock(confusionTable(report)) },
       { name: "Against the baselines", value: codeBlock(baselineLines(report)) },
+      { name: "Categories (the student's own)", value: codeBlock(categoryLines(report)) },
+      { name: "Cascade (≥: 95% lower bound)", value: codeBlock(cascadeLines(report)) },
     ],
     timestamp: report.created_at,
   };

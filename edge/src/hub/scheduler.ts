@@ -1,11 +1,13 @@
 /**
  * @module
  * The hub's scheduling: which idle node gets which queued shard, and what a job becomes when a lease is
- * lost, a shard finishes or fails. Dispatch runs one at a time (a second call while one runs makes it
- * run once more), so two offers never race for the same node. Job rows change only through the jobs
- * module (`transitionJob`, `updateJobProgress`), so every change reaches `/v1/events`.
+ * lost, a shard finishes or fails. A shard goes only to a node that can run its job kind and student kind
+ * (`matching.ts`); a queued job that no connected node can run shows why in its progress message until
+ * one can. Dispatch runs one at a time (a second call while one runs makes it run once more), so two
+ * offers never race for the same node. Job rows change only through the jobs module (`transitionJob`,
+ * `updateJobProgress`), so every change reaches `/v1/events`.
  */
-import { DistilleryError, type JobProgress, type JobSpec } from "@distillery/shared";
+import { DistilleryError, type JobProgress, type JobSpec, type NodeCapabilities } from "@distillery/shared";
 import { getJob, transitionJob, updateJobProgress } from "../jobs/index";
 import { holdForCascade } from "./cascade";
 import type { PredictionTarget } from "./chunks";
@@ -13,6 +15,7 @@ import { storedChunks } from "./chunks";
 import { loadFilter, loadModel, offerContext } from "./context";
 import { finalizeJob } from "./finalize";
 import { closeShards, ensureShards, leaseShard, type QueuedShard, queuedShards, shardsOf } from "./leases";
+import { canRun, type JobNeeds, studentKindOf, WAITING_PREFIX, waitingReason } from "./matching";
 import type { NodeHub } from "./node-hub";
 
 /** A node that rejected a shard is not offered it again for this long. */
@@ -28,6 +31,10 @@ export class Scheduler {
   private readonly rejected = new Map<string, number>();
   private readonly targets = new Map<string, Promise<PredictionTarget>>();
   private readonly progress = new Map<string, { shards: Map<number, JobProgress>; writtenAt: number }>();
+  /** What each GPU job needs of a node, resolved once per job. */
+  private readonly needs = new Map<string, Promise<JobNeeds>>();
+  /** The waiting reason last written on each queued job (null: none), so unchanged ones are not rewritten. */
+  private readonly waiting = new Map<string, string | null>();
 
   constructor(private readonly hub: NodeHub) {}
 
@@ -49,10 +56,16 @@ export class Scheduler {
 
   private async dispatchOnce(): Promise<void> {
     const env = this.hub.bindings;
-    const idle = this.hub.nodeSockets().filter(({ attachment }) => !attachment.job);
-    if (idle.length === 0) return;
+    const nodes = this.hub.nodeSockets();
     await ensureShards(env);
     const queued = await queuedShards(env);
+    const needs = new Map<string, JobNeeds>();
+    for (const shard of queued)
+      if (!needs.has(shard.job_id)) needs.set(shard.job_id, await this.needsOf(shard));
+    const connected = nodes.map(({ attachment }) => this.hub.records.get(attachment.node_id!)!.capabilities);
+    await this.showWaiting(queued, needs, connected);
+    const idle = nodes.filter(({ attachment }) => !attachment.job);
+    if (idle.length === 0) return;
     const now = Date.now();
     for (const [key, until] of this.rejected) if (until < now) this.rejected.delete(key);
     for (const { socket, attachment } of idle) {
@@ -60,7 +73,7 @@ export class Scheduler {
       const record = this.hub.records.get(nodeId)!;
       const runnable = queued.filter(
         (s) =>
-          record.capabilities.job_kinds.includes(s.kind) &&
+          canRun(record.capabilities, needs.get(s.job_id)!) &&
           !this.rejected.has(`${nodeId}|${s.job_id}|${s.shard}`),
       );
       const held = new Set(record.checkpoints.map((c) => c.job_id));
@@ -71,6 +84,51 @@ export class Scheduler {
       if (!pick) continue;
       queued.splice(queued.indexOf(pick), 1);
       await this.offer(socket, nodeId, pick);
+    }
+  }
+
+  /** What a shard's job needs of a node; a student kind that cannot be resolved is left to the offer to report. */
+  private needsOf(shard: QueuedShard): Promise<JobNeeds> {
+    let needs = this.needs.get(shard.job_id);
+    if (!needs) {
+      const kind = shard.kind as JobNeeds["kind"];
+      needs = studentKindOf(this.hub.bindings, shard.spec).then(
+        (student) => ({ kind, student }),
+        () => ({ kind, student: null }),
+      );
+      this.needs.set(shard.job_id, needs);
+    }
+    return needs;
+  }
+
+  /**
+   * Writes why each queued job waits (no connected node can run it) into its progress message, and takes
+   * the reason away once a node that can run it is connected.
+   */
+  private async showWaiting(
+    queued: QueuedShard[],
+    needs: Map<string, JobNeeds>,
+    connected: NodeCapabilities[],
+  ): Promise<void> {
+    const jobIds = new Set(queued.filter((s) => s.jobState === "queued").map((s) => s.job_id));
+    for (const jobId of this.waiting.keys()) if (!jobIds.has(jobId)) this.waiting.delete(jobId);
+    for (const jobId of jobIds) {
+      const reason = waitingReason(needs.get(jobId)!, connected);
+      if (this.waiting.get(jobId) === reason) continue;
+      const job = await getJob(this.hub.bindings, jobId);
+      const { message, ...progress } = job.progress;
+      const stale = message?.startsWith(WAITING_PREFIX) ?? false;
+      try {
+        if (reason !== null && message !== reason) {
+          await updateJobProgress(this.hub.bindings, jobId, { ...progress, message: reason });
+        } else if (reason === null && stale) {
+          await updateJobProgress(this.hub.bindings, jobId, progress);
+        }
+      } catch (error) {
+        // A job that finished meanwhile keeps its final progress.
+        if ((error as DistilleryError).code !== "job.finished") throw error;
+      }
+      this.waiting.set(jobId, reason);
     }
   }
 
@@ -134,6 +192,7 @@ export class Scheduler {
 
   /** The job ended elsewhere (cancelled through the API): stop every node on it. */
   async jobEnded(jobId: string, reason: string): Promise<void> {
+    this.needs.delete(jobId);
     for (const shard of await closeShards(this.hub.bindings, jobId)) {
       const holder = this.hub.socketOf(shard.last_node_id);
       if (holder?.attachment.job?.job_id === jobId) {
@@ -177,6 +236,7 @@ export class Scheduler {
     }
     this.progress.delete(jobId);
     this.targets.delete(jobId);
+    this.needs.delete(jobId);
   }
 
   /** Records a shard's progress; the job's (the sum over shards) is written at most once a second. */

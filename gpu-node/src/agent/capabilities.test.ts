@@ -18,6 +18,7 @@ describe("capabilitiesFromDoctor", () => {
         unsloth: { ok: false, error: "ModuleNotFoundError" },
       },
       disk: { path: "/x", free_gb: 71.04, total_gb: 270 },
+      student_kinds: ["lexical", "probe", "regression", "generative"],
     };
     expect(capabilitiesFromDoctor(report)).toEqual({
       python: "3.11.7",
@@ -35,11 +36,43 @@ describe("capabilitiesFromDoctor", () => {
       },
       free_disk_gb: 71.04,
       job_kinds: ["train", "eval", "infer"],
+      student_kinds: ["lexical", "probe", "regression", "generative"],
     });
   });
 
-  it("offers no job kinds without torch and refuses a report it cannot read", () => {
-    expect(capabilitiesFromDoctor({ python: "3.12.1", torch: null }).job_kinds).toEqual([]);
+  it("advertises the CPU students of an environment without torch, and nothing else", () => {
+    const cpuOnly = capabilitiesFromDoctor({
+      python: "3.11.7",
+      torch: null,
+      cuda: { available: false, devices: [] },
+      backends: {
+        peft: { ok: false, error: "ModuleNotFoundError" },
+        onnxruntime: { ok: true, version: "1.31.1" },
+      },
+      student_kinds: ["lexical", "probe"],
+    });
+    expect(cpuOnly).toMatchObject({
+      torch: null,
+      cuda: false,
+      job_kinds: ["train", "eval", "infer"],
+      student_kinds: ["lexical", "probe"],
+    });
+  });
+
+  it("offers no job kinds when no student can run and refuses a report it cannot read", () => {
+    expect(capabilitiesFromDoctor({ python: "3.12.1", torch: null, student_kinds: [] }).job_kinds).toEqual(
+      [],
+    );
+    // A package from before the CPU students: torch decides, as it did then.
+    expect(capabilitiesFromDoctor({ python: "3.12.1", torch: null })).toMatchObject({
+      job_kinds: [],
+      student_kinds: [],
+    });
+    expect(capabilitiesFromDoctor({ python: "3.12.1", torch: "2.15.0" }).student_kinds).toEqual([
+      "regression",
+      "generative",
+      "probe",
+    ]);
     expect(() => capabilitiesFromDoctor({ cuda: "yes" })).toThrow(/unexpected/);
   });
 });

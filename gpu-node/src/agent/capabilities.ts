@@ -3,9 +3,11 @@
  * The node's capabilities from `python -m distillery_gpu doctor`. The package's doctor report is richer
  * than what the hub needs (`nodeCapabilitiesSchema`): CUDA devices under `cuda.devices`, each backend as
  * `{ ok, version | error }`, disk under `disk`. This maps it; a report already in the hub's shape is
- * taken as it is.
+ * taken as it is. The student kinds the environment can run (`student_kinds`: probe and lexical without
+ * torch, regression and generative with torch + transformers + peft) are what the hub matches jobs
+ * against, so a CPU-only node is never offered a job it cannot run.
  */
-import { type NodeCapabilities, nodeCapabilitiesSchema } from "@distillery/shared";
+import { type NodeCapabilities, nodeCapabilitiesSchema, studentKindSchema } from "@distillery/shared";
 import { z } from "zod";
 
 const doctorReportSchema = z.object({
@@ -32,6 +34,8 @@ const doctorReportSchema = z.object({
     .object({ free_gb: z.number().min(0) })
     .nullable()
     .default(null),
+  /** Absent from a package older than the CPU students: then torch decides, as it did. */
+  student_kinds: z.array(studentKindSchema).optional(),
 });
 
 export function capabilitiesFromDoctor(report: unknown): NodeCapabilities {
@@ -43,6 +47,8 @@ export function capabilitiesFromDoctor(report: unknown): NodeCapabilities {
   }
   const doctor = parsed.data;
   const ok = (name: string) => doctor.backends[name]?.ok ?? false;
+  const studentKinds =
+    doctor.student_kinds ?? (doctor.torch ? studentKindSchema.options.filter((k) => k !== "lexical") : []);
   return {
     python: doctor.python,
     torch: doctor.torch,
@@ -58,7 +64,8 @@ export function capabilitiesFromDoctor(report: unknown): NodeCapabilities {
       sentence_transformers: ok("sentence_transformers"),
     },
     free_disk_gb: doctor.disk?.free_gb ?? null,
-    // Without torch nothing but the probe student could run; the package refuses what it cannot do.
-    job_kinds: doctor.torch ? ["train", "eval", "infer"] : [],
+    // Every GPU job kind runs as soon as one student kind does; which jobs is the student kinds' matter.
+    job_kinds: studentKinds.length > 0 ? ["train", "eval", "infer"] : [],
+    student_kinds: studentKinds,
   };
 }

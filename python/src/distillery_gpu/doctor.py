@@ -12,7 +12,6 @@ when it is installed. The shape is ``shared/schemas/python-doctor-result.json``.
 from __future__ import annotations
 
 import importlib
-import importlib.util
 import os
 import platform
 import shutil
@@ -38,8 +37,6 @@ TORCH_STUDENT_PACKAGES = ("torch", "transformers", "peft")
 
 def module_importable(name: str) -> dict[str, Any]:
     """Imports ``name`` and reports its version, or the error that stopped it."""
-    if importlib.util.find_spec(name) is None:
-        return {"ok": False, "error": f"ModuleNotFoundError: No module named '{name}'"}
     try:
         module = importlib.import_module(name)
     except Exception as error:  # an optional package may fail in any way (missing CUDA libraries, ...)
@@ -49,11 +46,9 @@ def module_importable(name: str) -> dict[str, Any]:
 
 def _torch() -> Any:
     """The torch module, or None when it is not installed or does not import."""
-    if importlib.util.find_spec("torch") is None:
-        return None
     try:
         import torch
-    except Exception:  # a broken torch install is reported as no torch
+    except Exception:  # not installed (the cpu profile), or a broken install: no torch either way
         return None
     return torch
 

@@ -202,3 +202,18 @@ export function cascadeGoalPoint(curve: readonly CascadePoint[]): CascadePoint |
   );
   return meeting.sort((a, b) => a.share_to_oracle - b.share_to_oracle)[0] ?? null;
 }
+
+/**
+ * The point a summary shows beside the headline: the cheapest one meeting the goal, else the one at
+ * the default coverage, else the widest; null for an empty curve.
+ * @example
+ * const point = cascadeHighlight(report.cascade); // { coverage: 0.9, share_to_oracle: 0.38, … }
+ */
+export function cascadeHighlight(curve: readonly CascadePoint[]): CascadePoint | null {
+  return (
+    cascadeGoalPoint(curve) ??
+    curve.find((p) => p.coverage === DEFAULT_CASCADE_COVERAGE) ??
+    curve.at(-1) ??
+    null
+  );
+}

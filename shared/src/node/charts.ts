@@ -67,7 +67,7 @@ export async function renderEvalCharts(
   scale = DEFAULT_CHART_SCALE,
 ): Promise<RenderedChart[]> {
   const charts: RenderedChart[] = [];
-  // One at a time: each render holds a full-size pixmap, and there are only four.
+  // One at a time: each render holds a full-size pixmap, and there are only six.
   for (const chart of evalChartSpecs(report)) charts.push(await renderChart(chart, scale));
   return charts;
 }

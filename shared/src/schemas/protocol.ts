@@ -44,6 +44,11 @@ export const nodeCapabilitiesSchema = z.object({
   }),
   free_disk_gb: z.number().min(0).nullable(),
   job_kinds: z.array(jobKindSchema),
+  /**
+   * The student kinds this node's Python environment can train and run (`doctor`'s `student_kinds`): the
+   * hub offers a job only to a node that can run its student. Absent: any kind (an older agent).
+   */
+  student_kinds: z.array(studentKindSchema).optional(),
 });
 export type NodeCapabilities = z.infer<typeof nodeCapabilitiesSchema>;
 

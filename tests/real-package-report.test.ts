@@ -68,9 +68,8 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  if (agent) await killGroup(agent.child);
-  await edge?.stop();
-});
+  await Promise.all([agent && killGroup(agent.child), edge?.stop()]);
+}, 30_000);
 
 async function finished(id: string): Promise<Job> {
   return waitFor(
@@ -79,8 +78,10 @@ async function finished(id: string): Promise<Job> {
       const job = jobSchema.parse(await (await edge.api(`/v1/jobs/${id}`)).json());
       return ["succeeded", "failed", "cancelled"].includes(job.state) ? job : undefined;
     },
-    90_000,
-  );
+    150_000,
+  ).catch((error: Error) => {
+    throw new Error(`${error.message}; the agent said:\n${agent?.output().slice(-4000)}`);
+  });
 }
 
 async function create(spec: unknown): Promise<string> {
@@ -164,5 +165,5 @@ describe("the eval report of a student trained by the real package", () => {
       .map((line) => JSON.parse(line) as { categories: Record<string, string> | null });
     expect(lines).toHaveLength(24);
     for (const line of lines) expect(["news", "press_release"]).toContain(line.categories?.content_type);
-  }, 180_000);
+  }, 400_000);
 });

@@ -9,7 +9,9 @@ from __future__ import annotations
 import json
 import os
 import random
+import subprocess
 import sys
+import sysconfig
 from pathlib import Path
 from typing import Any
 
@@ -119,11 +121,13 @@ def build_tokenizer() -> Any:
     from transformers import PreTrainedTokenizerFast
 
     from distillery_gpu import generative
+    from distillery_gpu.model_card import category_fields
 
     corpus = []
-    filter_package = make_filter()
+    filter_package = make_filter(categories=True)
+    categories = category_fields(filter_package)
     for row in make_rows(60, "train", 1):
-        corpus += [row["title"], row["body"], generative.completion_json(row, ["maturity", "evidence"])]
+        corpus += [row["title"], row["body"], generative.completion_json(row, ["maturity", "evidence"], categories)]
     corpus.append(generative.system_prompt(filter_package))
     specials = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]
     tokenizer = Tokenizer(models.BPE())
@@ -197,6 +201,27 @@ def train_job(
         "data": {"train": data["train"], "validation": data["validation"]},
         "device": "cpu",
     }
+
+
+#: Distributions that come with the torch wheel.
+TORCH_DISTRIBUTIONS = ("torch", "torchgen", "functorch")
+
+
+def run_without_torch(args: list[str], tmp_path: Path, timeout: int = 300) -> subprocess.CompletedProcess[str]:
+    """Runs ``python -m distillery_gpu ARGS`` as the cpu profile would: this interpreter with its
+    site-packages less torch (links to every other installed package), so ``import torch`` fails and
+    ``find_spec("torch")`` finds nothing, as where torch was never installed."""
+    site = Path(sysconfig.get_paths()["purelib"])
+    shadow = tmp_path / "site-packages-without-torch"
+    if not shadow.exists():
+        shadow.mkdir()
+        for entry in site.iterdir():
+            if entry.name.split("-")[0].split(".")[0].lower() not in TORCH_DISTRIBUTIONS:
+                (shadow / entry.name).symlink_to(entry)
+    env = {**os.environ, "PYTHONPATH": f"{ROOT / 'python' / 'src'}:{shadow}", "PYTHONNOUSERSITE": "1"}
+    return subprocess.run(
+        [sys.executable, "-S", "-m", "distillery_gpu", *args], capture_output=True, text=True, env=env, timeout=timeout
+    )
 
 
 def run_cli(command: str, job: dict[str, Any], out_dir: Path, capsys: Any = None) -> tuple[int, list[dict[str, Any]]]:

@@ -168,7 +168,7 @@ describe("buildEvalReport", () => {
       "baselines.lexical": "the eval job was given no train split",
       training_curve: "the lexical student is fitted in closed form",
       validation: "the train result has no out-of-fold validation figures",
-      conformal: "the model was trained before conformal calibration existed",
+      cascade: "the model was trained before conformal calibration existed",
       categories: "the student predicts no categories",
     });
     expect(report.verdict).toContain(

@@ -262,7 +262,10 @@ class Encoder:
     def cache_key(self) -> str:
         """What identifies this encoder's article vectors in the cache (settings included)."""
         tokens = self.requested_tokens or "max"
-        return f"{self.name}|{self.backend}|win{tokens}o{self.overlap}w{MAX_WINDOWS}|{self.prefix!r}|{'+'.join(POOLINGS)}|v2"
+        # The ONNX encoder's own key names its weights' version and graph build, so a rebuilt graph
+        # never reads vectors of the old one (constructing it reads the weights file, no session).
+        model = self.load().model.cache_key if self.onnx else f"{self.name}|{self.backend}"
+        return f"{model}|win{tokens}o{self.overlap}w{MAX_WINDOWS}|{self.prefix!r}|{'+'.join(POOLINGS)}|v2"
 
     def load(self) -> Any:
         if self._backend is None:

@@ -17,7 +17,7 @@ import numpy as np
 
 from ..data import article_text
 from . import heads
-from .crossfit import LEXICAL_ALPHAS, LEXICAL_CATEGORY_C, argmax_categories
+from .crossfit import LEXICAL_ALPHA, LEXICAL_CATEGORY_C, argmax_categories
 from .tfidf import TermCounts, Tfidf, weigh
 
 
@@ -49,7 +49,7 @@ def lexical_predictions(
     x_train = weigh(counts.matrix[:, columns], vectorizer.idf)
     x_test = vectorizer.transform(article_text(r, max_chars) for r in test_rows)
     targets = np.array([[r["scores"][d] for d in dimensions] for r in train_rows], dtype=np.float64)
-    predicted = np.clip(heads.linear(heads.fit_ridge(x_train, targets, LEXICAL_ALPHAS), x_test), 0, 10)
+    predicted = np.clip(heads.linear(heads.fit_ridge(x_train, targets, LEXICAL_ALPHA), x_test), 0, 10)
     labels = category_labels(train_rows, fields)
     probs = {key: heads.category_probabilities(heads.fit_category(x_train, labels[key], len(values), c=LEXICAL_CATEGORY_C), x_test) for key, values in fields}
     categories = argmax_categories(fields, probs, len(test_rows))

@@ -63,8 +63,10 @@ beforeAll(async () => {
     ],
     r2: datasetFiles(filter, { train: 80, validation: 20, test: 24 }, article),
   });
+  // The agent first runs the package's doctor (imports torch: the slow part of its start) and then
+  // retries until the edge answers, so it starts while wrangler does.
+  agent = startAgent({ url: `http://127.0.0.1:${PORT}` }, { token: prepared.nodeToken, python: "package" });
   edge = await startEdge(prepared, { port: PORT, leaseMs: 10_000 });
-  agent = startAgent(edge, { token: edge.nodeToken, python: "package" });
 }, 120_000);
 
 afterAll(async () => {

@@ -85,7 +85,7 @@ def test_rerun_resumes_from_the_last_checkpoint(trained_regression: dict[str, An
     newest, *_ = sorted((out / "checkpoints").glob("step-*"), reverse=True)
     shutil.rmtree(newest)
     kept = int(sorted((out / "checkpoints").glob("step-*"))[-1].name.split("-")[1])
-    assert 0 < kept < full["steps"]
+    assert 0 < kept < full["details"]["steps"]
     resumed = train(trained_regression["job"], out)
     assert resumed["details"]["resumed_from_step"] == kept
     assert resumed["details"]["steps"] == full["details"]["steps"]

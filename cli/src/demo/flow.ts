@@ -280,7 +280,7 @@ export function summary(report: EvalReport): string {
       `  cascade: nothing sent ${pct(alone.tier_agreement)} (lower bound ${pct(alone.tier_agreement_lower)}, the headline)${
         point.coverage === null
           ? ""
-          : `; at ${pct(point.coverage)} coverage ${pct(point.share_to_oracle)} sent, ${pct(point.tier_agreement)} (lower bound ${pct(point.tier_agreement_lower)}), coverage reached ${pct(point.coverage_reached ?? 0)}`
+          : `; at ${pct(point.coverage)} coverage ${pct(point.share_to_oracle)} sent, ${pct(point.tier_agreement)} (lower bound ${pct(point.tier_agreement_lower)})${point.coverage_reached === null ? "" : `, coverage reached ${pct(point.coverage_reached)}`}`
       }`,
     );
   else lines.push(`  cascade: none (${report.missing.cascade ?? "not computed"})`);

@@ -239,13 +239,18 @@ function verdict(v: VerdictInput): string[] {
   if (curve.length > 0) {
     const goal = cascadeGoalPoint(curve);
     const target = `>= ${pct(CASCADE_GOAL.tier_agreement)} tier agreement with <= ${pct(CASCADE_GOAL.max_share_to_oracle)} sent to the oracle`;
+    // A goal met by the point estimate alone is reported, but not as a certainty.
+    const unsure =
+      goal && goal.tier_agreement_lower < CASCADE_GOAL.tier_agreement
+        ? ` Not yet sure on ${metrics.n} test articles: the lower bound is below the goal.`
+        : "";
     if (goal && goal.coverage === null)
       lines.push(
-        `Cascade goal (${target}) met with nothing sent to the oracle: the student alone reaches ${pct(goal.tier_agreement)} (95% lower bound ${pct(goal.tier_agreement_lower)}).`,
+        `Cascade goal (${target}) met with nothing sent to the oracle: the student alone reaches ${pct(goal.tier_agreement)} (95% lower bound ${pct(goal.tier_agreement_lower)}).${unsure}`,
       );
     else if (goal)
       lines.push(
-        `Cascade goal (${target}) met at coverage ${pct(goal.coverage!)}: ${pct(goal.tier_agreement)} tier agreement (95% lower bound ${pct(goal.tier_agreement_lower)}) with ${pct(goal.share_to_oracle)} sent to the oracle.`,
+        `Cascade goal (${target}) met at coverage ${pct(goal.coverage!)}: ${pct(goal.tier_agreement)} tier agreement (95% lower bound ${pct(goal.tier_agreement_lower)}) with ${pct(goal.share_to_oracle)} sent to the oracle.${unsure}`,
       );
     else lines.push(`Cascade goal (${target}) not met on this test split.`);
   } else {

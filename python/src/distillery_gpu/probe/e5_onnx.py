@@ -337,6 +337,8 @@ def _make_tokenizer(qf: _Q4File) -> Any:
 
 
 _BUILD_LOCK = threading.Lock()
+#: Loaded tokenizers by file (loading the 250k-piece vocabulary takes a second or more).
+_TOKENIZERS: dict[str, Any] = {}
 
 
 class OnnxE5Encoder:
@@ -380,12 +382,14 @@ class OnnxE5Encoder:
             from tokenizers import Tokenizer
 
             with _BUILD_LOCK:
-                if not self.tokenizer_path.is_file():
+                key = str(self.tokenizer_path)
+                tokenizer = _TOKENIZERS.get(key)
+                if tokenizer is None and not self.tokenizer_path.is_file():
                     tokenizer = _make_tokenizer(self._qf)
                     _write_atomic(self.tokenizer_path, lambda tmp: tokenizer.save(str(tmp)))
-                    self._tokenizer = tokenizer
-                else:
-                    self._tokenizer = Tokenizer.from_file(str(self.tokenizer_path))
+                elif tokenizer is None:
+                    tokenizer = Tokenizer.from_file(key)
+                _TOKENIZERS[key] = self._tokenizer = tokenizer
         return self._tokenizer
 
     def build(self) -> Path:

@@ -6,7 +6,13 @@
  * no token), /score (counts per tier), /status spend, /eval by model, a refused role and bad options.
  */
 import { createHash } from "node:crypto";
-import { EXAMPLE_FILTER_YAML, EXAMPLE_PROMPT, PROTOCOL_VERSION, sampleEvalReport } from "@distillery/shared";
+import {
+  EVAL_CHART_NAMES,
+  EXAMPLE_FILTER_YAML,
+  EXAMPLE_PROMPT,
+  PROTOCOL_VERSION,
+  sampleEvalReport,
+} from "@distillery/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startBot } from "../bot/src/bot";
 import { loadBotConfig } from "../bot/src/config";
@@ -280,7 +286,7 @@ describe("bot commands against a real edge", () => {
     const reply = await discord
       .command({ name: "eval", options: [option("model", "mdl_cmd")], user: READER })
       .reply();
-    await discord.waitFor(() => reply.attachments.length === 4, "the charts");
+    await discord.waitFor(() => reply.attachments.length === EVAL_CHART_NAMES.length, "the charts");
     expect(embed(reply).title).toContain(`${FILTER} v1`);
     // The edge renders the same chart in the worker (resvg-wasm): the same picture everywhere.
     const fromEdge = await edge.api("/v1/jobs/job_eval_cmd/charts/scatter.png");

@@ -9,7 +9,7 @@ import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { exampleFilter, PROTOCOL_VERSION, sampleEvalReport } from "@distillery/shared";
+import { EVAL_CHART_NAMES, exampleFilter, PROTOCOL_VERSION, sampleEvalReport } from "@distillery/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startBot } from "../bot/src/bot";
 import { loadBotConfig } from "../bot/src/config";
@@ -237,19 +237,14 @@ describe("the Discord bot against a real edge", () => {
     );
   });
 
-  it("renders /eval with the quality bar and four chart PNGs of the right size", async () => {
+  it("renders /eval with the quality bar and every chart as a PNG of the right size", async () => {
     const reply = await discord
       .command({ name: "eval", options: [option("model", "job_eval_done")], user: READER })
       .reply();
-    await discord.waitFor(() => reply.attachments.length === 4, "the charts");
+    await discord.waitFor(() => reply.attachments.length === EVAL_CHART_NAMES.length, "the charts");
     expect(embed(reply).title).toContain("example-energy v1");
     expect(fieldOf(reply, "Quality bar")).toMatch(/🟢|🔴/);
-    expect(reply.attachments.map((a) => a.name)).toEqual([
-      "scatter.png",
-      "dimension-mae.png",
-      "tier-confusion.png",
-      "loss-curve.png",
-    ]);
+    expect(reply.attachments.map((a) => a.name)).toEqual(EVAL_CHART_NAMES.map((n) => `${n}.png`));
     for (const file of reply.attachments) {
       expect(file.bytes.subarray(1, 4).toString()).toBe("PNG");
       expect([file.bytes.readUInt32BE(16), file.bytes.readUInt32BE(20)]).toEqual([1280, 800]);

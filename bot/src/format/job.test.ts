@@ -239,4 +239,11 @@ describe("jobLine", () => {
     );
     expect(jobLine(job())).toBe("⏳ `job_1` Training — queued");
   });
+
+  it("says why a queued job waits", () => {
+    const message = "waiting: no connected node can train `regression` students: start a GPU node";
+    const waiting = job({ progress: { done: 0, total: null, message } });
+    expect(jobLine(waiting)).toBe(`⏳ \`job_1\` Training — queued · ${message}`);
+    expect(field(jobEmbed(waiting), "Waiting")).toBe(message);
+  });
 });

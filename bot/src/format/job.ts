@@ -68,8 +68,7 @@ export function jobSubject(job: Job): string {
 export function typedJobResult(
   job: Job,
 ): { ok: true; result: unknown } | { ok: false; issue: string } | null {
-  // A dry-run oracle job's result is its estimate only, which `jobResultSchemas.oracle` does not describe.
-  if (job.result === null || (job.spec.kind === "oracle" && job.spec.dry_run)) return null;
+  if (job.result === null) return null;
   const parsed = jobResultSchemas[job.kind].safeParse(job.result);
   if (parsed.success) return { ok: true, result: parsed.data };
   const first = parsed.error.issues[0];
@@ -193,6 +192,9 @@ export function jobEmbed(job: Job): APIEmbed {
     (job.state === "queued" && job.progress.done > 0)
   ) {
     fields.push(...progressFields(job));
+  } else if (job.state === "queued" && job.progress.message) {
+    // Why no node has taken it (the hub's reason, e.g. no connected node runs its student kind).
+    fields.push({ name: "Waiting", value: job.progress.message.slice(0, 1024) });
   }
   if (job.state === "failed" && job.error) {
     fields.push({ name: "Reason", value: `\`${job.error.code}\`: ${job.error.message}`.slice(0, 1024) });
@@ -239,5 +241,6 @@ export function jobLine(job: Job): string {
   const eta = p.eta_s ? ` · ETA ${formatDuration(p.eta_s)}` : "";
   const bar =
     job.state === "running" || job.state === "paused" ? ` \`${progressBar(p.done, p.total, 12)}\`` : "";
-  return `${STATE_ICONS[job.state]} \`${job.id}\` ${KIND_LABELS[job.kind]} — ${job.state}${bar}${eta}`;
+  const waiting = job.state === "queued" && p.message ? ` · ${p.message}` : "";
+  return `${STATE_ICONS[job.state]} \`${job.id}\` ${KIND_LABELS[job.kind]} — ${job.state}${bar}${eta}${waiting}`;
 }

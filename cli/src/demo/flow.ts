@@ -18,7 +18,7 @@ import {
   type Job,
   jobResultSchemas,
   type OracleJobResult,
-  oracleEstimateSchema,
+  oracleDryRunResultSchema,
   oracleJobResultSchema,
   parseOrThrow,
   type StudentKind,
@@ -130,8 +130,7 @@ export async function runDemo(options: DemoOptions, io: Io, hooks: DemoHooks = {
     io,
     follow("estimate"),
   );
-  const estimate = oracleEstimateSchema.parse(dry.result?.estimate);
-  const banner = typeof dry.result?.banner === "string" ? dry.result.banner : null;
+  const { estimate, banner } = oracleDryRunResultSchema.parse(dry.result);
   if (banner) io.err(`  NOTE: ${banner}\n`);
   io.err(
     `  ${estimate.selected} articles looked at: ${estimate.blocked_by_prefilter} blocked by the prefilter, ${estimate.already_labelled} already labelled, ${estimate.to_label} to label, ~$${estimate.usd.toFixed(4)}, ~${estimate.minutes} min at the quota\n`,

@@ -42,7 +42,11 @@ const CASES: Case[] = [
   {
     name: "sustainability v1 (Flash and Pro calibration)",
     filter: "filters/todo/v1",
-    paths: ["filters/todo/v1/calibrations"],
+    paths: [
+      "filters/todo/v1/calibrations/sustainability-gemini-flash",
+      "filters/todo/v1/calibrations/sustainability-gemini-pro",
+      "filters/todo/v1/calibrations/sustainability-claude",
+    ],
     rename: SUSTAINABILITY_RENAME,
     byModel: { "gemini-flash": 200, "gemini-pro": 50 },
     duplicates: 0,
@@ -119,6 +123,15 @@ const CASES: Case[] = [
     byModel: { "gemini-flash": 90 },
     duplicates: 30,
   },
+  {
+    // The records say `analyzed_by: gemini-api-batch`: the provider, without the model version.
+    name: "sustainability v1 student-quality set (2,727 Flash labels)",
+    filter: "filters/todo/v1",
+    paths: ["filters/todo/v1/calibrations/sustainability"],
+    rename: SUSTAINABILITY_RENAME,
+    byModel: { gemini: 2727 },
+    duplicates: 0,
+  },
 ];
 
 async function run(
@@ -157,7 +170,7 @@ describe.skipIf(!present)("import of the LLM Distillery development set", () => 
       const first = (await readFile(file, "utf8")).split("\n", 1)[0]!;
       if (isLabelRecordShape(JSON.parse(first))) withLabels.push(file);
     }
-    expect(withLabels.length).toBe(76);
+    expect(withLabels.length).toBe(235);
     expect(withLabels.filter((file) => !labelled.has(file))).toEqual([]);
   });
 

@@ -162,7 +162,7 @@ function cascadeSection(report: ReportForHtml): string {
     pct(p.share_to_oracle),
     pct(p.tier_agreement),
     pct(p.tier_agreement_lower),
-    `$${num(p.usd_per_1000, 4)}`,
+    p.usd_per_1000 === null ? "price unknown" : `$${num(p.usd_per_1000, 4)}`,
   ]);
   return `<h2>Cascade (test split)</h2>${goal}
 <p>Doubtful articles (interval across a tier boundary) go to the oracle and take its tier. Coverage asked is

@@ -148,7 +148,7 @@ export function cascadeCurve(
   filter: PostfilterFilter,
   cases: readonly CascadeCase[],
   calibration: CascadeCalibration,
-  options: { usdPerArticle: number; coverages?: readonly number[] },
+  options: { usdPerArticle: number | null; coverages?: readonly number[] },
 ): CascadePoint[] {
   const sorted = [...calibration.scores].sort((a, b) => a - b);
   const prepared = cases.map((c) => {
@@ -167,7 +167,8 @@ export function cascadeCurve(
     tier_agreement: n === 0 ? 0 : agree / n,
     tier_agreement_lower: wilsonLowerBound(agree, n),
     coverage_reached: inside === null || n === 0 ? null : inside / n,
-    usd_per_1000: n === 0 ? 0 : (sent / n) * 1000 * options.usdPerArticle,
+    usd_per_1000:
+      options.usdPerArticle === null ? null : n === 0 ? 0 : (sent / n) * 1000 * options.usdPerArticle,
   });
   const alone = prepared.filter((p) => p.student.tier === p.oracle.tier).length;
   const coverages = [...(options.coverages ?? CASCADE_COVERAGES)].sort((a, b) => a - b);

@@ -303,7 +303,7 @@ function cascadeFor(
     filter,
     pairs.map((pair, i) => ({ ...pair, ...(scales[i] === undefined ? {} : { scale: scales[i] }) })),
     conformal,
-    { usdPerArticle: oraclePricePerCall(filter, test) ?? 0, coverages },
+    { usdPerArticle: oraclePricePerCall(filter, test), coverages },
   );
   return { curve, reason: null };
 }
@@ -354,6 +354,9 @@ export function buildEvalReport(input: EvalReportInput): EvalReport {
   if (!input.training.validation) missing.validation = reasonFor("validation");
   if (!calibration.calibration) missing.calibration = reasonFor("calibration", calibration.reason);
   if (cascade.curve.length === 0) missing.cascade = reasonFor("cascade", cascade.reason);
+  else if (cascade.curve.some((point) => point.usd_per_1000 === null))
+    missing["cascade.usd_per_1000"] =
+      `the price table does not know the oracle model '${filter.oracle.model}': the cascade's cost is unknown`;
   if (Object.keys(categories).length === 0)
     missing.categories = reasonFor(
       "categories",

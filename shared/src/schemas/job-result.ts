@@ -5,7 +5,7 @@
  * The hub validates a node's result with these; the CLI and the bot read only these typed fields.
  */
 import { z } from "zod";
-import { oracleJobResultSchema } from "../oracle/api";
+import { oracleEstimateSchema, oracleJobResultSchema } from "../oracle/api";
 import { importResultSchema } from "./api";
 import { idSchema } from "./common";
 import { cascadeSummarySchema } from "./job";
@@ -56,10 +56,18 @@ export const inferJobResultSchema = z.object({
 });
 export type InferJobResult = z.infer<typeof inferJobResultSchema>;
 
+/** A dry-run oracle job's result: the estimate, nothing spent. */
+export const oracleDryRunResultSchema = z.object({
+  dry_run: z.literal(true),
+  estimate: oracleEstimateSchema,
+  banner: z.string().optional(),
+});
+export type OracleDryRunResult = z.infer<typeof oracleDryRunResultSchema>;
+
 /** Each job kind's `Job.result`. */
 export const jobResultSchemas = {
   import: importResultSchema,
-  oracle: oracleJobResultSchema,
+  oracle: z.union([oracleJobResultSchema, oracleDryRunResultSchema]),
   train: trainJobResultSchema,
   eval: evalJobResultSchema,
   infer: inferJobResultSchema,

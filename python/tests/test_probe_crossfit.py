@@ -84,21 +84,27 @@ def test_no_isotonic_map_or_scale_model_is_applied_to_its_own_fitting_data(monke
             assert not fitted_on[id(knots)] & values(predicted), "an isotonic map scored its own data"
         return real_apply(knots, predicted)
 
-    scale_fitted_on: dict[int, set[tuple[float, ...]]] = {}
-    real_fit_scale, real_predict_scale = cf.fit_scale, cf.predict_scale
+    # The scale model's rows get one more column: the article's index (difficulty features repeat).
+    scale_fitted_on: dict[int, set[int]] = {}
+    real_features, real_fit_scale, real_predict_scale = cf.scale_features, cf.fit_scale, cf.predict_scale
+
+    def scale_features(*args: np.ndarray) -> np.ndarray:
+        g = real_features(*args)
+        return np.column_stack([g, np.arange(len(g))])
 
     def fit_scale(g: np.ndarray, residual: np.ndarray) -> dict[str, Any]:
         model = real_fit_scale(g, residual)
         kept.append(model)
-        scale_fitted_on[id(model)] = {tuple(np.round(r, 9)) for r in g}
+        scale_fitted_on[id(model)] = set(g[:, -1].astype(int).tolist())
         return model
 
     def predict_scale(model: dict[str, Any], g: np.ndarray) -> np.ndarray:
-        assert not scale_fitted_on[id(model)] & {tuple(np.round(r, 9)) for r in g}, "a scale model scored its own data"
+        assert not scale_fitted_on[id(model)] & set(g[:, -1].astype(int).tolist()), "a scale model scored its own data"
         return real_predict_scale(model, g)
 
     monkeypatch.setattr(heads, "fit_isotonic", fit)
     monkeypatch.setattr(heads, "apply_isotonic", apply)
+    monkeypatch.setattr(cf, "scale_features", scale_features)
     monkeypatch.setattr(cf, "fit_scale", fit_scale)
     monkeypatch.setattr(cf, "predict_scale", predict_scale)
     texts, y, _ = synthetic(300, 3)

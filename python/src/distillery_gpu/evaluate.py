@@ -27,23 +27,22 @@ WINDOW = 256
 
 
 def lexical_baseline(
-    train_rows: list[dict[str, Any]], test_rows: list[dict[str, Any]], dimensions: list[str], categories: list[dict[str, Any]]
+    train_rows: list[dict[str, Any]],
+    test_rows: list[dict[str, Any]],
+    dimensions: list[str],
+    categories: list[dict[str, Any]],
+    max_chars: int | None = None,
 ) -> list[dict[str, Any]] | None:
-    """The lexical baseline's predictions (``{scores[, categories]}`` per test row, in order), fitted on
-    ``train_rows``; None when the probe package (scikit-learn) is not installed."""
+    """The lexical baseline's predictions (``{scores, categories}`` per test row, in order) fitted on
+    ``train_rows``, reading at most ``max_chars`` of each article as the oracle did; None when the probe
+    package's dependencies (scikit-learn, scipy) are not installed."""
     try:
         from .probe.lexical import lexical_predictions
     except ImportError as error:
         events.log(f"no lexical baseline: {error}")
         return None
-    predicted = lexical_predictions(train_rows, test_rows, dimensions)
-    # Either a prediction per row or, from older probe packages, its scores alone.
-    predictions = [p if isinstance(p.get("scores"), dict) else {"scores": p} for p in predicted]
-    keys = {c["key"] for c in categories}
-    for prediction in predictions:
-        if "categories" in prediction:
-            prediction["categories"] = {k: v for k, v in prediction["categories"].items() if k in keys}
-    return predictions
+    filter_part = {"categories": [{"key": c["key"], "values": [{"key": v} for v in c["values"]]} for c in categories]}
+    return lexical_predictions(train_rows, test_rows, dimensions, filter_part, max_chars=max_chars)
 
 
 def evaluate(job: dict[str, Any], out_dir: Path) -> dict[str, Any]:
@@ -68,7 +67,7 @@ def evaluate(job: dict[str, Any], out_dir: Path) -> dict[str, Any]:
     lexical_file: str | None = None
     if job["data"].get("train"):
         train_rows = read_dataset(job["data"]["train"], scorer.dimensions)
-        baseline = lexical_baseline(train_rows, rows, scorer.dimensions, scorer.categories)
+        baseline = lexical_baseline(train_rows, rows, scorer.dimensions, scorer.categories, scorer.card.get("max_article_chars"))
         if baseline is None:
             missing["lexical_baseline"] = "scikit-learn is not installed in this Python environment"
         else:

@@ -14,6 +14,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from .data import max_article_chars
 from .errors import DistilleryError
 
 CARD_FILE = "distillery.json"
@@ -55,6 +56,8 @@ def write_model_card(
         "backend": backend,
         "dimensions": dimensions,
         "categories": categories,
+        # What the oracle read of each article: the lexical baseline of this student's eval reads as much.
+        "max_article_chars": max_article_chars(filter_package),
         "hyperparameters": settings["hyperparameters"],
         "load_in_4bit": job["load_in_4bit"],
         "data": {name: {"sha256": digest, "rows": rows[name]} for name, digest in data_hashes.items()},

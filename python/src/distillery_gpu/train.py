@@ -21,7 +21,7 @@ import torch
 
 from . import checkpoint, events, generative, regression
 from .backends import TrainableStudent, choose_backend, load_for_training, resolve_device
-from .data import file_sha256, read_dataset
+from .data import file_sha256, max_article_chars, read_dataset
 from .errors import DistilleryError
 from .model_card import category_fields, write_model_card
 
@@ -109,11 +109,13 @@ def artifact_bytes(out_dir: Path) -> int:
     return total
 
 
-def _lexical_validation_mae(train_rows: list[dict[str, Any]], validation_rows: list[dict[str, Any]], dimensions: list[str]) -> float | None:
+def _lexical_validation_mae(
+    train_rows: list[dict[str, Any]], validation_rows: list[dict[str, Any]], dimensions: list[str], max_chars: int | None
+) -> float | None:
     """The lexical baseline's dimension MAE on the validation split (fitted on train), or None without it."""
     from .evaluate import lexical_baseline
 
-    predictions = lexical_baseline(train_rows, validation_rows, dimensions, [])
+    predictions = lexical_baseline(train_rows, validation_rows, dimensions, [], max_chars)
     if predictions is None:
         return None
     per_dimension = [
@@ -155,6 +157,8 @@ def train(job: dict[str, Any], out_dir: Path) -> dict[str, Any]:
 
     scheduler = get_linear_schedule_with_warmup(optimizer, round(hyper["warmup_ratio"] * total_steps), total_steps)
     fingerprint = {"data": data_hashes, "base_model": settings["base_model"], "head": head, "hyperparameters": hyper}
+    if categories:  # they shape the head (regression) and the completions (generative)
+        fingerprint["categories"] = categories
     state: dict[str, Any] = {"step": 0, "fingerprint": fingerprint, "losses": [], "epochs": [], "best": None, "stale_epochs": 0, "stopped_early": False}
     resumed_from = checkpoint.latest(out_dir)
     if resumed_from is not None:
@@ -240,7 +244,9 @@ def train(job: dict[str, Any], out_dir: Path) -> dict[str, Any]:
             "n": len(validation_rows),
             "dimension_mae": round(sum(per_dimension.values()) / len(per_dimension), 4),
             "per_dimension": per_dimension,
-            "lexical_dimension_mae": _lexical_validation_mae(train_rows, validation_rows, dimensions),
+            "lexical_dimension_mae": _lexical_validation_mae(
+                train_rows, validation_rows, dimensions, max_article_chars(filter_package)
+            ),
             "category_accuracy": category_accuracy,
         }
     else:

@@ -49,6 +49,9 @@ FOLDS = 5
 #: TF-IDF ridge alpha (fixed: on the sustainability dev set OOF MAE is flat from 0.1 to 0.3).
 LEXICAL_ALPHA = 0.2
 ENCODER_ALPHAS = (3.0, 10.0, 30.0, 100.0, 300.0, 1000.0, 3000.0, 10000.0)
+#: RBF kernel ridge on the standardised encoder vectors: width (per feature) and alphas.
+KERNEL_GAMMA = 0.5
+KERNEL_ALPHAS = (0.03, 0.1, 0.3, 1.0)
 STACK_ALPHAS = (0.01, 0.1, 1.0, 10.0, 100.0)
 LEXICAL_CATEGORY_C = 10.0
 ENCODER_CATEGORY_C = 0.05
@@ -103,6 +106,7 @@ class Base:
     mean: np.ndarray | None = None
     scale: np.ndarray | None = None
     encoder: dict[str, Any] | None = None
+    kernel: dict[str, Any] | None = None  # {"train": standardised training vectors (float16 values), "dual", "b", "alpha"}
     encoder_categories: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def lexical_features(self, data: Data, rows: np.ndarray) -> sp.csr_matrix:
@@ -125,6 +129,9 @@ def fit_base(data: Data, rows: np.ndarray, *, categories: bool = True, seed: int
         base.mean, base.scale = e.mean(axis=0), e.std(axis=0) + 1e-6
         z = (e - base.mean) / base.scale
         base.encoder = heads.fit_ridge(z, data.y[rows], ENCODER_ALPHAS)
+        # Stored as float16, so the fit uses the same rounded vectors that scoring will.
+        anchors = z.astype(np.float16).astype(np.float32)
+        base.kernel = {"train": anchors, **heads.fit_kernel_ridge(heads.rbf_kernel(anchors, anchors, KERNEL_GAMMA), data.y[rows], KERNEL_ALPHAS)}
         if categories:
             for key, values in data.categories:
                 base.encoder_categories[key] = heads.fit_category(z, data.labels[key][rows], len(values), c=ENCODER_CATEGORY_C, seed=seed)
@@ -134,7 +141,7 @@ def fit_base(data: Data, rows: np.ndarray, *, categories: bool = True, seed: int
 @dataclass
 class BaseOut:
     lexical: np.ndarray  # n × D, clipped
-    encoder: np.ndarray | None
+    encoder: np.ndarray | None  # n × 2D: the encoder ridge's predictions, then the kernel ridge's
     lexical_probs: dict[str, np.ndarray]
     encoder_probs: dict[str, np.ndarray]
 
@@ -149,7 +156,7 @@ def predict_base(base: Base, data: Data, rows: np.ndarray) -> BaseOut:
     )
     if base.encoder is not None:
         z = base.encoder_features(data, rows)
-        out.encoder = np.clip(heads.linear(base.encoder, z), 0, 10)
+        out.encoder = np.hstack([np.clip(heads.linear(base.encoder, z), 0, 10), np.clip(kernel_predict(base.kernel, z), 0, 10)])
         out.encoder_probs = {k: heads.category_probabilities(h, z) for k, h in base.encoder_categories.items()}
     return out
 
@@ -159,16 +166,29 @@ def predict_base(base: Base, data: Data, rows: np.ndarray) -> BaseOut:
 # ---------------------------------------------------------------------------------------------
 
 
+def kernel_predict(kernel: dict[str, Any], z: np.ndarray) -> np.ndarray:
+    return heads.rbf_kernel(z, kernel["train"], KERNEL_GAMMA) @ kernel["dual"] + kernel["b"]
+
+
 def stack_inputs(lexical: np.ndarray, encoder: np.ndarray | None) -> np.ndarray:
-    """Level-2 features: every dimension's encoder prediction, then every dimension's lexical one."""
+    """Level-2 features: every dimension's encoder-side predictions (ridge, kernel), then the lexical ones."""
     return lexical if encoder is None else np.hstack([encoder, lexical])
 
 
-def lexical_selector(d: int, j: int, with_encoder: bool) -> tuple[np.ndarray, float]:
+def lexical_selector(width: int, d: int, j: int) -> tuple[np.ndarray, float]:
     """The level-2 column that passes dimension ``j``'s lexical prediction through unchanged."""
-    w = np.zeros(2 * d if with_encoder else d, dtype=np.float32)
-    w[(d if with_encoder else 0) + j] = 1.0
+    w = np.zeros(width, dtype=np.float32)
+    w[width - d + j] = 1.0
     return w, 0.0
+
+
+def disagreement_of(lexical: np.ndarray, encoder: np.ndarray | None) -> np.ndarray:
+    """Per article: mean over dimensions of |encoder-side mean prediction − lexical prediction|."""
+    if encoder is None:
+        return np.zeros(len(lexical))
+    d = lexical.shape[1]
+    blocks = encoder.reshape(len(encoder), -1, d).mean(axis=1)
+    return np.mean(np.abs(blocks - lexical), axis=1)
 
 
 def blend(lexical: np.ndarray, encoder: np.ndarray | None, weight: float) -> np.ndarray:
@@ -304,7 +324,7 @@ def _crossfit(data: Data, *, seed: int, log: Any, curve: bool) -> Fitted:
     folds = assign_folds(n, k_folds, seed)
     with_encoder = data.embeddings is not None
     lex_oof = np.zeros((n, d))
-    enc_oof = np.zeros((n, d)) if with_encoder else None
+    enc_oof = np.zeros((n, 2 * d)) if with_encoder else None
     lex_probs = {key: np.zeros((n, len(v))) for key, v in data.categories}
     enc_probs = {key: np.zeros((n, len(v))) for key, v in data.categories}
     insides: list[tuple[np.ndarray, BaseOut]] = []  # each fold's in-sample base predictions
@@ -342,7 +362,7 @@ def _crossfit(data: Data, *, seed: int, log: Any, curve: bool) -> Fitted:
             if stacked_mae[j] < lex_mae[j]:
                 raw_oof[:, j] = stacked[:, j]
             else:
-                stack["w"][:, j], stack["b"][j] = lexical_selector(d, j, True)
+                stack["w"][:, j], stack["b"][j] = lexical_selector(s.shape[1], d, j)
 
     # Categories: blend weight on OOF log-loss (probe), lexical head alone (lexical).
     category_weight: dict[str, float] = {}
@@ -374,7 +394,7 @@ def _crossfit(data: Data, *, seed: int, log: Any, curve: bool) -> Fitted:
             # The stack or its calibration lost to the lexical model on OOF data: lexical alone.
             raw_oof[:, j] = calibrated[:, j] = lex_oof[:, j]
             if stack is not None:
-                stack["w"][:, j], stack["b"][j] = lexical_selector(d, j, True)
+                stack["w"][:, j], stack["b"][j] = lexical_selector(s.shape[1], d, j)
             before = after = float(lex_mae[j])
             apply = False
             fallback.append(dim)
@@ -385,7 +405,7 @@ def _crossfit(data: Data, *, seed: int, log: Any, curve: bool) -> Fitted:
     # Adaptive conformal scores from OOF predictions (the student's own categories).
     overall, raw_overall = overall_scores(data.filter_part, data.dimensions, calibrated, predicted_categories)
     residual = np.abs(data.oracle_overall - overall)
-    disagreement = np.mean(np.abs(enc_oof - lex_oof), axis=1) if with_encoder and enc_oof is not None else np.zeros(n)
+    disagreement = disagreement_of(lex_oof, enc_oof)
     g = scale_features(overall, raw_overall, category_confidence(probs, n), disagreement, data.lengths)
     scale_oof = np.zeros(n)
     for k in range(k_folds):
@@ -413,7 +433,10 @@ def _crossfit(data: Data, *, seed: int, log: Any, curve: bool) -> Fitted:
         "calibration": calibration,
         "overall_mae": round(float(np.mean(residual)), 4),
         "folds": k_folds,
-        "alphas": {"lexical": final.lexical["alpha"], "encoder": final.encoder["alpha"] if final.encoder else None, "stack": stack["alpha"] if stack else None},
+        "alphas": {
+            "lexical": final.lexical["alpha"], "encoder": final.encoder["alpha"] if final.encoder else None,
+            "kernel": final.kernel["alpha"] if final.kernel else None, "stack": stack["alpha"] if stack else None,
+        },
         "vocabulary": int(len(final.columns)),
         "curve": points,
         "seconds": round(time.perf_counter() - started, 2),

@@ -3,6 +3,8 @@
 - :func:`fit_ridge`: a multi-output ridge regression (on dense features one alpha per output, chosen
   by exact leave-one-out MAE on the rows it is fitted on, so choosing alpha needs no held-out data);
   kept as ``{"w": features × outputs, "b": outputs}``.
+- :func:`fit_kernel_ridge`: the same with an RBF kernel (:func:`rbf_kernel`) on the encoder vectors,
+  kept as the (float16) training vectors and the dual coefficients;
 - :func:`fit_category`: a multinomial logistic regression for one categorical field, over every value
   of the field (values never seen in training get no probability); a field with one value in training
   is a constant head (the majority).
@@ -94,6 +96,40 @@ def fit_ridge(x: Any, y: np.ndarray, alphas: tuple[float, ...] | float) -> dict[
             w[:, columns] = xc.T @ (u @ (rhs[:, columns] / (s + alpha)[:, None]))
     b = y_mean - x_mean @ w
     return {"w": w.astype(np.float32), "b": b.astype(np.float32), "alpha": [float(a) for a in best]}
+
+
+def rbf_kernel(a: np.ndarray, b: np.ndarray, gamma: float) -> np.ndarray:
+    """``exp(-gamma · |a - b|² / features)`` between the rows of ``a`` and of ``b``."""
+    a = np.asarray(a, dtype=np.float64)
+    b = np.asarray(b, dtype=np.float64)
+    distance = (a**2).sum(axis=1)[:, None] + (b**2).sum(axis=1)[None, :] - 2.0 * a @ b.T
+    return np.exp(-gamma / a.shape[1] * np.maximum(distance, 0.0))
+
+
+def fit_kernel_ridge(kernel: np.ndarray, y: np.ndarray, alphas: tuple[float, ...]) -> dict[str, Any]:
+    """Kernel ridge regression on a precomputed (n × n) kernel, each output's alpha by exact leave-one-out
+    MAE (one eigendecomposition of the kernel serves every alpha). Prediction: ``K(new, train) @ dual + b``."""
+    y2 = np.asarray(y, dtype=np.float64).reshape(len(y), -1)
+    b = y2.mean(axis=0)
+    yc = y2 - b
+    s, u = np.linalg.eigh(np.asarray(kernel, dtype=np.float64))
+    s = np.maximum(s, 0.0)
+    rhs = u.T @ yc
+    squared = u**2
+    best_mae = np.full(y2.shape[1], np.inf)
+    best = np.zeros(y2.shape[1])
+    for alpha in alphas:
+        shrink = s / (s + alpha)
+        hat = squared @ shrink
+        loo = (yc - u @ (rhs * shrink[:, None])) / np.maximum(1.0 - hat, 1e-6)[:, None]
+        mae = np.mean(np.abs(loo), axis=0)
+        better = mae < best_mae
+        best_mae[better], best[better] = mae[better], alpha
+    dual = np.zeros_like(yc)
+    for alpha in np.unique(best):
+        columns = best == alpha
+        dual[:, columns] = u @ (rhs[:, columns] / (s + alpha)[:, None])
+    return {"dual": dual.astype(np.float32), "b": b.astype(np.float32), "alpha": [float(a) for a in best]}
 
 
 def linear(head: dict[str, Any], x: Any) -> np.ndarray:

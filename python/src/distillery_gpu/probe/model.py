@@ -1,7 +1,7 @@
 """A trained CPU student (``lexical`` or ``probe``) as plain arrays, and how it scores articles.
 
 Scoring an article: TF-IDF features → lexical ridge (and, for the probe, the pooled encoder vector →
-encoder ridge) → the level-2 stack → isotonic maps → scores; category heads → the student's own
+encoder ridge and RBF kernel ridge) → the level-2 stack → isotonic maps → scores; category heads → the student's own
 categories; postfilter (with those categories) → overall; difficulty features → error scale →
 conformal interval ``overall ± q · scale``. Exactly the computation cross-fitting judged out-of-fold
 (``crossfit.py``), with every part refitted on all the job's articles.
@@ -19,6 +19,8 @@ from .crossfit import (
     argmax_categories,
     blend,
     category_confidence,
+    disagreement_of,
+    kernel_predict,
     overall_scores,
     predict_scale,
     scale_features,
@@ -40,6 +42,7 @@ class StudentModel:
         lexical: dict[str, Any],
         lexical_categories: dict[str, dict[str, Any]],
         encoder: dict[str, Any] | None,
+        kernel: dict[str, Any] | None,
         encoder_categories: dict[str, dict[str, Any]],
         stack: dict[str, Any] | None,
         category_weight: dict[str, float],
@@ -54,6 +57,7 @@ class StudentModel:
         self.lexical = lexical
         self.lexical_categories = lexical_categories
         self.encoder = encoder
+        self.kernel = kernel
         self.encoder_categories = encoder_categories
         self.stack = stack
         self.category_weight = category_weight
@@ -70,7 +74,7 @@ class StudentModel:
         return cls(
             dimensions=fitted.dimensions, categories=fitted.categories, postfilter_part=postfilter_part, tfidf=tfidf,
             lexical={"w": base.lexical["w"], "b": base.lexical["b"]}, lexical_categories=base.lexical_categories,
-            encoder=encoder, encoder_categories=base.encoder_categories, stack=fitted.stack,
+            encoder=encoder, kernel=base.kernel, encoder_categories=base.encoder_categories, stack=fitted.stack,
             category_weight=fitted.category_weight, isotonic=fitted.isotonic, scale=fitted.scale,
             conformal_scores=fitted.conformal_scores,
         )
@@ -85,6 +89,9 @@ class StudentModel:
         if self.encoder is not None:
             for part in ("mean", "scale", "w", "b"):
                 arrays[f"encoder/{part}"] = self.encoder[part]
+            assert self.kernel is not None
+            arrays["kernel/train"] = self.kernel["train"].astype(np.float16)
+            arrays["kernel/dual"], arrays["kernel/b"] = self.kernel["dual"], self.kernel["b"]
             for key, head in self.encoder_categories.items():
                 arrays[f"encoder_category/{key}/w"], arrays[f"encoder_category/{key}/b"] = head["w"], head["b"]
         if self.stack is not None:
@@ -114,10 +121,11 @@ class StudentModel:
 
         model = card["model"]
         categories = [(c["key"], list(c["values"])) for c in model["categories"]]
-        encoder = None
+        encoder = kernel = None
         encoder_categories: dict[str, dict[str, Any]] = {}
         if model["encoder_head"]:
             encoder = {part: arrays[f"encoder/{part}"] for part in ("mean", "scale", "w", "b")}
+            kernel = {"train": arrays["kernel/train"].astype(np.float32), "dual": arrays["kernel/dual"], "b": arrays["kernel/b"]}
             encoder_categories = {k: head(f"encoder_category/{k}") for k, _ in categories}
         isotonic = {
             d: (arrays[f"isotonic/{d}/x"], arrays[f"isotonic/{d}/y"]) if f"isotonic/{d}/x" in arrays else None for d in model["dimensions"]
@@ -127,7 +135,7 @@ class StudentModel:
             dimensions=list(model["dimensions"]), categories=categories, postfilter_part=model["postfilter"],
             tfidf=Tfidf.from_arrays(arrays, "tfidf/"), lexical=head("lexical"),
             lexical_categories={k: head(f"lexical_category/{k}") for k, _ in categories},
-            encoder=encoder, encoder_categories=encoder_categories, stack=head("stack") if model["stacked"] else None,
+            encoder=encoder, kernel=kernel, encoder_categories=encoder_categories, stack=head("stack") if model["stacked"] else None,
             category_weight={k: float(v) for k, v in model["category_weight"].items()}, isotonic=isotonic, scale=scale,
             conformal_scores=list(card["conformal"]["scores"]),
         )
@@ -147,7 +155,8 @@ class StudentModel:
             if embeddings is None:
                 raise ValueError("this student needs encoder vectors")
             z = (embeddings - self.encoder["mean"]) / self.encoder["scale"]
-            encoder = np.clip(heads.linear(self.encoder, z), 0, 10)
+            assert self.kernel is not None
+            encoder = np.hstack([np.clip(heads.linear(self.encoder, z), 0, 10), np.clip(kernel_predict(self.kernel, z), 0, 10)])
             encoder_probs = {k: heads.category_probabilities(h, z) for k, h in self.encoder_categories.items()}
         raw = lexical if self.stack is None else np.clip(heads.linear(self.stack, stack_inputs(lexical, encoder)), 0, 10)
         calibrated = np.column_stack([heads.apply_isotonic(self.isotonic[d], raw[:, j]) for j, d in enumerate(self.dimensions)]) if n else raw
@@ -156,7 +165,7 @@ class StudentModel:
         }
         categories = argmax_categories(self.categories, probs, n)
         overall, raw_overall = overall_scores(self.postfilter_part, self.dimensions, calibrated, categories)
-        disagreement = np.mean(np.abs(encoder - lexical), axis=1) if encoder is not None else np.zeros(n)
+        disagreement = disagreement_of(lexical, encoder)
         lengths = np.array([len(t) for t in texts], dtype=np.float64)
         scale = predict_scale(self.scale, scale_features(overall, raw_overall, category_confidence(probs, n), disagreement, lengths))
         q = conformal.quantile(self.conformal_scores, coverage)

@@ -28,9 +28,7 @@ const PYTHON_READY_MS = 30 * 60_000;
 const CRON_INTERVAL_MS = 60_000;
 
 async function pythonEnvironment(io: Io): Promise<string> {
-  io.err(
-    "distillery: preparing the Python environment (first start installs torch; later starts reuse it)…\n",
-  );
+  io.err("distillery: preparing the Python environment (installed once, reused by later starts)…\n");
   const { stdout } = await promisify(execFile)("bash", [join(REPO_DIR, "scripts", "py-env.sh"), "path"], {
     cwd: REPO_DIR,
     maxBuffer: 16 * 1024 * 1024,

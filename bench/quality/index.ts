@@ -1,6 +1,6 @@
 /**
  * @module
- * `npm run bench -- quality [--data DIR] [--work DIR] [--seed N] [--students LIST] [--speed-articles N] [--fp32]`:
+ * `npm run bench -- quality [--data DIR] [--work DIR] [--seed N] [--students LIST] [--speed-articles N] [--fp32 TRAIN,TEST|0]`:
  * student quality on the real Gemini-labelled sustainability dev set (2,727 articles, en + nl), read at
  * run time from `../shared/data` (`--data`, or `DISTILLERY_SHARED_DATA`), never copied into the project.
  *
@@ -30,7 +30,7 @@ const { values } = parseArgs({
     seed: { type: "string", default: "42" },
     students: { type: "string", default: "constant,lexical-baseline,lexical,probe" },
     "speed-articles": { type: "string", default: "100" },
-    fp32: { type: "boolean", default: false },
+    fp32: { type: "string", default: "600,200" },
   },
 });
 
@@ -80,7 +80,7 @@ const args = [
   script,
   ...["--filter", filterFile, "--labels", labelsFile, "--work", work, "--seed", values.seed],
   ...["--students", values.students, "--speed-articles", values["speed-articles"]],
-  ...(values.fp32 ? ["--fp32"] : []),
+  ...["--fp32", values.fp32],
 ];
 const figures = await new Promise<PythonFigures>((done, fail) => {
   const child = spawn(python, args, { cwd: repoRoot, stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, HF_HUB_OFFLINE: process.env.HF_HUB_OFFLINE ?? "1" } });

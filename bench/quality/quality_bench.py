@@ -6,10 +6,10 @@ Each student is trained by the same functions the CLI runs (``train_lexical``, `
 (they cross-fit internally; a tenth of it is handed over as the job's validation file, which they pool
 with train) and scored by ``evaluate_probe`` on the 20%. Figures per student: dimension MAE, overall MAE,
 tier agreement, accuracy (|Δ overall| <= 1), per language, coverage reached at 0.9, training time and
-scoring articles/s; for the probe also cold (uncached) scoring throughput, and, with ``--fp32``, the MAE
-cost of the int8 encoder against the float32 one. Overall scores and tiers go through the postfilter, the
-oracle side with the oracle's categories, each student's side with its own predicted categories (the
-constant baseline predicts the training majority). The launcher recomputes every metric with the
+scoring articles/s; for the probe also cold (uncached) scoring throughput and the MAE cost of the int8
+encoder against the float32 one (on a smaller split: float32 encoding is slow, see ``--fp32``). Overall
+scores and tiers go through the postfilter, the oracle side with the oracle's categories, each student's
+side with its own predicted categories (the constant baseline predicts the training majority). The launcher recomputes every metric with the
 TypeScript ``computeMetrics`` from the prediction files written here and checks that they agree.
 
 Progress goes to stderr; the last stdout line is one JSON object.
@@ -165,6 +165,33 @@ def cold_scoring_rate(model_dir: str, rows: list[dict[str, Any]]) -> tuple[float
     return len(rows) / seconds, float(np.mean([len(w) for w in windows]))
 
 
+def int8_cost(filter_package: dict[str, Any], train: list[dict[str, Any]], validation: list[dict[str, Any]], test: list[dict[str, Any]], encoder: str, work: Path) -> dict[str, Any]:
+    """Test MAE of the probe on int8 vs float32 encoder vectors, same (smaller) split, same everything else."""
+    sub = work / "int8-cost"
+    sub.mkdir(exist_ok=True)
+    data = {
+        "train": write_jsonl(sub / "train.jsonl", train), "validation": write_jsonl(sub / "validation.jsonl", validation),
+        "test": write_jsonl(sub / "test.jsonl", test),
+    }
+    figures: dict[str, Any] = {"train": len(train) + len(validation), "test": len(test)}
+    for variant, flag in (("int8", "1"), ("fp32", "0")):
+        os.environ["DISTILLERY_PROBE_INT8"] = flag
+        job = {
+            "command": "train", "job_id": f"bench-probe-{variant}", "filter": filter_package, "device": "cpu",
+            "student": {"kind": "probe", "encoder": encoder, "hyperparameters": {"seed": 42}},
+            "data": {"train": data["train"], "validation": data["validation"]},
+        }
+        trained, evaluation, _ = train_and_eval("probe", job, data, sub)
+        predictions = read_predictions(sub / f"bench-probe-{variant}-eval" / evaluation["predictions"])
+        result = metrics(filter_package, test, predictions)
+        figures[variant] = {"backend": trained["backend"], "dimension_mae": result["dimension_mae"], "overall_mae": result["overall_mae"]}
+        log(f"int8 cost: {variant} probe ({len(train) + len(validation)} train, {len(test)} test): dimension MAE {result['dimension_mae']:.4f}, overall MAE {result['overall_mae']:.4f}")
+    os.environ.pop("DISTILLERY_PROBE_INT8", None)
+    figures["dimension_mae"] = round(figures["int8"]["dimension_mae"] - figures["fp32"]["dimension_mae"], 4)
+    figures["overall_mae"] = round(figures["int8"]["overall_mae"] - figures["fp32"]["overall_mae"], 4)
+    return figures
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--filter", required=True, help="the filter package as JSON")
@@ -175,7 +202,11 @@ def main() -> None:
     parser.add_argument("--students", default="constant,lexical-baseline,lexical,probe")
     parser.add_argument("--encoder", default="packaged:multilingual-e5-small")
     parser.add_argument("--speed-articles", type=int, default=100, help="test articles scored without the cache for throughput")
-    parser.add_argument("--fp32", action="store_true", help="also train the probe on float32 encoder vectors (int8 MAE cost)")
+    parser.add_argument(
+        "--fp32", default="600,200",
+        help="TRAIN,TEST: the int8 MAE cost, from probes on int8 and on float32 vectors trained on the first TRAIN "
+        "training articles and scored on the first TEST test articles ('0' skips it; float32 encoding is slow)",
+    )
     args = parser.parse_args()
     work = Path(args.work)
     work.mkdir(parents=True, exist_ok=True)
@@ -232,32 +263,27 @@ def main() -> None:
             "train_seconds": round(train_s, 2), "articles_per_s": evaluation["articles_per_s"], "validation": trained["validation"],
         })
     if "probe" in students:
-        for variant, int8 in (("probe", True), ("probe-fp32", False)) if args.fp32 else (("probe", True),):
-            os.environ["DISTILLERY_PROBE_INT8"] = "1" if int8 else "0"
-            job = {**job_base, "job_id": f"bench-{variant}", "student": {"kind": "probe", "encoder": args.encoder, "hyperparameters": {"seed": 42}}}
-            trained, evaluation, train_s = train_and_eval("probe", job, data, work)
-            details = trained["details"]
-            extra: dict[str, Any] = {
-                "encoder": trained["base_model"], "backend": trained["backend"], "train_seconds": round(train_s, 2),
-                "fit_seconds": details["fit_seconds"], "encode_seconds": details["encode_seconds"],
-                "validation": trained["validation"], "lexical_fallback": details["lexical_fallback"],
-            }
-            if args.speed_articles > 0:
-                rate, windows = cold_scoring_rate(trained["model_dir"], test[: args.speed_articles])
-                extra.update({
-                    "articles_per_s": round(rate, 2), "mean_windows": round(windows, 3),
-                    # Training on 2,000 articles without the cache: encoding them at the measured rate, plus
-                    # this run's fit on all the training articles (more than 2,000: an upper bound).
-                    "train_seconds_cold_2000": round(2000 / rate + details["fit_seconds"], 1),
-                })
-                log(f"{variant}: {rate:.2f} articles/s scored without the cache ({windows:.2f} windows per article)")
-            record(variant, read_predictions(work / f"bench-{variant}-eval" / evaluation["predictions"]), extra)
-        os.environ.pop("DISTILLERY_PROBE_INT8", None)
-        if args.fp32:
-            out["int8_mae_cost"] = {
-                "dimension_mae": round(out["students"]["probe"]["dimension_mae"] - out["students"]["probe-fp32"]["dimension_mae"], 4),
-                "overall_mae": round(out["students"]["probe"]["overall_mae"] - out["students"]["probe-fp32"]["overall_mae"], 4),
-            }
+        job = {**job_base, "job_id": "bench-probe", "student": {"kind": "probe", "encoder": args.encoder, "hyperparameters": {"seed": 42}}}
+        trained, evaluation, train_s = train_and_eval("probe", job, data, work)
+        details = trained["details"]
+        extra: dict[str, Any] = {
+            "encoder": trained["base_model"], "backend": trained["backend"], "train_seconds": round(train_s, 2),
+            "fit_seconds": details["fit_seconds"], "encode_seconds": details["encode_seconds"],
+            "validation": trained["validation"], "lexical_fallback": details["lexical_fallback"],
+        }
+        if args.speed_articles > 0:
+            rate, windows = cold_scoring_rate(trained["model_dir"], test[: args.speed_articles])
+            extra.update({
+                "articles_per_s": round(rate, 2), "mean_windows": round(windows, 3),
+                # Training on 2,000 articles without the cache: encoding them at the measured rate, plus
+                # this run's fit on all the training articles (more than 2,000: an upper bound).
+                "train_seconds_cold_2000": round(2000 / rate + details["fit_seconds"], 1),
+            })
+            log(f"probe: {rate:.2f} articles/s scored without the cache ({windows:.2f} windows per article)")
+        record("probe", read_predictions(work / "bench-probe-eval" / evaluation["predictions"]), extra)
+        n_train, n_test = (int(x) for x in args.fp32.split(",")) if args.fp32 != "0" else (0, 0)
+        if n_train and n_test:
+            out["int8_cost"] = int8_cost(filter_package, train[:n_train], validation[: max(10, n_train // 9)], test[:n_test], args.encoder, work)
     print(json.dumps(out))
 
 

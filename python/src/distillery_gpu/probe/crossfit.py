@@ -50,7 +50,7 @@ FOLDS = 5
 LEXICAL_ALPHA = 0.2
 ENCODER_ALPHAS = (3.0, 10.0, 30.0, 100.0, 300.0, 1000.0, 3000.0, 10000.0)
 #: RBF kernel ridge on the standardised encoder vectors: width (per feature) and alphas.
-KERNEL_GAMMA = 0.5
+KERNEL_GAMMA = 0.8
 KERNEL_ALPHAS = (0.03, 0.1, 0.3, 1.0)
 STACK_ALPHAS = (0.01, 0.1, 1.0, 10.0, 100.0)
 LEXICAL_CATEGORY_C = 10.0

@@ -20,7 +20,13 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { repoRoot, resolvePython } from "@distillery/gpu-node/runner";
-import { computeMetrics, type FilterPackage, type Metrics, metricsByLanguage, type ScoredPair } from "@distillery/shared";
+import {
+  computeMetrics,
+  type FilterPackage,
+  type Metrics,
+  metricsByLanguage,
+  type ScoredPair,
+} from "@distillery/shared";
 import { loadFilterDir } from "@distillery/shared/node";
 
 const { values } = parseArgs({
@@ -35,7 +41,9 @@ const { values } = parseArgs({
 });
 
 const log = (message: string) => process.stderr.write(`bench quality: ${message}\n`);
-const dataRoot = resolve(values.data ?? process.env.DISTILLERY_SHARED_DATA ?? join(repoRoot, "..", "shared", "data"));
+const dataRoot = resolve(
+  values.data ?? process.env.DISTILLERY_SHARED_DATA ?? join(repoRoot, "..", "shared", "data"),
+);
 const legacy = join(dataRoot, "llm-distillery", "filters", "todo", "v1");
 const labelsDir = join(legacy, "calibrations", "sustainability");
 if (!existsSync(join(legacy, "config.yaml")) || !existsSync(labelsDir)) {
@@ -59,7 +67,17 @@ log(`importing the legacy filter and labels from ${legacy}`);
 const filterDir = join(work, "filter");
 distillery(["import", "filter", legacy, "--out", filterDir, "--languages", "en,nl", "--force"]);
 const labelsFile = join(work, "labels.ndjson");
-distillery(["import", "labels", labelsDir, "--filter", legacy, "--rename", "climate_impact_potential=climate_impact", "--out", labelsFile]);
+distillery([
+  "import",
+  "labels",
+  labelsDir,
+  "--filter",
+  legacy,
+  "--rename",
+  "climate_impact_potential=climate_impact",
+  "--out",
+  labelsFile,
+]);
 const filter: FilterPackage = await loadFilterDir(filterDir);
 const filterFile = join(work, "filter.json");
 writeFileSync(filterFile, JSON.stringify(filter));
@@ -83,7 +101,11 @@ const args = [
   ...["--fp32", values.fp32],
 ];
 const figures = await new Promise<PythonFigures>((done, fail) => {
-  const child = spawn(python, args, { cwd: repoRoot, stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, HF_HUB_OFFLINE: process.env.HF_HUB_OFFLINE ?? "1" } });
+  const child = spawn(python, args, {
+    cwd: repoRoot,
+    stdio: ["ignore", "pipe", "inherit"],
+    env: { ...process.env, HF_HUB_OFFLINE: process.env.HF_HUB_OFFLINE ?? "1" },
+  });
   let stdout = "";
   child.stdout.on("data", (chunk: Buffer) => {
     stdout += chunk.toString("utf8");
@@ -101,13 +123,19 @@ const readJsonl = (path: string) =>
     .split("\n")
     .filter((line) => line.trim())
     .map((line) => JSON.parse(line));
-type Row = { article_id: string; scores: Record<string, number>; categories?: Record<string, string>; language: string };
+type Row = {
+  article_id: string;
+  scores: Record<string, number>;
+  categories?: Record<string, string>;
+  language: string;
+};
 type Prediction = { article_id: string; scores: Record<string, number>; categories?: Record<string, string> };
 const test: Row[] = readJsonl(join(work, "test.jsonl"));
 const mismatches: string[] = [];
 const compare = (name: string, ts: Metrics, py: Metrics) => {
   for (const key of ["dimension_mae", "overall_mae", "tier_agreement", "accuracy"] as const)
-    if (Math.abs(ts[key] - py[key]) > 1e-9) mismatches.push(`${name} ${key}: TypeScript ${ts[key]}, Python ${py[key]}`);
+    if (Math.abs(ts[key] - py[key]) > 1e-9)
+      mismatches.push(`${name} ${key}: TypeScript ${ts[key]}, Python ${py[key]}`);
 };
 for (const [name, student] of Object.entries(figures.students)) {
   const byId = new Map((readJsonl(student.predictions) as Prediction[]).map((p) => [p.article_id, p]));
@@ -137,10 +165,22 @@ log("metrics cross-check: TypeScript computeMetrics gives the same figures as th
 
 const pct = (v: number | null | undefined) => (v == null ? "–" : `${(100 * v).toFixed(1)}%`);
 const num = (v: number | null | undefined, digits = 3) => (v == null ? "–" : v.toFixed(digits));
-const header = ["student", "dim MAE", "overall MAE", "tier agr.", "accuracy", "en dim/ovr", "nl dim/ovr", "cov@0.9", "train s", "articles/s"];
+const header = [
+  "student",
+  "dim MAE",
+  "overall MAE",
+  "tier agr.",
+  "accuracy",
+  "en dim/ovr",
+  "nl dim/ovr",
+  "cov@0.9",
+  "train s",
+  "articles/s",
+];
 const lines = [header.join(" | ")];
 for (const [name, s] of Object.entries(figures.students)) {
-  const lang = (l: string) => (s.by_language[l] ? `${num(s.by_language[l].dimension_mae)}/${num(s.by_language[l].overall_mae)}` : "–");
+  const lang = (l: string) =>
+    s.by_language[l] ? `${num(s.by_language[l].dimension_mae)}/${num(s.by_language[l].overall_mae)}` : "–";
   lines.push(
     [
       name,

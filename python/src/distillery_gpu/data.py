@@ -2,7 +2,8 @@
 
 Rows are checked against the JSON Schemas exported from shared/ (``dataset-row.json``,
 ``infer-input-row.json``); a bad row fails the job naming the file, line and field. Scoring input is
-streamed in windows so memory stays flat over any corpus size.
+streamed in windows so memory stays flat over any corpus size. ``article_text`` is what a student reads
+(optionally cut as the oracle prompt cuts the body: ``truncate_at_sentences``).
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ import jsonschema
 
 from .errors import DistilleryError
 from .jobfile import load_schema
-
 
 #: The oracle's default ``max_article_chars`` (shared/src/schemas/filter.ts), for filters without ``oracle``.
 DEFAULT_MAX_ARTICLE_CHARS = 6_000

@@ -4,13 +4,13 @@ given conformal intervals without any step reusing the data another step was jud
 All articles the job gives (train + validation, N of them) are cut into K = 5 folds. For each fold k:
 
 1. **Base models** are fitted on the other folds and predict fold k (out-of-fold, "OOF"):
-   - lexical: TF-IDF (vocabulary and idf from those folds only) + multi-output ridge, one alpha per
-     dimension chosen by the ridge's leave-one-out on the training folds (nested, free);
-   - probe only: the same ridge on the standardised pooled encoder vectors;
+   - lexical: TF-IDF (vocabulary and idf from those folds only) + multi-output ridge (fixed alpha);
+   - probe only: the same ridge on the standardised pooled encoder vectors, and an RBF kernel ridge on
+     them (alphas by exact leave-one-out MAE inside the training folds);
    - category heads: a softmax regression per categorical field on each feature set.
-2. **Stacking** (probe): per dimension, a ridge on the 2·D base predictions (every dimension's encoder
-   and lexical prediction: the multi-output head that uses the dimensions' correlation), fitted on the
-   other folds' OOF base predictions and applied to fold k's. A dimension whose stacked OOF MAE is not
+2. **Stacking** (probe): per dimension, a ridge on the 3·D base predictions (every dimension's encoder
+   ridge, kernel ridge and lexical prediction: the multi-output head that uses the dimensions'
+   correlation), fitted on the other folds' OOF base predictions and applied to fold k's. A dimension whose stacked OOF MAE is not
    below the lexical model's uses the lexical prediction alone (weight 1), so on OOF data the student is
    never worse than the lexical model. Category probabilities: a convex blend of the two heads, its
    weight chosen on OOF log-loss.
@@ -33,7 +33,6 @@ folds (the stack weights of the final model, no isotonic) and scores the held-ou
 
 from __future__ import annotations
 
-import math
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -483,8 +482,3 @@ def _combined_mae(out: BaseOut, stack: dict[str, Any] | None, y: np.ndarray) -> 
 def vectorizer(data: Data, fitted: Fitted) -> Tfidf:
     """The deployed TF-IDF vectoriser (the final base model's vocabulary and idf)."""
     return Tfidf([data.counts.terms[c] for c in fitted.base.columns], fitted.base.idf)
-
-
-def quantile_index(n: int, coverage: float) -> int | None:
-    rank = math.ceil((n + 1) * coverage)
-    return None if n == 0 or rank > n else rank - 1

@@ -97,5 +97,5 @@ describe("bulk import", () => {
       [7, "(root)"],
       [1_500, "source"],
     ]);
-  });
+  }, 20_000);
 });

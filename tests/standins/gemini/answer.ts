@@ -7,7 +7,7 @@
  * around a per-article base, so overall scores spread across tiers like real labels do.
  */
 import { createHash } from "node:crypto";
-import { lexicalScore } from "./lexical";
+import { lexicalCategory, lexicalScore } from "./lexical";
 
 /** The subset of Gemini's `Schema` object the stand-in reads. */
 export type GeminiSchema = {
@@ -63,6 +63,7 @@ export function valueForSchema(
   const type = typeOf(schema);
   const last = path[path.length - 1] ?? "";
   if (schema.enum && schema.enum.length > 0) {
+    if (scoring === "lexical") return lexicalCategory(articleText, schema.enum);
     return schema.enum[hash32(`${path.join(".")}\u0000${articleText}`) % schema.enum.length];
   }
   switch (type) {

@@ -78,10 +78,24 @@ function count(words: readonly string[], text: string): number {
   return total;
 }
 
+function lexicalBase(articleText: string): number {
+  const text = articleText.toLowerCase();
+  return 5 + 0.5 * count(RISING, text) - 0.8 * count(FALLING, text);
+}
+
+/**
+ * A categorical answer under lexical scoring, learnable from the wording like the scores: the first
+ * value for articles with at least as many deployed-technology words as early-stage ones, later values
+ * (in a filter, the capped ones such as `marketing` or `off_topic`) the more early-stage words it has.
+ */
+export function lexicalCategory(articleText: string, values: readonly string[]): string {
+  const shortfall = Math.max(0, 5 - lexicalBase(articleText));
+  return values[Math.min(values.length - 1, Math.ceil(shortfall / 1.6))]!;
+}
+
 /** Score of `articleText` on `dimension` under lexical scoring: a learnable base plus a small offset. */
 export function lexicalScore(articleText: string, dimension: string): number {
-  const text = articleText.toLowerCase();
-  const base = 5 + 0.5 * count(RISING, text) - 0.8 * count(FALLING, text);
+  const base = lexicalBase(articleText);
   const offset = ((hash32(`${dimension}\u0000${articleText}`) % 121) - 60) / 100;
   return Math.round(Math.min(10, Math.max(0, base + offset)) * 10) / 10;
 }

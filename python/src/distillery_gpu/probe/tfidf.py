@@ -15,7 +15,7 @@ into the same features.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
 import scipy.sparse as sp
@@ -36,6 +36,26 @@ def default_min_df(n_documents: int) -> int:
     return 2 if n_documents >= 50 else 1
 
 
+def count_matrix(texts: Iterable[str], column_of: Callable[[str], int | None], width: Callable[[], int]) -> sp.csr_matrix:
+    """Per text, how often each n-gram occurs, in the column ``column_of`` gives it (None: not counted)."""
+    indptr = [0]
+    indices: list[int] = []
+    data: list[int] = []
+    for text in texts:
+        counts: dict[int, int] = {}
+        for gram in ngrams(text):
+            column = column_of(gram)
+            if column is not None:
+                counts[column] = counts.get(column, 0) + 1
+        indices.extend(counts)
+        data.extend(counts.values())
+        indptr.append(len(indices))
+    return sp.csr_matrix(
+        (np.asarray(data, dtype=np.float32), np.asarray(indices, dtype=np.int64), np.asarray(indptr, dtype=np.int64)),
+        shape=(len(indptr) - 1, width()),
+    )
+
+
 class TermCounts:
     """Raw n-gram counts of a corpus: ``matrix`` (articles × every n-gram seen, CSR) and ``terms``."""
 
@@ -46,21 +66,8 @@ class TermCounts:
     @classmethod
     def count(cls, texts: Iterable[str]) -> TermCounts:
         index: dict[str, int] = {}
-        indptr = [0]
-        indices: list[int] = []
-        data: list[int] = []
-        for text in texts:
-            counts: dict[int, int] = {}
-            for gram in ngrams(text):
-                column = index.setdefault(gram, len(index))
-                counts[column] = counts.get(column, 0) + 1
-            indices.extend(counts)
-            data.extend(counts.values())
-            indptr.append(len(indices))
-        matrix = sp.csr_matrix(
-            (np.asarray(data, dtype=np.float32), np.asarray(indices, dtype=np.int64), np.asarray(indptr, dtype=np.int64)),
-            shape=(len(indptr) - 1, len(index)),
-        )
+        # Every n-gram seen gets the next column; the width is known once all texts are counted.
+        matrix = count_matrix(texts, lambda gram: index.setdefault(gram, len(index)), lambda: len(index))
         terms = [""] * len(index)
         for term, column in index.items():
             terms[column] = term
@@ -112,23 +119,7 @@ class Tfidf:
         return cls([counts.terms[c] for c in columns], idf), columns
 
     def transform(self, texts: Iterable[str]) -> sp.csr_matrix:
-        indptr = [0]
-        indices: list[int] = []
-        data: list[float] = []
-        for text in texts:
-            counts: dict[int, int] = {}
-            for gram in ngrams(text):
-                column = self.index.get(gram)
-                if column is not None:
-                    counts[column] = counts.get(column, 0) + 1
-            indices.extend(counts)
-            data.extend(counts.values())
-            indptr.append(len(indices))
-        raw = sp.csr_matrix(
-            (np.asarray(data, dtype=np.float32), np.asarray(indices, dtype=np.int64), np.asarray(indptr, dtype=np.int64)),
-            shape=(len(indptr) - 1, len(self.terms)),
-        )
-        return weigh(raw, self.idf)
+        return weigh(count_matrix(texts, self.index.get, lambda: len(self.terms)), self.idf)
 
     def to_arrays(self, prefix: str) -> dict[str, np.ndarray]:
         # Terms never hold a newline (tokens are word characters joined by one space).

@@ -30,19 +30,39 @@ def lexical_baseline(
     train_rows: list[dict[str, Any]],
     test_rows: list[dict[str, Any]],
     dimensions: list[str],
-    categories: list[dict[str, Any]],
+    filter_part: dict[str, Any] | None,
     max_chars: int | None = None,
 ) -> list[dict[str, Any]] | None:
     """The lexical baseline's predictions (``{scores, categories}`` per test row, in order) fitted on
-    ``train_rows``, reading at most ``max_chars`` of each article as the oracle did; None when the probe
-    package's dependencies (scikit-learn, scipy) are not installed."""
+    ``train_rows``, reading at most ``max_chars`` of each article as the oracle did; categories from
+    ``filter_part["categories"]`` (the filter's shape). None when the probe package's dependencies
+    (scikit-learn, scipy) are not installed."""
     try:
         from .probe.lexical import lexical_predictions
     except ImportError as error:
         events.log(f"no lexical baseline: {error}")
         return None
-    filter_part = {"categories": [{"key": c["key"], "values": [{"key": v} for v in c["values"]]} for c in categories]}
     return lexical_predictions(train_rows, test_rows, dimensions, filter_part, max_chars=max_chars)
+
+
+def write_lexical_baseline(
+    job: dict[str, Any],
+    test_rows: list[dict[str, Any]],
+    dimensions: list[str],
+    filter_part: dict[str, Any] | None,
+    max_chars: int | None,
+    out_dir: Path,
+) -> tuple[str | None, str | None]:
+    """Every student's eval: fits the lexical baseline on the job's train split and writes its predictions
+    for ``test_rows`` to ``LEXICAL_FILE``. Returns ``(file, None)``, or ``(None, why there is none)``."""
+    if not job["data"].get("train"):
+        return None, "the eval job named no train split to fit it on (data.train)"
+    train_rows = read_dataset(job["data"]["train"], dimensions)
+    baseline = lexical_baseline(train_rows, test_rows, dimensions, filter_part, max_chars)
+    if baseline is None:
+        return None, "scikit-learn is not installed in this Python environment"
+    write_jsonl(out_dir / LEXICAL_FILE, [{"article_id": r["article_id"], **p} for r, p in zip(test_rows, baseline, strict=True)])
+    return LEXICAL_FILE, None
 
 
 def evaluate(job: dict[str, Any], out_dir: Path) -> dict[str, Any]:
@@ -64,17 +84,10 @@ def evaluate(job: dict[str, Any], out_dir: Path) -> dict[str, Any]:
     articles_per_s = round(len(predictions) / max(time.perf_counter() - throughput.start, 1e-9), 2)
     write_jsonl(out_dir / PREDICTIONS_FILE, predictions)
     missing = {"conformal": f"the {scorer.kind} student has no conformal calibration, so its predictions carry no interval"}
-    lexical_file: str | None = None
-    if job["data"].get("train"):
-        train_rows = read_dataset(job["data"]["train"], scorer.dimensions)
-        baseline = lexical_baseline(train_rows, rows, scorer.dimensions, scorer.categories, scorer.card.get("max_article_chars"))
-        if baseline is None:
-            missing["lexical_baseline"] = "scikit-learn is not installed in this Python environment"
-        else:
-            write_jsonl(out_dir / LEXICAL_FILE, [{"article_id": r["article_id"], **p} for r, p in zip(rows, baseline, strict=True)])
-            lexical_file = LEXICAL_FILE
-    else:
-        missing["lexical_baseline"] = "the eval job named no train split to fit it on (data.train)"
+    categories = {"categories": [{"key": c["key"], "values": [{"key": v} for v in c["values"]]} for c in scorer.categories]}
+    lexical_file, why_not = write_lexical_baseline(job, rows, scorer.dimensions, categories, scorer.card.get("max_article_chars"), out_dir)
+    if why_not:
+        missing["lexical_baseline"] = why_not
     parse = None
     if scorer.head == "generative":
         parse = {"ok": 0, "repaired": 0, "invalid": 0}

@@ -115,7 +115,7 @@ def _lexical_validation_mae(
     """The lexical baseline's dimension MAE on the validation split (fitted on train), or None without it."""
     from .evaluate import lexical_baseline
 
-    predictions = lexical_baseline(train_rows, validation_rows, dimensions, [], max_chars)
+    predictions = lexical_baseline(train_rows, validation_rows, dimensions, None, max_chars)
     if predictions is None:
         return None
     per_dimension = [

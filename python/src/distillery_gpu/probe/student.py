@@ -22,11 +22,12 @@ from .. import events
 from ..chunks import chunk_path, count_lines, write_jsonl
 from ..data import article_text, file_sha256, max_article_chars, read_dataset, windows
 from ..errors import DistilleryError
+from ..evaluate import write_lexical_baseline
 from . import artifact, conformal
 from .cache import EmbeddingCache, default_path, embed_with_cache
 from .crossfit import Data, crossfit, vectorizer
 from .encoder import HUB_E5, POOLINGS, Encoder, effective_encoder
-from .lexical import category_fields, category_labels, lexical_predictions
+from .lexical import category_fields, category_labels
 from .model import StudentModel
 from .tfidf import TermCounts
 
@@ -36,7 +37,6 @@ LEXICAL_BACKEND = "scikit-learn"
 #: Which parts of the pooled article vector the probe's heads read (see encoder.POOLINGS).
 PROBE_POOLING = ("mean", "max")
 PREDICTIONS_FILE = "predictions.jsonl"
-LEXICAL_BASELINE_FILE = "baseline-lexical.jsonl"
 
 
 def make_encoder(name: str, device: str) -> Encoder:
@@ -234,15 +234,11 @@ def evaluate_probe(job: dict[str, Any], out_dir: Path) -> dict[str, Any]:
         },
         "lexical_baseline": None, "parse": None, "missing": {},
     }
-    train_path = job["data"].get("train")
-    if train_path:
-        baseline = lexical_predictions(
-            read_dataset(train_path, student.dimensions), test_rows, student.dimensions, student.model.postfilter_part, max_chars=student.max_chars
-        )
-        write_jsonl(out_dir / LEXICAL_BASELINE_FILE, [{"article_id": p["article_id"], **b} for p, b in zip(predictions, baseline, strict=True)])
-        result["lexical_baseline"] = LEXICAL_BASELINE_FILE
-    else:
-        result["missing"]["lexical_baseline"] = "the eval job names no train split to fit the lexical baseline on"
+    result["lexical_baseline"], why_not = write_lexical_baseline(
+        job, test_rows, student.dimensions, student.model.postfilter_part, student.max_chars, out_dir
+    )
+    if why_not:
+        result["missing"]["lexical_baseline"] = why_not
     return result
 
 

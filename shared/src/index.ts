@@ -8,6 +8,7 @@ export * from "./cascade/index";
 export * from "./charts/index";
 export * from "./client/index";
 export * from "./dataset/index";
+export * from "./error-codes";
 export * from "./errors";
 export * from "./filter/index";
 export * from "./import/index";

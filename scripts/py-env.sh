@@ -5,7 +5,7 @@
 #   bash scripts/py-env.sh test [ARGS] python -m pytest python/tests -q ARGS… (`npm run test:py`)
 #   bash scripts/py-env.sh path        prints the venv's python (for the node agent and other callers)
 #   bash scripts/py-env.sh ensure      only creates the venv
-#   bash scripts/py-env.sh profile     prints the profile these would use (cpu or full)
+#   bash scripts/py-env.sh profile     prints the profile these would use (cpu, full, cuda or vllm)
 #
 # Two profiles, each with its own lock file and venv:
 #   full  python/requirements.lock      torch, transformers, peft… and everything in the cpu lock: every
@@ -14,7 +14,12 @@
 #                                       probe and lexical students only, no torch (about a minute to install).
 #   auto  full where an NVIDIA GPU is visible (`nvidia-smi` on PATH or /dev/nvidia0), else cpu: what
 #         `npm start` uses.
-# Choose with DISTILLERY_PY_PROFILE=cpu|full|auto or `--profile NAME` before the command.
+# Two more for GPU machines, chosen only by name (never by auto, never by the tests):
+#   cuda  python/requirements-gpu.txt   the full lock plus bitsandbytes (4-bit loading), against the same
+#                                       torch 2.15.0: a GPU node's environment.
+#   vllm  python/requirements-vllm.txt  vLLM (generative scoring) and Unsloth (LoRA training) on torch
+#                                       2.14.0, which both require: an environment of its own.
+# Choose with DISTILLERY_PY_PROFILE=cpu|full|auto|cuda|vllm or `--profile NAME` before the command.
 #
 # A venv lives outside the clone, keyed by its lock file and the Python version, so every clone and every
 # rerun shares one install:
@@ -34,7 +39,7 @@ die() {
 }
 
 if [ "${1:-}" = "--profile" ]; then
-  [ $# -ge 2 ] || die "--profile needs a name: cpu, full or auto"
+  [ $# -ge 2 ] || die "--profile needs a name: cpu, full, auto, cuda or vllm"
   profile="$2"
   shift 2
 fi
@@ -45,12 +50,15 @@ has_nvidia_gpu() {
 
 case "$profile" in
 auto) if has_nvidia_gpu; then profile=full; else profile=cpu; fi ;;
-cpu | full) ;;
-*) die "unknown profile '$profile': use cpu, full or auto (DISTILLERY_PY_PROFILE or --profile)" ;;
+cpu | full | cuda | vllm) ;;
+*) die "unknown profile '$profile': use cpu, full, auto, cuda or vllm (DISTILLERY_PY_PROFILE or --profile)" ;;
 esac
+# The venv's key covers every file its install reads (requirements-gpu.txt includes requirements.lock).
 case "$profile" in
-cpu) lock_file="$root/python/requirements-cpu.lock" ;;
-full) lock_file="$root/python/requirements.lock" ;;
+cpu) lock_file="$root/python/requirements-cpu.lock" key_files=("$lock_file") ;;
+full) lock_file="$root/python/requirements.lock" key_files=("$lock_file") ;;
+cuda) lock_file="$root/python/requirements-gpu.txt" key_files=("$lock_file" "$root/python/requirements.lock") ;;
+vllm) lock_file="$root/python/requirements-vllm.txt" key_files=("$lock_file") ;;
 esac
 
 command -v "$python_bin" >/dev/null 2>&1 || die "$python_bin not found; install Python >= 3.11 or set DISTILLERY_PYTHON"
@@ -59,7 +67,7 @@ py_version="$("$python_bin" -c 'import sys; print("%d.%d.%d" % sys.version_info[
   die "Python >= 3.11 is required, $python_bin is $py_version"
 
 key="$({
-  cat "$lock_file"
+  cat "${key_files[@]}"
   echo "python-$py_version"
 } | sha256sum | cut -c1-12)"
 venv_root="${DISTILLERY_VENV_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/distillery}"
@@ -106,5 +114,5 @@ path)
   ;;
 ensure) ensure_venv ;;
 profile) echo "$profile" ;;
-*) die "usage: py-env.sh [--profile cpu|full|auto] <run ARGS…|test [PYTEST ARGS…]|path|ensure|profile>" ;;
+*) die "usage: py-env.sh [--profile cpu|full|auto|cuda|vllm] <run ARGS…|test [PYTEST ARGS…]|path|ensure|profile>" ;;
 esac

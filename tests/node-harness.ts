@@ -40,8 +40,14 @@ export type Edge = {
   stop: () => Promise<void>;
 };
 
-/** Prepares a fresh local data folder: migrations, tokens, then whatever `seedSql` holds. */
-export async function prepareEdge(options: { seedSql?: string[]; r2?: Record<string, string> } = {}) {
+/**
+ * Prepares a fresh local data folder: migrations, tokens, then whatever `seedSql` holds, and the R2
+ * objects of `r2` (text or bytes: a model artifact is seeded here, since the edge takes an artifact
+ * upload only from the node holding its train job's lease).
+ */
+export async function prepareEdge(
+  options: { seedSql?: string[]; r2?: Record<string, string | Uint8Array> } = {},
+) {
   const persist = mkdtempSync(join(tmpdir(), "distillery-edge-"));
   const env = wranglerEnv(persist);
   const wrangler = (args: string[]) =>

@@ -8,6 +8,7 @@
  * Prints progress on stderr and one line of JSON: predictions stored per second, re-offer time.
  */
 import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -29,12 +30,27 @@ const leaseMs = Number(values["lease-ms"]);
 const log = (line: string) => console.error(`[node-upload] ${line}`);
 const filter = exampleFilter();
 
+// The model the stub "loads": its distillery.json names the filter's dimensions. It is seeded into R2
+// with the model row, as a finished train job would have left it (the edge takes an artifact only from
+// the node that holds the train job's lease).
+const modelDir = mkdtempSync(join(tmpdir(), "bench-model-"));
+writeFileSync(
+  join(modelDir, "distillery.json"),
+  JSON.stringify({ dimensions: filter.dimensions.map((d) => d.key) }),
+);
+const archive = join(mkdtempSync(join(tmpdir(), "bench-archive-")), "model.tar.gz");
+execFileSync("tar", ["-czf", archive, "-C", modelDir, "."]);
+const artifact = new Uint8Array(readFileSync(archive));
+const artifactSha256 = createHash("sha256").update(artifact).digest("hex");
+const artifactKey = "models/mdl_bench/adapter.tar.gz";
+
 log(`seeding ${articles} articles…`);
 const prepared = await prepareEdge({
+  r2: { [artifactKey]: artifact },
   seedSql: [
     `INSERT INTO filters (name, version, package, prompt_hash, description, created_by) VALUES (${sqlString(filter.name)}, 1, ${sqlString(filter)}, 'h', 'bench', 'bench');`,
     `INSERT INTO datasets (id, filter, filter_version, seed, report, content_hash) VALUES ('ds_bench', ${sqlString(filter.name)}, 1, 42, '{}', 'bench');`,
-    `INSERT INTO student_models (id, filter, filter_version, dataset_id, kind, base_model, backend) VALUES ('mdl_bench', ${sqlString(filter.name)}, 1, 'ds_bench', 'regression', 'stub', 'stub');`,
+    `INSERT INTO student_models (id, filter, filter_version, dataset_id, kind, base_model, backend, artifact_key, artifact_sha256) VALUES ('mdl_bench', ${sqlString(filter.name)}, 1, 'ds_bench', 'regression', 'stub', 'stub', '${artifactKey}', '${artifactSha256}');`,
     `INSERT INTO articles (id, url, normalized_url, content_hash, title, body, body_chars, language, source)
      WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < ${articles - 1})
      SELECT printf('art-%07d', i), 'https://bench.example/' || i, 'bench.example/' || i, 'h' || i, 'Article ' || i,
@@ -44,23 +60,6 @@ const prepared = await prepareEdge({
 const edge = await startEdge(prepared, { port: Number(values.port), leaseMs, pollMs: 250 });
 const running: ReturnType<typeof startAgent>[] = [];
 try {
-  // The model the stub "loads": its distillery.json names the filter's dimensions.
-  const modelDir = mkdtempSync(join(tmpdir(), "bench-model-"));
-  writeFileSync(
-    join(modelDir, "distillery.json"),
-    JSON.stringify({ dimensions: filter.dimensions.map((d) => d.key) }),
-  );
-  const archive = join(mkdtempSync(join(tmpdir(), "bench-archive-")), "model.tar.gz");
-  execFileSync("tar", ["-czf", archive, "-C", modelDir, "."]);
-  const bytes = readFileSync(archive);
-  const sha256 = (await import("node:crypto")).createHash("sha256").update(bytes).digest("hex");
-  const put = await fetch(`${edge.url}/v1/models/mdl_bench/artifact`, {
-    method: "PUT",
-    headers: { authorization: `Bearer ${edge.nodeToken}`, "x-content-sha256": sha256 },
-    body: bytes,
-  });
-  if (put.status !== 201) throw new Error(`artifact upload answered ${put.status}: ${await put.text()}`);
-
   const jobState = async (id: string) =>
     (await (await edge.api(`/v1/jobs/${id}`)).json()) as {
       state: string;

@@ -4,13 +4,23 @@
 set -euo pipefail
 source "$(dirname "$0")/wrangler-env.sh"
 PORT="${PORT:-8787}"
-# --port=N sets the port; every other argument goes to `wrangler dev` (e.g. --env-file FILE, --var K:V).
+# --port N or --port=N sets the port; every other argument goes to `wrangler dev` (e.g. --env-file FILE,
+# --var K:V).
 extra=()
-for arg in "$@"; do
-  case "$arg" in
-    --port=*) PORT="${arg#--port=}" ;;
-    *) extra+=("$arg") ;;
+while [ $# -gt 0 ]; do
+  case "$1" in
+  --port)
+    [[ "${2:-}" =~ ^[0-9]+$ ]] || {
+      echo "edge/scripts/dev.sh: --port needs a port number (--port 8799 or --port=8799)" >&2
+      exit 2
+    }
+    PORT="$2"
+    shift
+    ;;
+  --port=*) PORT="${1#--port=}" ;;
+  *) extra+=("$1") ;;
   esac
+  shift
 done
 cd "$EDGE_DIR"
 bash scripts/migrate-local.sh >&2

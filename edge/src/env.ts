@@ -52,6 +52,10 @@ export interface Env {
   IMPORT_PART_BYTES?: string;
   /** Bytes of an import file read per chunk by the import consumer. */
   IMPORT_CHUNK_BYTES?: string;
+  /** Largest model artifact upload, in bytes (default 2 GiB). */
+  ARTIFACT_MAX_BYTES?: string;
+  /** Scheme and host that signed export links use; unset: the request's own host. */
+  PUBLIC_URL?: string;
 }
 
 /** Hono generics used by every router: bindings plus what the auth middleware sets. */

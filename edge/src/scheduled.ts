@@ -8,8 +8,8 @@ import { database } from "./db/client";
 import { webhookDeliveries } from "./db/schema";
 import type { Env } from "./env";
 import { settleOpenCascades } from "./hub/cascade";
+import { redriveStalledJobs } from "./jobs/redrive";
 import { pollBatches } from "./oracle/batch";
-import { requeueStalledJobs } from "./oracle/jobs";
 
 export type ScheduledTask = {
   name: string;
@@ -27,9 +27,10 @@ export const SCHEDULED_TASKS: ScheduledTask[] = [
     },
   },
   {
-    name: "oracle-stalled-jobs",
+    // Every job kind that waits on queue messages (import, oracle, ...): see jobs/redrive.ts.
+    name: "redrive-stalled-jobs",
     run: async (env) => {
-      await requeueStalledJobs(env);
+      await redriveStalledJobs(env);
     },
   },
   {

@@ -17,7 +17,7 @@ from safetensors.torch import load_file  # noqa: E402
 from conftest import run_cli, train_job  # noqa: E402
 from distillery_gpu.data import read_dataset  # noqa: E402
 from distillery_gpu.jobfile import check_result, parse_job  # noqa: E402
-from distillery_gpu.regression import forward_scores, pad_batch, to_scores  # noqa: E402
+from distillery_gpu.regression import TargetScaling, encode_texts, forward_scores, pad_batch, to_scores  # noqa: E402
 from distillery_gpu.scorer import Scorer  # noqa: E402
 from distillery_gpu.train import train  # noqa: E402
 
@@ -61,11 +61,14 @@ def test_adapter_reloads_with_peft_and_reproduces_predictions(trained_regression
     tokenizer = AutoTokenizer.from_pretrained(str(model_dir))
     rows = read_dataset(trained_regression["data"]["validation"], card["dimensions"])
     texts = [f"{r['title']}\n\n{r['body']}" for r in rows]
-    ids = [tokenizer(t, truncation=True, max_length=96)["input_ids"] for t in texts]
+    # Articles end with the card's end marker, and the head's outputs are standardised scores.
+    assert card["pooling"] == {"method": "end_marker", "token_id": tokenizer.eos_token_id}
+    ids = encode_texts(tokenizer, texts, 96, card["pooling"]["token_id"])
+    assert all(i[-1] == tokenizer.eos_token_id for i in ids)
     with torch.no_grad():
         input_ids, mask = pad_batch(ids, tokenizer.pad_token_id, torch.device("cpu"))
         inner = model.get_base_model()
-        by_peft = to_scores(forward_scores(inner.model, inner.score, input_ids, mask), card["dimensions"])
+        by_peft = to_scores(forward_scores(inner.model, inner.score, input_ids, mask), card["dimensions"], TargetScaling.from_card(card))
     scorer = Scorer(model_dir, "cpu")
     by_scorer, _ = scorer.predict([{**r, "id": r["article_id"]} for r in rows], batch_tokens=256)
     for expected, got in zip(by_peft, by_scorer, strict=True):
@@ -139,7 +142,13 @@ def test_early_stopping_keeps_the_best_epoch(tiny_model_dir: Path, tmp_path: Pat
     # The saved adapter is the best epoch's: reloaded, it scores the validation split at that loss.
     rows = read_dataset(data["validation"], ["maturity", "evidence"])
     predictions, _ = Scorer(tmp_path / "model", "cpu").predict([{**r, "id": r["article_id"]} for r in rows], 512)
-    mse = sum(((p["scores"][d] - r["scores"][d]) / 10) ** 2 for p, r in zip(predictions, rows, strict=True) for d in ("maturity", "evidence"))
+    # The validation loss is the MSE of standardised scores (the scorer clamps to 0-10, which these
+    # predictions stay inside).
+    scaling = TargetScaling.from_card(json.loads((tmp_path / "model" / "distillery.json").read_text()))
+    mse = sum(
+        ((p["scores"][d] - r["scores"][d]) / scaling.std[k]) ** 2
+        for p, r in zip(predictions, rows, strict=True) for k, d in enumerate(("maturity", "evidence"))
+    )
     assert mse / (2 * len(rows)) == pytest.approx(best, rel=1e-2)
 
 

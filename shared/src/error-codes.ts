@@ -139,6 +139,26 @@ export const ERROR_CODES = {
     meaning: "The uploaded artifact's SHA-256 does not match the one declared.",
   },
   "artifact.checksum_missing": { status: 400, meaning: "An artifact upload must declare its SHA-256." },
+  "artifact.lease_required": {
+    status: 400,
+    meaning: "An artifact upload must send the train job's lease (`x-distillery-lease-id`).",
+  },
+  "artifact.length_required": { status: 411, meaning: "An artifact upload must send `Content-Length`." },
+  "artifact.too_large": { status: 413, meaning: "The artifact is over `ARTIFACT_MAX_BYTES`." },
+  "artifact.lease_not_held": {
+    status: 403,
+    meaning: "The lease is not live, is not this model's train job, or its node belongs to another token.",
+  },
+  "artifact.exists": {
+    status: 409,
+    meaning:
+      "The model is registered, or this lease already uploaded different bytes; a stored checksum never changes.",
+  },
+  "lease.not_held": {
+    status: null,
+    meaning:
+      "WebSocket `error`: a chunk, result or failure under a lease this node does not hold; nothing stored.",
+  },
   "artifact.missing": { status: 409, meaning: "A training job finished without uploading its artifact." },
   "predictions.not_found": { status: 404, meaning: "The infer job has no stored predictions." },
   "calibration.no_overlap": {

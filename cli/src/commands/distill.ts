@@ -67,10 +67,10 @@ export function registerDistillCommand(program: Command, io: Io): void {
       collectRename,
       {},
     )
-    .option("--student <kind>", "lexical | probe | regression | generative", parseStudent, "probe")
+    .option("--student <kind>", "lexical | probe | encoder | regression | generative", parseStudent, "probe")
     .option(
       "--base-model <name>",
-      "base model (regression, generative) or sentence encoder (probe); the lexical student has none",
+      "base model (regression, generative, encoder) or sentence encoder (probe); the lexical student has none",
     )
     .option("--out <dir>", "where the report, the splits and the model go", "distill-out")
     .option("--seed <n>", "seed of the split", (v) => Number.parseInt(v, 10), 42)

@@ -20,6 +20,7 @@ import {
   DistilleryError,
   generateApiToken,
   hashApiToken,
+  newId,
   type TokenInfo,
   tokenCreateRequestSchema,
   tokenInfoSchema,
@@ -130,7 +131,8 @@ async function createToken(target: Target, role: string, name: string | undefine
   const client = remoteClient(target);
   if (client) return (await client.createToken(request.data)).token;
   const token = generateApiToken();
-  const id = `tok_${crypto.randomUUID().replaceAll("-", "")}`;
+  // The edge's own id generator: `GET /v1/tokens` lists newest first by id.
+  const id = newId("tok");
   const tokenName = request.data.name ?? `${request.data.role}-${id.slice(-6)}`;
   await localSql(
     target,

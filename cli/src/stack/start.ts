@@ -64,7 +64,7 @@ function startGeminiStandin(group: ServiceGroup, port: number): Promise<string> 
 }
 
 /**
- * Runs the stack until SIGINT/SIGTERM (or until the edge dies), then stops every process it started.
+ * Runs the stack until SIGINT/SIGTERM/SIGHUP (or until the edge dies), then stops every process it started.
  * @example
  * await startStack({ port: 8787, geminiPort: 8788, node: true, seed: true }, processIo);
  */
@@ -73,7 +73,8 @@ export async function startStack(options: StartOptions, io: Io): Promise<number>
   await mkdir(dataDir, { recursive: true });
   const group = new ServiceGroup((line) => io.err(`${line}\n`));
   const stopped = new Promise<string>((resolve) => {
-    for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => resolve(signal));
+    for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const)
+      process.once(signal, () => resolve(signal));
   });
   const python = options.node ? pythonEnvironment(io) : Promise.resolve("");
   python.catch(() => undefined);

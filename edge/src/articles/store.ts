@@ -90,20 +90,23 @@ async function prepare(input: ArticleInput, createdAt: string, importJobId: stri
   return article;
 }
 
-/** Splits rows into JSON arrays of at most `STATEMENT_JSON_BYTES` each. */
+/** Splits rows into JSON arrays of at most `STATEMENT_JSON_BYTES` UTF-8 bytes each. */
 function chunkJson(rows: PreparedArticle["row"][]): string[] {
+  const encoder = new TextEncoder();
   const chunks: string[] = [];
   let current: string[] = [];
   let bytes = 2;
   for (const row of rows) {
     const text = JSON.stringify(row);
-    if (current.length > 0 && bytes + text.length > STATEMENT_JSON_BYTES) {
+    // Counted in bytes, not characters: a non-Latin body is up to 3 bytes per character.
+    const size = encoder.encode(text).length;
+    if (current.length > 0 && bytes + size > STATEMENT_JSON_BYTES) {
       chunks.push(`[${current.join(",")}]`);
       current = [];
       bytes = 2;
     }
     current.push(text);
-    bytes += text.length + 1;
+    bytes += size + 1;
   }
   if (current.length > 0) chunks.push(`[${current.join(",")}]`);
   return chunks;

@@ -15,11 +15,5 @@ export function nowIso(): string {
   return new Date().toISOString();
 }
 
-/** A sortable, unique id: time-ordered prefix plus randomness (so cursors can page by id). */
-export function newId(prefix: string): string {
-  const time = Date.now().toString(36).padStart(9, "0");
-  const random = crypto.getRandomValues(new Uint8Array(8));
-  let tail = "";
-  for (const byte of random) tail += byte.toString(36).padStart(2, "0");
-  return `${prefix}_${time}${tail}`;
-}
+/** A sortable, unique id (time-ordered, so cursors can page by id); the one generator, from `@distillery/shared`. */
+export { newId } from "@distillery/shared";

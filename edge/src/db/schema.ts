@@ -293,6 +293,23 @@ export const apiTokens = sqliteTable(
   (t) => [uniqueIndex("tokens_by_hash").on(t.token_hash)],
 );
 
+/**
+ * GPU nodes by id, each bound to the token that first registered it: another token saying `hello` with
+ * that id is refused (close 4010) while the bound token is active, so one node token cannot take over
+ * another's node and its leases. A node whose token was revoked may be claimed by a new token.
+ */
+export const nodes = sqliteTable(
+  "nodes",
+  {
+    id: text("id").primaryKey(),
+    token_id: text("token_id").notNull(),
+    name: text("name").notNull(),
+    first_seen_at: text("first_seen_at").notNull().default(now),
+    last_seen_at: text("last_seen_at").notNull().default(now),
+  },
+  (t) => [index("nodes_by_token").on(t.token_id)],
+);
+
 /** Who (token, chat user) started, changed or cancelled what. */
 export const auditLog = sqliteTable(
   "audit_log",
@@ -309,6 +326,24 @@ export const auditLog = sqliteTable(
   },
   (t) => [index("audit_by_target").on(t.target_type, t.target_id)],
 );
+
+/**
+ * Where an import job's chain of chunk messages stands: the next byte offset and line in the upload,
+ * and the totals of the chunks before. Moved on by compare-and-set on `next_offset` after each chunk,
+ * so a duplicated or re-driven message never counts a chunk twice; the stalled-work re-drive sends a
+ * new message from here when the chain's message was lost.
+ */
+export const importCursors = sqliteTable("import_cursors", {
+  job_id: text("job_id").primaryKey(),
+  upload_id: text("upload_id").notNull(),
+  next_offset: integer("next_offset").notNull(),
+  next_line: integer("next_line").notNull(),
+  /** `{ lines, created, existing, rejected }` of the chunks before `next_offset`. */
+  totals: text("totals", { mode: "json" })
+    .$type<{ lines: number; created: number; existing: number; rejected: number }>()
+    .notNull(),
+  updated_at: text("updated_at").notNull().default(now),
+});
 
 /** Bulk import uploads: an NDJSON file uploaded to R2 in parts (R2 multipart upload). */
 export const uploads = sqliteTable("uploads", {
@@ -351,13 +386,20 @@ export const webhookSecrets = sqliteTable(
   (t) => [index("webhook_secrets_by_source").on(t.source)],
 );
 
-/** Webhook message ids already accepted: a replay is acknowledged without storing twice. */
-export const webhookDeliveries = sqliteTable("webhook_deliveries", {
-  webhook_id: text("webhook_id").primaryKey(),
-  source: text("source").notNull(),
-  article_id: text("article_id").notNull(),
-  received_at: text("received_at").notNull().default(now),
-});
+/**
+ * Webhook message ids already accepted, per source: a replay is acknowledged without storing twice.
+ * Standard Webhooks ids are unique per sender only, so two sources may use the same id.
+ */
+export const webhookDeliveries = sqliteTable(
+  "webhook_deliveries",
+  {
+    source: text("source").notNull(),
+    webhook_id: text("webhook_id").notNull(),
+    article_id: text("article_id").notNull(),
+    received_at: text("received_at").notNull().default(now),
+  },
+  (t) => [primaryKey({ columns: [t.source, t.webhook_id] })],
+);
 
 /** Oracle jobs' own bookkeeping: the filter and prompt they label with, the effective budget, the estimate. */
 export const oracleJobs = sqliteTable("oracle_jobs", {
@@ -413,8 +455,17 @@ export const oracleClaims = sqliteTable(
     claim_id: text("claim_id").notNull(),
     /** A consumer that dies mid-call leaves its claim; after this time another may take it over. */
     expires_at: text("expires_at").notNull(),
+    /**
+     * Dollars of the job's budget held for the call in flight (its expected cost). Counted against the
+     * cap until the outcome is recorded (the claim is deleted and the actual cost lands on the item) or
+     * the claim expires.
+     */
+    reserved_usd: real("reserved_usd").notNull().default(0),
   },
-  (t) => [primaryKey({ columns: [t.article_id, t.filter, t.filter_version, t.prompt_hash] })],
+  (t) => [
+    primaryKey({ columns: [t.article_id, t.filter, t.filter_version, t.prompt_hash] }),
+    index("oracle_claims_by_job").on(t.job_id, t.expires_at),
+  ],
 );
 
 /** Gemini Batch Mode submissions of oracle jobs, polled by the cron handler. */

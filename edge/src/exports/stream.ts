@@ -2,6 +2,7 @@
  * @module
  * Streams query results as NDJSON or CSV without holding them: a `ReadableStream` whose `pull` reads
  * the next page (keyset pagination on `rowid`) only when the client has taken the previous one.
+ * CSV text cells that a spreadsheet would run as a formula are neutralised (see `csvField`).
  */
 
 export type ExportFormat = "ndjson" | "csv";
@@ -11,11 +12,23 @@ export type PageReader<Row extends { rowid: number }> = (afterRowid: number, lim
 
 const PAGE_ROWS = 500;
 
-/** Quotes a CSV field when needed (RFC 4180). */
+/** What starts a formula in Excel, LibreOffice or Google Sheets (OWASP "CSV injection"). */
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+/**
+ * One CSV field (RFC 4180): quoted when it holds a quote, comma or line break. A text value that starts
+ * with `= + - @`, a tab or a carriage return gets a leading `'` and quotes, as OWASP recommends, so a
+ * spreadsheet shows it instead of running it. Numbers are written as numbers: `-1.5` stays `-1.5`.
+ * @example
+ * csvField('=HYPERLINK("http://x")'); // "'=HYPERLINK(""http://x"")"
+ * csvField(-1.5); // -1.5
+ */
 export function csvField(value: unknown): string {
   if (value === null || value === undefined) return "";
-  const text =
-    typeof value === "string" ? value : typeof value === "object" ? JSON.stringify(value) : String(value);
+  if (typeof value === "number" || typeof value === "bigint" || typeof value === "boolean")
+    return String(value);
+  const text = typeof value === "string" ? value : JSON.stringify(value);
+  if (FORMULA_START.test(text)) return `"'${text.replaceAll('"', '""')}"`;
   return /[",\n\r]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 

@@ -1,16 +1,22 @@
 /**
  * @module
  * One handler per node message type (the type checker insists on all of them). Messages about a job
- * carry the lease id of its offer; a message whose lease is no longer this node's is answered with
- * `job.cancel` (the node stops) — except chunks, which are stored whatever the lease, since they are
- * idempotent and a finished chunk is worth keeping. A `job.result` is checked against the job kind's
- * node result schema (`results.ts`); one that breaks it fails the job with `result.invalid`.
+ * carry the lease id of its offer. Progress under a lease that is no longer this node's is answered with
+ * `job.cancel` (the node stops); chunks, results and failures are taken only from the node holding the
+ * lease (the id the offer went to, which belongs to one token): any other gets an `error`
+ * `lease.not_held` and `job.cancel`, and nothing is stored. A `hello` with a node id another active
+ * token registered closes the socket (4010); heartbeats re-check the socket's token now and then and
+ * close it (4002) once revoked. A `job.result` is checked against the job kind's node result schema
+ * (`results.ts`); one that breaks it fails the job with `result.invalid`.
  */
 import { DistilleryError, NODE_CLOSE_CODES, type NodeMessage, PROTOCOL_VERSION } from "@distillery/shared";
+import { isActive, recordUse } from "../auth/tokens";
+import { database } from "../db/client";
 import { getJob } from "../jobs/index";
 import { storeChunk } from "./chunks";
 import { endLease, leasedShardOf, renewLeases, type ShardRow, shardByLease } from "./leases";
-import type { NodeAttachment, NodeHub } from "./node-hub";
+import { type NodeAttachment, type NodeHub, TOKEN_RECHECK_MS } from "./node-hub";
+import { claimNodeId } from "./nodes";
 import { parseNodeResult } from "./results";
 import { MAX_SHARD_ATTEMPTS } from "./scheduler";
 
@@ -34,6 +40,53 @@ export function createNodeHandlers(hub: NodeHub): NodeHandlers {
     return null;
   }
 
+  /**
+   * The shard a chunk, result or failure names, if this node holds its lease; otherwise answers
+   * `lease.not_held` (and `job.cancel`, so an agent that lost the lease stops) and returns null.
+   */
+  async function leaseHolderShard(
+    socket: WebSocket,
+    attachment: NodeAttachment,
+    message: { type: string; job_id: string; lease_id: string; shard?: number },
+  ) {
+    const shard = await shardByLease(env, message.lease_id);
+    const held =
+      shard?.state === "leased" &&
+      shard.node_id === attachment.node_id &&
+      shard.job_id === message.job_id &&
+      (message.shard === undefined || message.shard === shard.shard);
+    if (held) return shard;
+    console.warn(
+      `node hub: ${message.type} for ${message.job_id} from ${attachment.node_id}, which does not hold lease ${message.lease_id}`,
+    );
+    hub.send(socket, {
+      type: "error",
+      code: "lease.not_held",
+      message: `${message.type} refused: this node does not hold lease ${message.lease_id} of job ${message.job_id}; nothing was stored`,
+    });
+    hub.send(socket, { type: "job.cancel", job_id: message.job_id, reason: "lease not held by this node" });
+    if (attachment.job?.lease_id === message.lease_id) hub.attach(socket, { ...attachment, job: null });
+    return null;
+  }
+
+  /** False (and the socket closed with 4002) once the socket's token is revoked; checked now and then. */
+  async function tokenStillActive(socket: WebSocket, attachment: NodeAttachment): Promise<boolean> {
+    if (!attachment.token_id) {
+      // A socket accepted by a hub version that did not record tokens: have the agent reconnect.
+      socket.close(1012, "reconnect: the hub was updated");
+      return false;
+    }
+    if (Date.now() - Date.parse(attachment.token_checked_at) < TOKEN_RECHECK_MS) return true;
+    const db = database(env.DB);
+    if (!(await isActive(db, attachment.token_id))) {
+      socket.close(NODE_CLOSE_CODES.revoked, "the node token was revoked");
+      return false;
+    }
+    await recordUse(db, attachment.token_id);
+    attachment.token_checked_at = new Date().toISOString();
+    return true;
+  }
+
   function clearJob(socket: WebSocket, leaseId: string) {
     const current = hub.attachment(socket);
     if (current.job?.lease_id === leaseId) hub.attach(socket, { ...current, job: null });
@@ -45,6 +98,14 @@ export function createNodeHandlers(hub: NodeHub): NodeHandlers {
         socket.close(
           NODE_CLOSE_CODES.protocolVersion,
           `protocol version ${message.protocol_version} is not supported; this hub speaks ${PROTOCOL_VERSION}`,
+        );
+        return;
+      }
+      if (!(await claimNodeId(env, message.node_id, attachment.token_id, message.name))) {
+        console.warn(`node hub: refused ${message.node_id}: registered by another active token`);
+        socket.close(
+          NODE_CLOSE_CODES.nodeIdTaken,
+          "node id registered by another token: use another --work-dir or revoke that token",
         );
         return;
       }
@@ -77,6 +138,7 @@ export function createNodeHandlers(hub: NodeHub): NodeHandlers {
     },
 
     async heartbeat(socket, attachment, message) {
+      if (!(await tokenStillActive(socket, attachment))) return;
       const updated: NodeAttachment = { ...attachment, last_heartbeat_at: new Date().toISOString() };
       if (message.job_id) {
         const held = await renewLeases(env, attachment.node_id!, message.job_id, Date.now() + hub.leaseMs);
@@ -124,7 +186,8 @@ export function createNodeHandlers(hub: NodeHub): NodeHandlers {
       await hub.scheduler.recordProgress(message.job_id, shard.shard, message.progress);
     },
 
-    async "job.chunk"(socket, _attachment, message) {
+    async "job.chunk"(socket, attachment, message) {
+      if (!(await leaseHolderShard(socket, attachment, message))) return;
       const target = await hub.scheduler.predictionTarget(message.job_id);
       const stored = await storeChunk(env, target, message);
       hub.send(socket, {
@@ -140,9 +203,14 @@ export function createNodeHandlers(hub: NodeHub): NodeHandlers {
       const ack = () =>
         hub.send(socket, { type: "job.result.ack", job_id: message.job_id, lease_id: message.lease_id });
       const existing = await shardByLease(env, message.lease_id);
-      if (existing?.state === "succeeded") return ack(); // a duplicate: stored once already
-      const shard = await heldShard(socket, attachment, message.job_id, message.lease_id);
-      if (!shard) return ack();
+      if (
+        existing?.state === "succeeded" &&
+        existing.job_id === message.job_id &&
+        existing.last_node_id === attachment.node_id
+      )
+        return ack(); // a duplicate: stored once already
+      const shard = await leaseHolderShard(socket, attachment, message);
+      if (!shard) return;
       let result: ReturnType<typeof parseNodeResult>;
       try {
         result = parseNodeResult((await getJob(env, message.job_id)).kind, message.result);
@@ -165,8 +233,8 @@ export function createNodeHandlers(hub: NodeHub): NodeHandlers {
     async "job.failed"(socket, attachment, message) {
       const ack = () =>
         hub.send(socket, { type: "job.result.ack", job_id: message.job_id, lease_id: message.lease_id });
-      const shard: ShardRow | null = await heldShard(socket, attachment, message.job_id, message.lease_id);
-      if (!shard) return ack();
+      const shard: ShardRow | null = await leaseHolderShard(socket, attachment, message);
+      if (!shard) return;
       clearJob(socket, message.lease_id);
       const retry = message.retryable && shard.attempts < MAX_SHARD_ATTEMPTS;
       console.warn(

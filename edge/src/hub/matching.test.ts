@@ -34,7 +34,12 @@ function capabilities(studentKinds: StudentKind[] | undefined, cuda = false): No
   };
 }
 const CPU_NODE = capabilities(["lexical", "probe"]);
-const GPU_NODE = capabilities(["lexical", "probe", "regression", "generative"], true);
+const GPU_NODE = capabilities(["lexical", "probe", "encoder", "regression", "generative"], true);
+/** torch without a working CUDA; its (older) Python package still lists the LoRA students. */
+const TORCH_CPU_NODE: NodeCapabilities = {
+  ...capabilities(["lexical", "probe", "encoder", "regression", "generative"]),
+  torch: "2.15.0",
+};
 
 describe("which node can run which job", () => {
   it("offers a job only to a node whose Python environment runs its student kind", () => {
@@ -58,6 +63,23 @@ describe("which node can run which job", () => {
       "waiting: no connected node can evaluate `probe` students: start a node (npx distillery-node; no GPU needed)",
     );
     expect(waitingReason({ kind: "train", student: "regression" }, [CPU_NODE, GPU_NODE])).toBeNull();
+  });
+
+  it("never offers a CUDA student to a node whose CUDA does not work, and says so", () => {
+    expect(canRun(TORCH_CPU_NODE, { kind: "train", student: "regression" })).toBe(false);
+    expect(canRun(TORCH_CPU_NODE, { kind: "infer", student: "generative" })).toBe(false);
+    expect(waitingReason({ kind: "train", student: "regression" }, [CPU_NODE, TORCH_CPU_NODE])).toBe(
+      "waiting: no connected node can train `regression` students: they need a CUDA GPU, and the connected node with torch has none that works (`npm run py -- doctor` on it says why): start a GPU node",
+    );
+  });
+
+  it("runs the encoder student wherever torch is, GPU or not", () => {
+    expect(canRun(TORCH_CPU_NODE, { kind: "train", student: "encoder" })).toBe(true);
+    expect(canRun(GPU_NODE, { kind: "infer", student: "encoder" })).toBe(true);
+    expect(canRun(CPU_NODE, { kind: "train", student: "encoder" })).toBe(false);
+    expect(waitingReason({ kind: "train", student: "encoder" }, [CPU_NODE])).toBe(
+      "waiting: no connected node can train `encoder` students: start a node with the full Python profile (torch; a GPU makes it much faster)",
+    );
   });
 });
 

@@ -4,10 +4,18 @@
  * which student kinds its Python environment runs (`capabilities.student_kinds`), the job's student kind:
  * a train job's student (the job's own choice, else its filter's default), an eval or scoring job's
  * model. A CPU-only node (the `cpu` Python profile: probe and lexical) is never offered a `regression`
- * job; a job that no connected node can run waits with a reason a person can act on, shown as the job's
+ * job, and neither is a node with torch whose CUDA does not work (`CUDA_STUDENT_KINDS` need `cuda: true`
+ * even where an older Python package still lists them); `encoder` needs torch, on a GPU or not. A job that
+ * no connected node can run waits with a reason a person can act on, shown as the job's
  * `progress.message` (`GET /v1/jobs/{id}`, the bot's job message).
  */
-import type { JobSpec, NodeCapabilities, StudentKind } from "@distillery/shared";
+import {
+  CUDA_STUDENT_KINDS,
+  type JobSpec,
+  type NodeCapabilities,
+  type StudentKind,
+  TORCH_STUDENT_KINDS,
+} from "@distillery/shared";
 import type { Env } from "../env";
 import { loadDataset, loadFilter, loadModel } from "./context";
 
@@ -18,8 +26,6 @@ export type JobNeeds = { kind: "train" | "eval" | "infer"; student: StudentKind 
 export const WAITING_PREFIX = "waiting: ";
 
 const VERBS: Record<JobNeeds["kind"], string> = { train: "train", eval: "evaluate", infer: "score with" };
-/** Students that need torch (the full Python profile, in practice a GPU). */
-const TORCH_STUDENTS: ReadonlySet<StudentKind> = new Set(["regression", "generative"]);
 
 /**
  * Whether a node with `capabilities` can run a job with `needs`.
@@ -29,7 +35,22 @@ const TORCH_STUDENTS: ReadonlySet<StudentKind> = new Set(["regression", "generat
 export function canRun(capabilities: NodeCapabilities, needs: JobNeeds): boolean {
   if (!capabilities.job_kinds.includes(needs.kind)) return false;
   if (needs.student === null || capabilities.student_kinds === undefined) return true;
+  if (CUDA_STUDENT_KINDS.includes(needs.student) && !capabilities.cuda) return false;
   return capabilities.student_kinds.includes(needs.student);
+}
+
+/** What to start so that a job of `student` can run. */
+function startHint(student: StudentKind, nodes: readonly NodeCapabilities[]): string {
+  if (CUDA_STUDENT_KINDS.includes(student)) {
+    const withoutCuda = nodes.filter((node) => node.torch !== null && !node.cuda).length;
+    return withoutCuda > 0
+      ? `they need a CUDA GPU, and ${withoutCuda === 1 ? "the connected node with torch has" : `the ${withoutCuda} connected nodes with torch have`} none that works (\`npm run py -- doctor\` on it says why): start a GPU node`
+      : "start a GPU node";
+  }
+  if (TORCH_STUDENT_KINDS.includes(student)) {
+    return "start a node with the full Python profile (torch; a GPU makes it much faster)";
+  }
+  return "start a node (npx distillery-node; no GPU needed)";
 }
 
 /**
@@ -44,9 +65,7 @@ export function waitingReason(needs: JobNeeds, nodes: readonly NodeCapabilities[
   if (needs.student === null) {
     return `${WAITING_PREFIX}no connected node runs ${needs.kind} jobs: start a node (npx distillery-node)`;
   }
-  const hint = TORCH_STUDENTS.has(needs.student)
-    ? "start a GPU node"
-    : "start a node (npx distillery-node; no GPU needed)";
+  const hint = startHint(needs.student, nodes);
   return `${WAITING_PREFIX}no connected node can ${VERBS[needs.kind]} \`${needs.student}\` students: ${hint}`;
 }
 

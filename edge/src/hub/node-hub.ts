@@ -10,6 +10,10 @@
  *   holding its checkpoint first), lease them in D1 (`job_shards`) with a deadline that heartbeats and
  *   progress renew, and re-offer shards whose lease ran out (the alarm);
  * - store prediction chunks (idempotent), results and failures, and finish jobs through the jobs module.
+ * - trust: each socket is tagged with the id of the token it was opened with; a node id belongs to the
+ *   token that first registered it (`nodes.ts`), revoking a token closes its sockets (`closeSocketsOfToken`,
+ *   called by the tokens route) and heartbeats re-check the token every `TOKEN_RECHECK_MS` as a backstop
+ *   (a token revoked straight in D1, e.g. by `distillery tokens revoke` on local data).
  * It learns of new jobs from the jobs module's starters (`kick`) and, as a fallback, polls in its alarm.
  */
 import { DurableObject } from "cloudflare:workers";
@@ -29,6 +33,10 @@ import { Scheduler } from "./scheduler";
 /** Per-socket state, kept in the socket attachment (survives hibernation; must stay under 2 KB). */
 export type NodeAttachment = {
   node_id: string | null;
+  /** The API token the socket was opened with (also the socket's tag `token:<id>`). */
+  token_id: string;
+  /** When the token was last checked to be active (heartbeats re-check it every `TOKEN_RECHECK_MS`). */
+  token_checked_at: string;
   name: string;
   connected_at: string;
   last_heartbeat_at: string;
@@ -39,6 +47,13 @@ export type NodeAttachment = {
 export type NodeRecord = { capabilities: NodeCapabilities; checkpoints: { job_id: string; step: number }[] };
 
 const HELLO_TIMEOUT_MS = 10_000;
+/** How often a connected node's token is re-checked on heartbeat (a revocation that bypassed the API). */
+export const TOKEN_RECHECK_MS = 15_000;
+/** The header the `/v1/nodes/connect` route sets to the id of the token it authenticated. */
+export const TOKEN_ID_HEADER = "x-distillery-token-id";
+
+/** The hibernation tag of the sockets opened with a token. */
+export const tokenTag = (tokenId: string) => `token:${tokenId}`;
 
 export class NodeHub extends DurableObject<Env> {
   readonly records = new Map<string, NodeRecord>();
@@ -74,12 +89,22 @@ export class NodeHub extends DurableObject<Env> {
   }
 
   /** Upgrades a request the `/v1/nodes/connect` route already authenticated. */
-  override async fetch(_request: Request): Promise<Response> {
+  override async fetch(request: Request): Promise<Response> {
+    const tokenId = request.headers.get(TOKEN_ID_HEADER);
+    if (!tokenId) throw new Error(`node hub: connect without ${TOKEN_ID_HEADER}`);
     const pair = new WebSocketPair();
     const [client, server] = [pair[0], pair[1]];
-    this.ctx.acceptWebSocket(server);
+    this.ctx.acceptWebSocket(server, [tokenTag(tokenId)]);
     const now = new Date().toISOString();
-    this.attach(server, { node_id: null, name: "", connected_at: now, last_heartbeat_at: now, job: null });
+    this.attach(server, {
+      node_id: null,
+      token_id: tokenId,
+      token_checked_at: now,
+      name: "",
+      connected_at: now,
+      last_heartbeat_at: now,
+      job: null,
+    });
     await this.ensureAlarm(Date.now() + HELLO_TIMEOUT_MS);
     return new Response(null, { status: 101, webSocket: client });
   }
@@ -88,6 +113,18 @@ export class NodeHub extends DurableObject<Env> {
   async kick(): Promise<void> {
     await this.scheduler.dispatch();
     await this.ensureAlarm(Date.now() + this.pollMs);
+  }
+
+  /**
+   * Closes every socket opened with a token (it was revoked) with 4002; returns how many. Leases stay
+   * until they run out, like any dropped node's.
+   */
+  async closeSocketsOfToken(tokenId: string): Promise<number> {
+    const sockets = this.ctx.getWebSockets(tokenTag(tokenId));
+    for (const socket of sockets) {
+      socket.close(NODE_CLOSE_CODES.revoked, "the node token was revoked");
+    }
+    return sockets.length;
   }
 
   /** Connected nodes, for `GET /v1/nodes`. */

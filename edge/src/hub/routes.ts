@@ -8,9 +8,22 @@
  * - `GET /v1/nodes` — connected nodes, their capabilities, current job and last heartbeat.
  * - `GET /v1/nodes/jobs/{job}/shards/{shard}/input` — the NDJSON a scoring shard reads;
  *   `GET /v1/nodes/jobs/{job}/inputs/{split}` — the dataset split a train/eval job reads.
- * - `PUT`/`GET /v1/models/{id}/artifact` — a trained adapter (.tar.gz) in R2, sha256-checked.
+ * - `PUT`/`GET /v1/models/{id}/artifact` — a trained adapter (.tar.gz) in R2, sha256-checked. An upload
+ *   is taken only from the node holding the lease of the train job that makes the model (header
+ *   `x-distillery-lease-id`, the node's id bound to the caller's token), up to `ARTIFACT_MAX_BYTES`
+ *   (default 2 GiB); a registered model's artifact never changes (409).
  */
-import { DistilleryError, NODE_CLOSE_CODES, nodeInfoSchema, type SplitName } from "@distillery/shared";
+import {
+  DistilleryError,
+  edgeConfigSchema,
+  jobIdSchema,
+  modelIdSchema,
+  NODE_CLOSE_CODES,
+  NODE_LEASE_HEADER,
+  nodeInfoSchema,
+  parseOrThrow,
+  type SplitName,
+} from "@distillery/shared";
 import { createRoute, z } from "@hono/zod-openapi";
 import { and, eq } from "drizzle-orm";
 import { requireRole } from "../auth/middleware";
@@ -20,10 +33,14 @@ import { jobShards, studentModels } from "../db/schema";
 import type { Env } from "../env";
 import { getJob } from "../jobs/index";
 import { datasetRowsKey } from "../oracle/datasets";
+import { attachmentDisposition } from "../routes/attachment";
 import { bearerSecurity, createRouter, errorResponses, jsonResponse } from "../routes/openapi";
-import { loadModel } from "./context";
+import { loadModel, modelIdForTrainJob } from "./context";
 import { artifactKey } from "./finalize";
 import { shardInputStream } from "./inputs";
+import { shardByLease } from "./leases";
+import { TOKEN_ID_HEADER } from "./node-hub";
+import { ownerOfNode } from "./nodes";
 
 export const nodesRouter = createRouter();
 
@@ -48,8 +65,9 @@ nodesRouter.get("/nodes/connect", async (c) => {
   const token = /^Bearer\s+(\S+)$/i.exec(c.req.header("authorization") ?? "")?.[1];
   if (!token) return refuse(NODE_CLOSE_CODES.unauthorized, "send 'Authorization: Bearer <node token>'");
   let role: string;
+  let tokenId: string;
   try {
-    role = (await resolveToken(database(c.env.DB), token)).role;
+    ({ role, tokenId } = await resolveToken(database(c.env.DB), token));
   } catch (error) {
     if ((error as DistilleryError).code !== "auth.invalid_token") throw error;
     return refuse(NODE_CLOSE_CODES.unauthorized, "the node token is unknown or revoked");
@@ -60,7 +78,9 @@ nodesRouter.get("/nodes/connect", async (c) => {
       `a '${role}' token cannot connect a node; create a 'node' token`,
     );
   }
-  return nodeHub(c.env).fetch(new Request("https://hub/connect", { headers: c.req.raw.headers }));
+  const headers = new Headers(c.req.raw.headers);
+  headers.set(TOKEN_ID_HEADER, tokenId);
+  return nodeHub(c.env).fetch(new Request("https://hub/connect", { headers }));
 });
 
 nodesRouter.openapi(
@@ -80,7 +100,10 @@ nodesRouter.openapi(
 );
 
 nodesRouter.get("/nodes/jobs/:job_id/shards/:shard/input", requireRole("node"), async (c) => {
-  const job = await getJob(c.env, c.req.param("job_id"));
+  const job = await getJob(
+    c.env,
+    parseOrThrow(jobIdSchema, c.req.param("job_id"), "request.invalid", "path", "job_id"),
+  );
   if (job.spec.kind !== "infer") {
     throw new DistilleryError(
       "job.not_infer",
@@ -102,7 +125,10 @@ nodesRouter.get("/nodes/jobs/:job_id/shards/:shard/input", requireRole("node"), 
 });
 
 nodesRouter.get("/nodes/jobs/:job_id/inputs/:split", requireRole("node"), async (c) => {
-  const job = await getJob(c.env, c.req.param("job_id"));
+  const job = await getJob(
+    c.env,
+    parseOrThrow(jobIdSchema, c.req.param("job_id"), "request.invalid", "path", "job_id"),
+  );
   const split = c.req.param("split");
   const allowed: Record<string, string[]> = { train: ["train", "validation"], eval: ["test", "train"] };
   if (!allowed[job.spec.kind]?.includes(split)) {
@@ -126,7 +152,7 @@ nodesRouter.get("/nodes/jobs/:job_id/inputs/:split", requireRole("node"), async 
 });
 
 nodesRouter.put("/models/:id/artifact", requireRole("node"), async (c) => {
-  const modelId = c.req.param("id");
+  const modelId = parseOrThrow(modelIdSchema, c.req.param("id"), "request.invalid", "path", "id");
   const expected = c.req.header("x-content-sha256")?.toLowerCase();
   if (!expected || !/^[0-9a-f]{64}$/.test(expected)) {
     throw new DistilleryError(
@@ -137,36 +163,120 @@ nodesRouter.put("/models/:id/artifact", requireRole("node"), async (c) => {
       },
     );
   }
-  const bytes = await c.req.arrayBuffer();
-  const digest = [...new Uint8Array(await crypto.subtle.digest("SHA-256", bytes))]
-    .map((b) => b.toString(16).padStart(2, "0"))
-    .join("");
-  if (digest !== expected) {
+  const setting = edgeConfigSchema.shape.ARTIFACT_MAX_BYTES.safeParse(c.env.ARTIFACT_MAX_BYTES);
+  if (!setting.success) {
     throw new DistilleryError(
-      "artifact.checksum",
-      `the body's sha256 is ${digest}, not ${expected}; upload it again`,
+      "config.invalid",
+      "invalid edge configuration: ARTIFACT_MAX_BYTES must be a positive number",
       {
-        details: [{ path: "x-content-sha256", issue: "does not match the body" }],
+        status: 500,
       },
     );
   }
-  const key = artifactKey(modelId);
-  await c.env.BUCKET.put(key, bytes, {
-    sha256: digest,
-    httpMetadata: { contentType: "application/gzip" },
-    customMetadata: { sha256: digest },
-  });
-  // A model registered earlier (an artifact uploaded again) points at the new bytes.
-  await database(c.env.DB)
-    .update(studentModels)
-    .set({ artifact_key: key, artifact_sha256: digest, artifact_bytes: bytes.byteLength })
+  const maxBytes = setting.data;
+  const length = Number(c.req.header("content-length") ?? Number.NaN);
+  if (!Number.isSafeInteger(length) || length < 0) {
+    throw new DistilleryError("artifact.length_required", "send the archive with a Content-Length header", {
+      status: 411,
+    });
+  }
+  if (length > maxBytes) {
+    throw new DistilleryError(
+      "artifact.too_large",
+      `the archive is ${length} bytes; artifacts may be at most ${maxBytes} bytes (ARTIFACT_MAX_BYTES)`,
+      { status: 413 },
+    );
+  }
+  const leaseId = c.req.header(NODE_LEASE_HEADER);
+  if (!leaseId) {
+    throw new DistilleryError(
+      "artifact.lease_required",
+      `send the lease id of the train job's offer in ${NODE_LEASE_HEADER}`,
+      { details: [{ path: NODE_LEASE_HEADER, issue: "missing" }] },
+    );
+  }
+  const db = database(c.env.DB);
+  const registered = await db
+    .select({ sha256: studentModels.artifact_sha256 })
+    .from(studentModels)
     .where(eq(studentModels.id, modelId))
-    .run();
-  return c.json({ model_id: modelId, sha256: digest, bytes: bytes.byteLength }, 201);
+    .get();
+  if (registered?.sha256) {
+    throw new DistilleryError(
+      "artifact.exists",
+      `model ${modelId} is registered with artifact ${registered.sha256}; a model's artifact never changes (train a new model)`,
+      { status: 409 },
+    );
+  }
+  const shard = await shardByLease(c.env, leaseId);
+  const holds =
+    shard?.state === "leased" &&
+    shard.node_id !== null &&
+    modelIdForTrainJob(shard.job_id) === modelId &&
+    (await ownerOfNode(c.env, shard.node_id)) === c.get("auth").tokenId;
+  if (!holds) {
+    throw new DistilleryError(
+      "artifact.lease_not_held",
+      `lease ${leaseId} is not a live lease of the train job of model ${modelId} held by a node of this token`,
+      { status: 403 },
+    );
+  }
+  const key = artifactKey(modelId);
+  const current = await c.env.BUCKET.head(key);
+  if (current?.customMetadata?.lease_id === leaseId) {
+    // Uploaded under this lease already: the same bytes again is a retry, other bytes are refused.
+    if (current.customMetadata.sha256 === expected) {
+      return c.json({ model_id: modelId, sha256: expected, bytes: current.size }, 200);
+    }
+    throw new DistilleryError(
+      "artifact.exists",
+      `model ${modelId} already has artifact ${current.customMetadata.sha256} from this lease`,
+      { status: 409 },
+    );
+  }
+  const digest = await storeVerified(c.env.BUCKET, key, c.req.raw.body, length, expected, leaseId);
+  return c.json({ model_id: modelId, sha256: digest, bytes: length }, 201);
 });
 
+/**
+ * Streams an upload of `length` bytes into R2 while hashing it, so an artifact is never held in memory
+ * whole; deletes it again and throws `artifact.checksum` when its sha256 is not `expected`.
+ */
+async function storeVerified(
+  bucket: R2Bucket,
+  key: string,
+  body: ReadableStream<Uint8Array> | null,
+  length: number,
+  expected: string,
+  leaseId: string,
+): Promise<string> {
+  if (!body) throw new DistilleryError("request.empty", "the archive is empty");
+  const [toStore, toHash] = body.tee();
+  const hasher = new crypto.DigestStream("SHA-256");
+  const hashed = toHash.pipeTo(hasher);
+  const sized = new FixedLengthStream(length);
+  const piped = toStore.pipeTo(sized.writable);
+  await bucket.put(key, sized.readable, {
+    httpMetadata: { contentType: "application/gzip" },
+    customMetadata: { sha256: expected, lease_id: leaseId },
+  });
+  await Promise.all([hashed, piped]);
+  const digest = [...new Uint8Array(await hasher.digest)]
+    .map((b) => b.toString(16).padStart(2, "0"))
+    .join("");
+  if (digest !== expected) {
+    await bucket.delete(key);
+    throw new DistilleryError(
+      "artifact.checksum",
+      `the body's sha256 is ${digest}, not ${expected}; upload it again`,
+      { details: [{ path: "x-content-sha256", issue: "does not match the body" }] },
+    );
+  }
+  return digest;
+}
+
 nodesRouter.get("/models/:id/artifact", requireRole("bot", "submitter", "node"), async (c) => {
-  const modelId = c.req.param("id");
+  const modelId = parseOrThrow(modelIdSchema, c.req.param("id"), "request.invalid", "path", "id");
   const object = await c.env.BUCKET.get(artifactKey(modelId));
   if (!object)
     throw new DistilleryError("artifact.not_found", `model ${modelId} has no artifact`, { status: 404 });
@@ -174,7 +284,7 @@ nodesRouter.get("/models/:id/artifact", requireRole("bot", "submitter", "node"),
     headers: {
       "content-type": "application/gzip",
       "content-length": String(object.size),
-      "content-disposition": `attachment; filename="${modelId}.tar.gz"`,
+      "content-disposition": attachmentDisposition(`${modelId}.tar.gz`),
       "x-content-sha256": object.customMetadata?.sha256 ?? "",
     },
   });

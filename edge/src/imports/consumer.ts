@@ -3,9 +3,10 @@
  * The import consumer. An import job is a chain of `import.chunk` messages: each reads the uploaded
  * NDJSON object from R2 starting at a line boundary, stores the valid lines of whole chunks (the same
  * code as `POST /v1/articles/ndjson`), records per-line errors, publishes progress, and — when its
- * time slice is used up — sends the next message with the new offset and running totals. A retried
- * message redoes its chunk: articles are idempotent and its error rows are replaced, so nothing is
- * counted twice. A cancelled job stops at the next chunk.
+ * time slice is used up — sends the next message. Where the chain stands (offset, line, running
+ * totals) is the job's cursor in D1 (`cursor.ts`), moved on by compare-and-set after each chunk: a
+ * retried, duplicated or re-driven message continues from the cursor, articles are idempotent and a
+ * chunk's error rows are replaced, so nothing is counted twice. A cancelled job stops at the next chunk.
  */
 import { type ImportResult, type LineError, TERMINAL_JOB_STATES } from "@distillery/shared";
 import { and, eq, gte } from "drizzle-orm";
@@ -15,6 +16,7 @@ import { importErrors, uploads } from "../db/schema";
 import type { Env } from "../env";
 import { getJob, transitionJob, updateJobProgress } from "../jobs/index";
 import type { ImportChunkMessage } from "../queue/messages";
+import { advanceCursor, chunkMessage, ensureCursor } from "./cursor";
 
 /** Bytes read from R2 per chunk (the `IMPORT_CHUNK_BYTES` var overrides it). */
 export const IMPORT_CHUNK_BYTES = 4 * 1024 * 1024;
@@ -55,10 +57,9 @@ export async function processImportChunk(env: Env, message: ImportChunkMessage):
     return;
   }
   const started = Date.now();
-  const totals: IngestTotals = { ...message.totals };
-  let offset = message.offset;
-  let line = message.line;
-  while (offset < head.size) {
+  let cursor = await ensureCursor(env, message);
+  while (cursor.next_offset < head.size) {
+    const { next_offset: offset, next_line: line, totals } = cursor;
     await db.delete(importErrors).where(and(eq(importErrors.job_id, job.id), gte(importErrors.line, line)));
     const bytes = await readWholeLines(env, upload.object_key, offset, head.size);
     const lineCount = bytes.reduce((n, b) => (b === 0x0a ? n + 1 : n), 0);
@@ -68,24 +69,35 @@ export async function processImportChunk(env: Env, message: ImportChunkMessage):
         if (totals.rejected < MAX_STORED_ERRORS) await storeErrors(env, job.id, errors);
       },
     });
-    totals.lines += chunk.lines;
-    totals.created += chunk.created;
-    totals.existing += chunk.existing;
-    totals.rejected += chunk.rejected;
-    offset += bytes.length;
-    line += lineCount;
+    const advanced = await advanceCursor(env, job.id, offset, {
+      next_offset: offset + bytes.length,
+      next_line: line + lineCount,
+      totals: {
+        lines: totals.lines + chunk.lines,
+        created: totals.created + chunk.created,
+        existing: totals.existing + chunk.existing,
+        rejected: totals.rejected + chunk.rejected,
+      },
+    });
+    // Another delivery of this chain did the chunk first and carries on from there.
+    if (!advanced) return;
+    cursor = advanced;
     const current = await getJob(env, job.id);
     if (current.state !== "running") return;
-    await updateJobProgress(env, job.id, { done: offset, total: head.size, message: describe(totals) });
-    if (offset < head.size && Date.now() - started > TIME_SLICE_MS) {
-      await env.JOBS.send({ ...message, offset, line, totals });
+    await updateJobProgress(env, job.id, {
+      done: cursor.next_offset,
+      total: head.size,
+      message: describe(cursor.totals),
+    });
+    if (cursor.next_offset < head.size && Date.now() - started > TIME_SLICE_MS) {
+      await env.JOBS.send(chunkMessage(cursor));
       return;
     }
   }
-  const result: ImportResult = { ...totals, errors_url: `/v1/jobs/${job.id}/errors` };
+  const result: ImportResult = { ...cursor.totals, errors_url: `/v1/jobs/${job.id}/errors` };
   await transitionJob(env, job.id, "succeeded", {
     result,
-    progress: { done: head.size, total: head.size, message: describe(totals) },
+    progress: { done: head.size, total: head.size, message: describe(cursor.totals) },
   });
 }
 

@@ -1,12 +1,23 @@
 /**
  * @module
- * Starting an import job: the upload must be complete; the first chunk message goes on the queue.
+ * Starting an import job: the upload must be complete; the job's cursor is set at the start of the
+ * upload and the first chunk message goes on the queue. Re-driving a stalled job sends a message from
+ * wherever its cursor stands.
  */
-import { DistilleryError } from "@distillery/shared";
+import { DistilleryError, type Job } from "@distillery/shared";
 import { eq } from "drizzle-orm";
 import { database } from "../db/client";
 import { uploads } from "../db/schema";
+import type { Env } from "../env";
 import type { JobStarter } from "../jobs/starters";
+import { chunkMessage, ensureCursor, START_OF_UPLOAD } from "./cursor";
+
+/** Sends the chunk message that continues the job from its cursor (the start, for a new job). */
+async function sendNextChunk(env: Env, job: Job): Promise<void> {
+  if (job.spec.kind !== "import") return;
+  const seed = { job_id: job.id, upload_id: job.spec.upload_id, ...START_OF_UPLOAD };
+  await env.JOBS.send(chunkMessage(await ensureCursor(env, seed)));
+}
 
 export const importStarter: JobStarter = {
   validate: async (env, spec) => {
@@ -29,15 +40,6 @@ export const importStarter: JobStarter = {
       );
     }
   },
-  start: async (env, job) => {
-    if (job.spec.kind !== "import") return;
-    await env.JOBS.send({
-      type: "import.chunk",
-      job_id: job.id,
-      upload_id: job.spec.upload_id,
-      offset: 0,
-      line: 1,
-      totals: { lines: 0, created: 0, existing: 0, rejected: 0 },
-    });
-  },
+  start: sendNextChunk,
+  redrive: sendNextChunk,
 };

@@ -229,6 +229,45 @@ export async function transitionJob(
   return job;
 }
 
+/** Jobs of `kinds` that are `queued` or `running` and have not changed since `before` (oldest first). */
+export async function listQuietJobs(
+  env: Env,
+  kinds: readonly Job["kind"][],
+  before: string,
+  limit: number,
+): Promise<Job[]> {
+  if (kinds.length === 0) return [];
+  const rows = await database(env.DB)
+    .select()
+    .from(jobs)
+    .where(
+      and(
+        inArray(jobs.state, ["queued", "running"]),
+        inArray(jobs.kind, [...kinds]),
+        lt(jobs.updated_at, before),
+      ),
+    )
+    .orderBy(jobs.updated_at)
+    .limit(limit)
+    .all();
+  return rows.map(jobFromRow);
+}
+
+/**
+ * Marks `job` as looked after now (its `updated_at`, the heartbeat the stalled-work rule reads) if it
+ * has not changed since it was read: of two minute tasks that find the same quiet job, one wins.
+ * Not published: nothing a subscriber sees has changed.
+ */
+export async function touchQuietJob(env: Env, job: Job): Promise<boolean> {
+  const row = await database(env.DB)
+    .update(jobs)
+    .set({ updated_at: nowIso() })
+    .where(and(eq(jobs.id, job.id), eq(jobs.state, job.state), eq(jobs.updated_at, job.updated_at)))
+    .returning({ id: jobs.id })
+    .get();
+  return row !== undefined;
+}
+
 /** Remembers where a chat message shows this job, so the bot can edit it as the job moves. */
 export async function setJobNotify(
   env: Env,

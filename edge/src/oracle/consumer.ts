@@ -4,7 +4,9 @@
  * batch are worked on concurrently; the `ORACLE_LIMITER` Durable Object keeps every consumer together
  * under the quota. Each message is idempotent: an item that is no longer pending, a key that already
  * has a label or is claimed by a live call, a job that is paused or over, are all acknowledged or
- * retried without calling Gemini.
+ * retried without calling Gemini. Before a call, its expected cost is reserved against the job's
+ * budget cap in one conditional statement (`reserveBudget`); the outcome settles it to the actual
+ * cost. A message that fails on its last delivery fails its article with the reason.
  */
 import { idSchema } from "@distillery/shared";
 import { and, eq } from "drizzle-orm";
@@ -13,20 +15,23 @@ import { database, nowIso } from "../db/client";
 import { oracleItems } from "../db/schema";
 import type { Env } from "../env";
 import { getJob } from "../jobs/index";
-import { callOracle } from "./call";
+import { retriesExhausted } from "../queue/failures";
+import { callOracle, type OracleCallResult } from "./call";
 import { oracleGemini, oracleSettings } from "./config";
 import { costUsd, priceFor } from "./cost";
 import { pauseAtBudget, settleJob } from "./jobs";
 import { estimateCallTokens } from "./request";
 import {
   claimKey,
+  failPendingItem,
   getOracleJob,
-  itemCounts,
   labelledIds,
   loadArticleTexts,
   loadFilter,
   markSkipped,
   recordOutcome,
+  releaseClaim,
+  reserveBudget,
 } from "./store";
 
 export const oracleQueueMessageSchema = z.object({
@@ -35,6 +40,12 @@ export const oracleQueueMessageSchema = z.object({
   article_id: idSchema,
 });
 export type OracleQueueMessage = z.infer<typeof oracleQueueMessageSchema>;
+
+/**
+ * `max_retries` of the `distillery-oracle` consumer in wrangler.jsonc (keep the two in step): on the
+ * delivery after that many retries, a message that fails again fails its article.
+ */
+export const ORACLE_QUEUE_MAX_RETRIES = 10;
 
 /** How long a claim protects a call in flight (longer than a call with all its retries). */
 export const CLAIM_MS = 10 * 60_000;
@@ -77,27 +88,34 @@ export async function processOracleArticle(env: Env, message: OracleQueueMessage
     { input: estimate.input, cached: 0, output: estimate.output },
     "interactive",
   );
-  const { spent_usd } = await itemCounts(env, row.job_id);
-  if (spent_usd + expected > row.budget_usd) {
-    await pauseAtBudget(env, row);
-    return "paused";
-  }
   const claimId = crypto.randomUUID();
   const expiresAt = new Date(Date.now() + CLAIM_MS).toISOString();
   if (!(await claimKey(env, key, row.job_id, claimId, expiresAt))) return "claimed_elsewhere";
+  if (!(await reserveBudget(env, row.job_id, claimId, expected))) {
+    await releaseClaim(env, key, claimId);
+    await pauseAtBudget(env, row);
+    return "paused";
+  }
   const limiter = env.ORACLE_LIMITER.get(env.ORACLE_LIMITER.idFromName("gemini"));
   const { ai } = oracleGemini(settings);
-  const result = await callOracle({
-    ai,
-    filter,
-    article,
-    model: row.model,
-    price,
-    beforeAttempt: async (tokens) => {
-      const waitMs = await limiter.reserve(tokens, { rpm: settings.rpm, tpm: settings.tpm });
-      if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
-    },
-  });
+  let result: OracleCallResult;
+  try {
+    result = await callOracle({
+      ai,
+      filter,
+      article,
+      model: row.model,
+      price,
+      beforeAttempt: async (tokens) => {
+        const waitMs = await limiter.reserve(tokens, { rpm: settings.rpm, tpm: settings.tpm });
+        if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
+      },
+    });
+  } catch (error) {
+    // Nothing was billed that we know of: give the reservation back, and let the queue retry.
+    await releaseClaim(env, key, claimId);
+    throw error;
+  }
   await recordOutcome(env, { filter, key, jobId: row.job_id, claimId, mode: "interactive", result });
   await settleJob(env, row.job_id);
   return result.ok ? "labelled" : "failed";
@@ -119,7 +137,21 @@ export async function handleOracleBatch(batch: MessageBatch, env: Env): Promise<
         else message.ack();
       } catch (error) {
         console.error(`distillery-oracle: ${parsed.data.article_id} failed at ${nowIso()}`, error);
-        message.retry();
+        if (message.attempts <= ORACLE_QUEUE_MAX_RETRIES) {
+          message.retry();
+          return;
+        }
+        const { job_id, article_id } = parsed.data;
+        try {
+          const failure = retriesExhausted(`article ${article_id}`, message.attempts, error);
+          await failPendingItem(env, job_id, article_id, failure);
+          await settleJob(env, job_id);
+          message.ack();
+        } catch (failure) {
+          // The item stays pending; the stalled-work re-drive (jobs/redrive.ts) sends it again later.
+          console.error(`distillery-oracle: could not fail article ${article_id}`, failure);
+          message.retry();
+        }
       }
     }),
   );

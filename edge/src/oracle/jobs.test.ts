@@ -8,10 +8,10 @@ import { describe, expect, it } from "vitest";
 import { call, makeToken, storeArticle, storeFilter } from "../../test/helpers";
 import { database, newId } from "../db/client";
 import { articles, oracleLabels } from "../db/schema";
+import { redriveStalledJobs } from "../jobs/redrive";
 import { pollBatches } from "./batch";
 import { STANDIN_BANNER } from "./client";
 import { processOracleArticle } from "./consumer";
-import { requeueStalledJobs } from "./jobs";
 import { claimKey } from "./store";
 
 const GEMINI = "http://127.0.0.1:8822";
@@ -27,7 +27,8 @@ async function stats() {
   };
 }
 
-async function seed(count: number): Promise<string[]> {
+/** `count` articles; `paragraphs` long bodies make the article, not the cached prompt, most of a call's cost. */
+async function seed(count: number, paragraphs = 1): Promise<string[]> {
   const _db = database(env.DB);
   await storeFilter(filter);
   const ids: string[] = [];
@@ -36,7 +37,9 @@ async function seed(count: number): Promise<string[]> {
     ids.push(
       await storeArticle(
         `Wind farm ${i}`,
-        `Wind farm ${newId("w")} delivers ${i + 10} MW to the grid; the operator reports steady output and lower prices.`,
+        `Wind farm ${newId("w")} delivers ${i + 10} MW to the grid; the operator reports steady output and lower prices. `.repeat(
+          paragraphs,
+        ),
       ),
     );
   }
@@ -153,16 +156,17 @@ describe("oracle jobs", () => {
     // A lost message: one item pending again, the job running, nothing changed for three minutes.
     const stale = new Date(Date.now() - 3 * 60_000).toISOString();
     await env.DB.batch([
-      env.DB.prepare("UPDATE oracle_items SET updated_at = ?1 WHERE job_id = ?2").bind(stale, job.id),
       env.DB.prepare("UPDATE oracle_items SET state = 'pending' WHERE job_id = ?1 AND article_id = ?2").bind(
         job.id,
         ids[0]!,
       ),
-      env.DB.prepare("UPDATE jobs SET state = 'running', finished_at = NULL WHERE id = ?1").bind(job.id),
+      env.DB.prepare(
+        "UPDATE jobs SET state = 'running', finished_at = NULL, updated_at = ?1 WHERE id = ?2",
+      ).bind(stale, job.id),
     ]);
-    expect(await requeueStalledJobs(env)).toContain(job.id);
+    expect(await redriveStalledJobs(env)).toContain(job.id);
     // Touched when re-sent: a stalled job is re-sent once per stall, not every minute.
-    expect(await requeueStalledJobs(env)).not.toContain(job.id);
+    expect(await redriveStalledJobs(env)).not.toContain(job.id);
     const done = await until(bot, job.id, ["succeeded"]);
     expect(done.result).toMatchObject({ pending: 0, failed: 0 });
     expect((await stats()).calls).toBe(callsBefore);
@@ -239,6 +243,71 @@ describe("oracle jobs", () => {
       spend.rows.some((r) => r.filter === filter.name && r.model === "gemini-2.5-flash" && r.usd > 0),
     ).toBe(true);
   });
+
+  it("ends failed when every article failed, with the failures counted by reason", async () => {
+    const bot = await makeToken("bot");
+    const ids = await seed(3);
+    await standin({ script: ["forbidden", "forbidden", "forbidden"] });
+    const job = await createJob(bot, { selection: { type: "ids", ids }, budget_usd: 5 });
+    const done = await until(bot, job.id, ["succeeded", "failed"]);
+    expect(done.state).toBe("failed");
+    expect(done.error?.code).toBe("oracle.all_failed");
+    expect(done.error?.message).toContain("oracle.forbidden: 3");
+    expect(done.result).toMatchObject({
+      labelled: 0,
+      failed: 3,
+      pending: 0,
+      failed_by_reason: { "oracle.forbidden": 3 },
+    });
+  });
+
+  it("keeps spend under the cap when many consumers work on one job at once", async () => {
+    const bot = await makeToken("bot");
+    const ids = await seed(20, 60);
+    // What a call is expected to cost (what a consumer reserves) and what one really costs here.
+    const dry = await createJob(bot, { selection: { type: "ids", ids }, budget_usd: 5, dry_run: true });
+    const estimate = (await until(bot, dry.id, ["succeeded"])).result?.estimate as { usd: number };
+    const expectedPerCall = estimate.usd / ids.length;
+    const [probe] = await seed(1, 60);
+    const probeJob = await createJob(bot, { selection: { type: "ids", ids: [probe!] }, budget_usd: 5 });
+    const oneCall = ((await until(bot, probeJob.id, ["succeeded"])).result as { spent_usd: number })
+      .spent_usd;
+    const cap = 5 * expectedPerCall;
+    // Twenty calls that each checked the cap on their own would overshoot it.
+    expect(20 * oneCall).toBeGreaterThan(cap + oneCall);
+
+    // A config change re-arms the last script: clear it, or earlier tests' faults come back.
+    await standin({ latencyMs: 300, script: [] });
+    try {
+      const job = await createJob(bot, { selection: { type: "ids", ids }, budget_usd: cap });
+      // Twenty consumers at once, racing the queue's own consumer for the same messages.
+      await Promise.all(
+        ids.map((id) =>
+          processOracleArticle(env, { type: "oracle.article", job_id: job.id, article_id: id }),
+        ),
+      );
+      const paused = await until(bot, job.id, ["paused"]);
+      expect(String(paused.result?.paused_reason)).toMatch(/budget cap/);
+      for (let i = 0; i < 100; i++) {
+        const inFlight = await env.DB.prepare("SELECT count(*) AS n FROM oracle_claims WHERE job_id = ?1")
+          .bind(job.id)
+          .first<{ n: number }>();
+        if (inFlight?.n === 0) break;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      const labelled = (await database(env.DB).select().from(oracleLabels).all()).filter(
+        (l) => l.job_id === job.id,
+      );
+      const spent = await env.DB.prepare("SELECT sum(cost_usd) AS usd FROM oracle_items WHERE job_id = ?1")
+        .bind(job.id)
+        .first<{ usd: number }>();
+      const priceOfOneCall = Math.max(oneCall, ...labelled.map((l) => l.cost_usd));
+      expect(labelled.length).toBeGreaterThan(0);
+      expect(spent!.usd).toBeLessThanOrEqual(cap + priceOfOneCall);
+    } finally {
+      await standin({ latencyMs: 0, script: [] });
+    }
+  }, 60_000);
 
   it("labels through Batch Mode at the batch price when the cron polls", async () => {
     const bot = await makeToken("bot");

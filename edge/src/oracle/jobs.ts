@@ -2,8 +2,9 @@
  * @module
  * Oracle jobs: the starter `createJob` runs (plan, estimate, dry run, items, fan-out to the
  * `distillery-oracle` queue or submission to Gemini Batch Mode), the result a job carries (counts,
- * failures by reason, spend, the stand-in banner), finishing when no item is pending, pausing at the
- * budget cap and resuming when the cap is raised.
+ * failures by reason, spend, the stand-in banner), finishing when no item is pending (`failed` when no
+ * article got a label), pausing at the budget cap and resuming when the cap is raised, and re-driving
+ * a job whose queue messages were lost.
  */
 import {
   DistilleryError,
@@ -13,7 +14,7 @@ import {
   type OracleJobSpec,
   promptHash,
 } from "@distillery/shared";
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import { database } from "../db/client";
 import { oracleItems, oracleJobs } from "../db/schema";
 import type { Env } from "../env";
@@ -34,6 +35,7 @@ import {
   loadFilter,
   type OracleJobRow,
   PREFILTER_REASON_PREFIX,
+  reservedUsd,
 } from "./store";
 
 /** The job's result so far: estimate, counts, spend, and why it paused or who answered. */
@@ -70,38 +72,34 @@ export async function enqueuePending(env: Env, jobId: string) {
   return pending.length;
 }
 
-/** A running job none of whose items changed for this long has lost its queue messages. */
-export const STALLED_JOB_MS = 2 * 60_000;
-
 /**
- * Re-sends the pending items of interactive jobs that have stalled: queue messages can be lost (a
- * local `wrangler dev` reload drops them; a message can exhaust its retries), while the items stay
- * pending. Re-sending is safe: each message re-checks the label key before any call is paid for.
- * The items are touched so a job is re-sent once per stall, not every minute.
+ * The stalled-work hook (`jobs/redrive.ts`): re-sends the pending items of an interactive job whose
+ * queue messages were lost, then settles it (a job whose last items were done while its end was
+ * lost finishes now). Re-sending is safe: each message re-checks the label key before any call is
+ * paid for. A batch job's work is polled by the minute task anyway. A job whose start was cut off
+ * before its items were written cannot resume and fails.
  */
-export async function requeueStalledJobs(env: Env, now = Date.now()): Promise<string[]> {
-  const db = database(env.DB);
-  const cutoff = new Date(now - STALLED_JOB_MS).toISOString();
-  const jobs = await db
-    .select({ job_id: oracleItems.job_id, last: sql<string>`max(${oracleItems.updated_at})` })
-    .from(oracleItems)
-    .innerJoin(oracleJobs, eq(oracleJobs.job_id, oracleItems.job_id))
-    .where(eq(oracleJobs.mode, "interactive"))
-    .groupBy(oracleItems.job_id)
-    .having(sql`sum(case when ${oracleItems.state} = 'pending' then 1 else 0 end) > 0`)
-    .all();
-  const requeued: string[] = [];
-  for (const { job_id, last } of jobs) {
-    if (last >= cutoff || (await getJob(env, job_id)).state !== "running") continue;
-    await db
-      .update(oracleItems)
-      .set({ updated_at: new Date(now).toISOString() })
-      .where(and(eq(oracleItems.job_id, job_id), eq(oracleItems.state, "pending")))
-      .run();
-    await enqueuePending(env, job_id);
-    requeued.push(job_id);
+async function redriveOracleJob(env: Env, job: Job): Promise<void> {
+  const row = await getOracleJob(env, job.id);
+  if (!row) {
+    await transitionJob(env, job.id, "failed", {
+      error: {
+        code: "oracle.start_interrupted",
+        message: `job ${job.id} stopped before its articles were listed; create it again`,
+      },
+    });
+    return;
   }
-  return requeued;
+  if (row.mode === "interactive") await enqueuePending(env, job.id);
+  await settleJob(env, job.id);
+}
+
+/** `oracle.forbidden: 3, oracle.bad_request: 1`, most frequent first. */
+function describeReasons(byReason: Record<string, number>): string {
+  return Object.entries(byReason)
+    .sort(([, a], [, b]) => b - a)
+    .map(([reason, count]) => `${reason}: ${count}`)
+    .join(", ");
 }
 
 /** Ends a running job when nothing is pending; publishes progress otherwise. */
@@ -119,10 +117,22 @@ export async function settleJob(env: Env, jobId: string): Promise<void> {
     });
     return;
   }
-  await transitionJob(env, jobId, "succeeded", {
-    result,
-    progress: { done, total: done, message: "finished" },
-  }).catch((error: unknown) => {
+  // A job that got no label out of any call it made has failed, whatever the reason of each article.
+  const allFailed = result.failed > 0 && result.labelled === 0;
+  const ending = allFailed
+    ? transitionJob(env, jobId, "failed", {
+        result,
+        error: {
+          code: "oracle.all_failed",
+          message: `every article sent to the oracle failed (${describeReasons(result.failed_by_reason)}); fix the cause, then rerun them with "retry_failed_of": "${jobId}"`,
+        },
+        progress: { done, total: done, message: "every article failed" },
+      })
+    : transitionJob(env, jobId, "succeeded", {
+        result,
+        progress: { done, total: done, message: "finished" },
+      });
+  await ending.catch((error: unknown) => {
     if (!(error instanceof DistilleryError && error.status === 409)) throw error;
   });
   await settleCascadeOfOracleJob(env, jobId);
@@ -130,7 +140,9 @@ export async function settleJob(env: Env, jobId: string): Promise<void> {
 
 /** Pauses a running job at its budget cap (items stay pending; raising the cap resumes them). */
 export async function pauseAtBudget(env: Env, row: OracleJobRow) {
-  const reason = `budget cap of $${row.budget_usd} reached; raise it with PATCH /v1/jobs/${row.job_id} {"budget_usd": ...}`;
+  const held = await reservedUsd(env, row.job_id);
+  const inFlight = held > 0 ? ` (counting $${held.toFixed(6)} held for calls in flight)` : "";
+  const reason = `budget cap of $${row.budget_usd} reached${inFlight}; raise it with PATCH /v1/jobs/${row.job_id} {"budget_usd": ...}`;
   await transitionJob(env, row.job_id, "paused", { result: await oracleJobResult(env, row, reason) }).catch(
     (error: unknown) => {
       if (!(error instanceof DistilleryError && error.status === 409)) throw error;
@@ -247,4 +259,8 @@ async function validateOracleJob(env: Env, spec: JobSpec) {
   }
 }
 
-export const oracleStarter: JobStarter = { validate: validateOracleJob, start: startOracleJob };
+export const oracleStarter: JobStarter = {
+  validate: validateOracleJob,
+  start: startOracleJob,
+  redrive: redriveOracleJob,
+};

@@ -11,13 +11,15 @@ import {
   calibrationRequestSchema,
   DistilleryError,
   datasetCreateRequestSchema,
+  datasetIdSchema,
   datasetRowsQuerySchema,
   datasetSchema,
   edgeConfigSchema,
-  idSchema,
+  jobIdSchema,
   jobPatchRequestSchema,
   jobSchema,
   type LabelingPair,
+  parseOrThrow,
   spendQuerySchema,
   spendReportSchema,
 } from "@distillery/shared";
@@ -33,7 +35,8 @@ import { createDataset, datasetRowsStream, getDataset } from "./datasets";
 import { changeBudget } from "./jobs";
 import { loadFilter } from "./store";
 
-const idParams = z.object({ id: idSchema });
+const jobIdParams = z.object({ id: jobIdSchema });
+const datasetIdParams = z.object({ id: datasetIdSchema });
 const readers = requireRole("bot", "node");
 
 export const oracleRouter = createRouter();
@@ -46,7 +49,7 @@ oracleRouter.openapi(
     summary: "Change an oracle job's budget cap; raising it resumes a job paused at its cap",
     security: bearerSecurity,
     middleware: [requireRole("bot"), limitBody()] as const,
-    request: { params: idParams, body: jsonBody(jobPatchRequestSchema) },
+    request: { params: jobIdParams, body: jsonBody(jobPatchRequestSchema) },
     responses: { 200: jsonResponse(jobSchema, "The job"), ...errorResponses },
   }),
   async (c) =>
@@ -175,7 +178,7 @@ oracleRouter.openapi(
     summary: "A dataset and its validation report",
     security: bearerSecurity,
     middleware: [readers] as const,
-    request: { params: idParams },
+    request: { params: datasetIdParams },
     responses: { 200: jsonResponse(datasetSchema, "The dataset"), ...errorResponses },
   }),
   async (c) => c.json(await getDataset(c.env, c.req.valid("param").id), 200),
@@ -183,7 +186,7 @@ oracleRouter.openapi(
 
 // Streamed JSONL is not a JSON response, so this route is a plain one (validated by hand).
 oracleRouter.get("/datasets/:id/rows", readers, async (c) => {
-  const id = idSchema.parse(c.req.param("id"));
+  const id = parseOrThrow(datasetIdSchema, c.req.param("id"), "request.invalid", "path", "id");
   const { split } = datasetRowsQuerySchema.parse(c.req.query());
   return new Response(await datasetRowsStream(c.env, id, split), {
     headers: { "content-type": "application/x-ndjson" },

@@ -123,13 +123,72 @@ export async function claimKey(env: Env, key: LabelKey, jobId: string, claimId: 
   return row?.claim_id === claimId;
 }
 
+/**
+ * Holds `usd` of the job's budget for the call behind claim `claimId`, in one statement, only if what
+ * the job has spent (its items' costs), what its other live claims hold and `usd` together stay
+ * within the cap. D1 runs one statement at a time, so any number of consumers cannot overshoot it
+ * together. True when the reservation was made.
+ */
+export async function reserveBudget(env: Env, jobId: string, claimId: string, usd: number): Promise<boolean> {
+  const row = await env.DB.prepare(
+    `UPDATE oracle_claims SET reserved_usd = ?3
+     WHERE claim_id = ?2 AND job_id = ?1
+       AND (SELECT coalesce(sum(cost_usd), 0) FROM oracle_items WHERE job_id = ?1)
+         + (SELECT coalesce(sum(reserved_usd), 0) FROM oracle_claims
+            WHERE job_id = ?1 AND claim_id != ?2 AND expires_at >= ?4)
+         + ?3 <= (SELECT budget_usd FROM oracle_jobs WHERE job_id = ?1)
+     RETURNING claim_id`,
+  )
+    .bind(jobId, claimId, usd, nowIso())
+    .first<{ claim_id: string }>();
+  return row?.claim_id === claimId;
+}
+
+/** What the job's live claims hold of its budget (calls in flight). */
+export async function reservedUsd(env: Env, jobId: string): Promise<number> {
+  const row = await env.DB.prepare(
+    "SELECT coalesce(sum(reserved_usd), 0) AS usd FROM oracle_claims WHERE job_id = ?1 AND expires_at >= ?2",
+  )
+    .bind(jobId, nowIso())
+    .first<{ usd: number }>();
+  return row?.usd ?? 0;
+}
+
+/** Gives up a claim (and the budget it holds) without an outcome: the call was not made or threw. */
+export async function releaseClaim(env: Env, key: LabelKey, claimId: string): Promise<void> {
+  await releaseStatement(env, key, claimId).run();
+}
+
+/** Fails a still-pending item with a reason (its message could not be worked on). */
+export async function failPendingItem(
+  env: Env,
+  jobId: string,
+  articleId: string,
+  failure: { code: string; message: string },
+): Promise<void> {
+  await database(env.DB)
+    .update(oracleItems)
+    .set({ state: "failed", reason: failure.code, message: failure.message, updated_at: nowIso() })
+    .where(
+      and(
+        eq(oracleItems.job_id, jobId),
+        eq(oracleItems.article_id, articleId),
+        eq(oracleItems.state, "pending"),
+      ),
+    )
+    .run();
+}
+
 function releaseStatement(env: Env, key: LabelKey, claimId: string) {
   return env.DB.prepare(
     "DELETE FROM oracle_claims WHERE article_id = ?1 AND filter = ?2 AND filter_version = ?3 AND prompt_hash = ?4 AND claim_id = ?5",
   ).bind(key.article_id, key.filter, key.filter_version, key.prompt_hash, claimId);
 }
 
-/** Stores the outcome of one call in one D1 batch: label (never twice), item, claim released. */
+/**
+ * Stores the outcome of one call in one D1 batch: label (never twice), item with the call's actual
+ * cost (a billed failure counts too), claim released with the budget it held.
+ */
 export async function recordOutcome(
   env: Env,
   options: {

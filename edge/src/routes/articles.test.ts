@@ -5,6 +5,9 @@ import {
   articleSubmitResultSchema,
   articleSummarySchema,
   errorBodySchema,
+  MAX_ARTICLE_METADATA_BYTES,
+  MAX_ARTICLE_METADATA_DEPTH,
+  MAX_ARTICLE_URL_CHARS,
   ndjsonIngestResultSchema,
   pageSchema,
 } from "@distillery/shared";
@@ -199,5 +202,151 @@ describe("GET /v1/articles", () => {
     expect(page.items.map((a) => a.id)).toEqual([id]);
     const bad = await call("/v1/articles?tier=high", { token });
     expect(errorBodySchema.parse(await bad.json()).error.details[0]?.path).toBe("tier");
+  });
+});
+
+/** Posts NDJSON lines (strings, or raw bytes for a line that is not UTF-8). */
+async function postNdjson(token: string, lines: (string | Uint8Array)[]) {
+  const parts = lines.map((line) => (typeof line === "string" ? new TextEncoder().encode(line) : line));
+  const body = new Uint8Array(parts.reduce((sum, part) => sum + part.length + 1, 0));
+  let offset = 0;
+  for (const part of parts) {
+    body.set(part, offset);
+    body[offset + part.length] = 0x0a;
+    offset += part.length + 1;
+  }
+  const response = await call("/v1/articles/ndjson", {
+    token,
+    body,
+    headers: { "content-type": "application/x-ndjson" },
+  });
+  expect(response.status).toBe(200);
+  return ndjsonIngestResultSchema.parse(await response.json());
+}
+
+function nested(depth: number): string {
+  return `${'{"a":'.repeat(depth)}1${"}".repeat(depth)}`;
+}
+
+describe("article limits: every client error is a 4xx naming the field, and nothing is stored", () => {
+  const bigMetadata = { blob: "m".repeat(MAX_ARTICLE_METADATA_BYTES) };
+
+  it("caps metadata and url in single and batch submissions", async () => {
+    const token = await makeToken("submitter");
+    const before = await countArticles();
+    const cases: [unknown, string][] = [
+      [article({ metadata: bigMetadata }), "metadata"],
+      [article({ metadata: { blob: "m".repeat(9_500_000) } }), "metadata"],
+      [article({ url: `https://news.example/${"p".repeat(MAX_ARTICLE_URL_CHARS)}` }), "url"],
+    ];
+    for (const [input, path] of cases) {
+      const response = await call("/v1/articles", { token, json: input });
+      expect(response.status).toBe(400);
+      expect(errorBodySchema.parse(await response.json()).error.details[0]?.path).toBe(path);
+    }
+    const batch = await call("/v1/articles/batch", {
+      token,
+      json: { articles: [article(), article({ metadata: bigMetadata })] },
+    });
+    expect(batch.status).toBe(400);
+    expect(errorBodySchema.parse(await batch.json()).error.details[0]?.path).toBe("articles[1].metadata");
+    expect(await countArticles()).toBe(before);
+    const fits = await call("/v1/articles", {
+      token,
+      json: article({ metadata: { blob: "m".repeat(MAX_ARTICLE_METADATA_BYTES - 100) } }),
+    });
+    expect(fits.status).toBe(201);
+  });
+
+  it("refuses metadata nested deeper than the cap, however deep, without crashing", async () => {
+    const token = await makeToken("submitter");
+    const before = await countArticles();
+    for (const depth of [MAX_ARTICLE_METADATA_DEPTH + 1, 100_000]) {
+      const text = JSON.stringify(article({ metadata: "@" })).replace('"@"', nested(depth));
+      const response = await call("/v1/articles", {
+        token,
+        body: text,
+        headers: { "content-type": "application/json" },
+      });
+      expect(response.status).toBe(400);
+      expect(errorBodySchema.parse(await response.json()).error.details[0]?.path).toMatch(/^metadata\b/);
+    }
+    expect(await countArticles()).toBe(before);
+    const deepest = JSON.stringify(article({ metadata: "@" })).replace(
+      '"@"',
+      nested(MAX_ARTICLE_METADATA_DEPTH),
+    );
+    const fits = await call("/v1/articles", {
+      token,
+      body: deepest,
+      headers: { "content-type": "application/json" },
+    });
+    expect(fits.status).toBe(201);
+  });
+
+  it("refuses lone surrogates in strings and metadata, naming the field", async () => {
+    const token = await makeToken("submitter");
+    const before = await countArticles();
+    const cases: [Record<string, unknown>, string][] = [
+      [{ title: "broken \ud800 title" }, "title"],
+      [{ body: "tail \udc00" }, "body"],
+      [{ metadata: { tags: ["ok", "x\ud83d"] } }, "metadata.tags[1]"],
+      [{ metadata: { "key\ud800": 1 } }, "metadata"],
+    ];
+    for (const [overrides, path] of cases) {
+      const response = await call("/v1/articles", { token, json: article(overrides) });
+      expect(response.status).toBe(400);
+      expect(errorBodySchema.parse(await response.json()).error.details[0]?.path).toBe(path);
+    }
+    expect(await countArticles()).toBe(before);
+    const emoji = await call("/v1/articles", { token, json: article({ title: "solar \ud83c\udf1e" }) });
+    expect(emoji.status).toBe(201);
+  });
+
+  it("refuses a JSON body that is not UTF-8", async () => {
+    const token = await makeToken("submitter");
+    const bytes = new TextEncoder().encode(JSON.stringify(article({ title: "cafX" })));
+    bytes[bytes.indexOf("X".charCodeAt(0))] = 0xe9;
+    const response = await call("/v1/articles", {
+      token,
+      body: bytes,
+      headers: { "content-type": "application/json" },
+    });
+    expect(response.status).toBe(400);
+    expect(errorBodySchema.parse(await response.json()).error.code).toBe("request.invalid_utf8");
+  });
+
+  it("rejects an NDJSON line over a limit or not UTF-8 alone, storing the others", async () => {
+    const token = await makeToken("submitter");
+    const latin1 = new TextEncoder().encode(JSON.stringify(article({ title: "cafX" })));
+    latin1[latin1.indexOf("X".charCodeAt(0))] = 0xe9;
+    const result = await postNdjson(token, [
+      JSON.stringify(article()),
+      JSON.stringify(article({ metadata: bigMetadata })),
+      latin1,
+      JSON.stringify(article({ title: "lone \ud800" })),
+      JSON.stringify(article({ metadata: "@" })).replace('"@"', nested(100_000)),
+      JSON.stringify(article()),
+    ]);
+    expect(result).toMatchObject({ lines: 6, created: 2, rejected: 4 });
+    expect(result.errors.map((e) => [e.line, e.path.split(/[.[]/)[0]])).toEqual([
+      [2, "metadata"],
+      [3, "(root)"],
+      [4, "title"],
+      [5, "metadata"],
+    ]);
+  });
+});
+
+describe("GET /v1/articles/{id}", () => {
+  it("refuses a malformed id with 400 naming the param", async () => {
+    const token = await makeToken("submitter");
+    for (const id of ["art_x%0D%0Aset-cookie:%20a", "art_x%22", "nope"]) {
+      const response = await call(`/v1/articles/${id}`, { token });
+      expect(response.status).toBe(400);
+      const error = errorBodySchema.parse(await response.json()).error;
+      expect([error.code, error.details[0]?.path]).toEqual(["request.invalid", "id"]);
+    }
+    expect((await call("/v1/articles/art_0000000000000000000000000", { token })).status).toBe(404);
   });
 });

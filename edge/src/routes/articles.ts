@@ -8,13 +8,13 @@
 import {
   articleBatchRequestSchema,
   articleBatchResultSchema,
+  articleIdSchema,
   articleInputSchema,
   articleListQuerySchema,
   articleSchema,
   articleSubmitResultSchema,
   articleSummarySchema,
   DistilleryError,
-  idSchema,
   ndjsonIngestResultSchema,
   pageSchema,
 } from "@distillery/shared";
@@ -26,6 +26,7 @@ import { storeArticles } from "../articles/store";
 import { requireRole } from "../auth/middleware";
 import { limitBody } from "./limits";
 import { bearerSecurity, createRouter, errorResponses, jsonBody, jsonResponse } from "./openapi";
+import { utf8Body } from "./utf8";
 
 export const articlesRouter = createRouter();
 
@@ -43,7 +44,7 @@ articlesRouter.openapi(
     tags: ["articles"],
     summary: "Submit one article (201 when new, 200 with the existing id when already stored)",
     security: bearerSecurity,
-    middleware: [submitters, limitBody()] as const,
+    middleware: [submitters, limitBody(), utf8Body()] as const,
     request: { body: jsonBody(articleInputSchema) },
     responses: {
       200: jsonResponse(articleSubmitResultSchema, "Already stored: the existing id"),
@@ -65,7 +66,7 @@ articlesRouter.openapi(
     tags: ["articles"],
     summary: "Submit up to 1,000 articles; any invalid article rejects the whole batch (nothing stored)",
     security: bearerSecurity,
-    middleware: [submitters, limitBody()] as const,
+    middleware: [submitters, limitBody(), utf8Body()] as const,
     request: { body: jsonBody(articleBatchRequestSchema) },
     responses: {
       200: jsonResponse(articleBatchResultSchema, "Per-article results, in order"),
@@ -128,7 +129,7 @@ articlesRouter.openapi(
     summary: "One article with its body",
     security: bearerSecurity,
     middleware: [readers] as const,
-    request: { params: z.object({ id: idSchema }) },
+    request: { params: z.object({ id: articleIdSchema }) },
     responses: { 200: jsonResponse(articleSchema, "The article"), ...errorResponses },
   }),
   async (c) => c.json(await getArticle(c.env, c.req.valid("param").id), 200),

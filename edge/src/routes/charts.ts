@@ -4,7 +4,7 @@
  * dimension-mae, tier-confusion or loss-curve — rendered in the worker from the shared chart specs
  * (`charts/render.ts`), so the API, the bot and the CLI show the same picture.
  */
-import { EVAL_CHART_NAMES, evalChartSpecs, idSchema } from "@distillery/shared";
+import { EVAL_CHART_NAMES, evalChartSpecs, jobIdSchema } from "@distillery/shared";
 import { createRoute } from "@hono/zod-openapi";
 import { z } from "zod";
 import { requireRole } from "../auth/middleware";
@@ -29,7 +29,7 @@ chartsRouter.openapi(
     summary: "A chart of an eval job's report as PNG (scatter, dimension-mae, tier-confusion, loss-curve)",
     security: bearerSecurity,
     middleware: [requireRole("bot", "submitter", "node")] as const,
-    request: { params: z.object({ id: idSchema, file: fileSchema }) },
+    request: { params: z.object({ id: jobIdSchema, file: fileSchema }) },
     responses: {
       200: { description: "The chart (1280×800 PNG)", content: { "image/png": { schema: z.string() } } },
       ...errorResponses,

@@ -3,10 +3,12 @@
  * `GET /v1/events`: upgrades to a WebSocket served by the `EVENTS` Durable Object, which sends a
  * `snapshot` of the requested jobs (`?job_id=` repeated, or every unfinished job) and then a
  * `job.updated` event on every change. Not part of the OpenAPI document (OpenAPI has no WebSockets);
- * the message shapes are `jobEventSchema` in `@distillery/shared`.
+ * the message shapes are `jobEventSchema` in `@distillery/shared`. The socket is tied to the token that
+ * opened it: revoking that token closes it with 4002.
  */
 import { DistilleryError, idSchema } from "@distillery/shared";
 import { requireRole } from "../auth/middleware";
+import { TOKEN_ID_HEADER } from "../events/hub";
 import { createRouter } from "./openapi";
 
 export const eventsRouter = createRouter();
@@ -31,5 +33,7 @@ eventsRouter.get("/events", requireRole("bot", "submitter", "node"), async (c) =
     }
   }
   const hub = c.env.EVENTS.get(c.env.EVENTS.idFromName("events"));
-  return hub.fetch(new Request(`https://events/subscribe${url.search}`, { headers: c.req.raw.headers }));
+  const headers = new Headers(c.req.raw.headers);
+  headers.set(TOKEN_ID_HEADER, c.get("auth").tokenId);
+  return hub.fetch(new Request(`https://events/subscribe${url.search}`, { headers }));
 });

@@ -2,6 +2,7 @@ import { env } from "cloudflare:test";
 import { EXAMPLE_FILTER_YAML, EXAMPLE_PROMPT, exportLinkSchema } from "@distillery/shared";
 import { describe, expect, it } from "vitest";
 import { call, makeToken } from "../../test/helpers";
+import { createApp } from "../app";
 
 async function publishExample(): Promise<void> {
   const admin = await makeToken("admin");
@@ -76,6 +77,42 @@ describe("POST /v1/exports/links", () => {
     expect(((await expired.json()) as { error: { code: string } }).error.code).toBe("export.link_expired");
     // Without a link the export still needs a token.
     expect((await call("/v1/exports/labels?filter=example-energy")).status).toBe(401);
+  });
+
+  it("takes the link's host from PUBLIC_URL when set, not from the request's Host header", async () => {
+    await publishExample();
+    const token = await makeToken("bot");
+    const request = (publicUrl: string | undefined) =>
+      createApp().request(
+        "http://evil.example/v1/exports/links",
+        {
+          method: "POST",
+          headers: {
+            authorization: `Bearer ${token}`,
+            "content-type": "application/json",
+            host: "evil.example",
+          },
+          body: JSON.stringify({ kind: "labels", filter: "example-energy" }),
+        },
+        { ...env, PUBLIC_URL: publicUrl },
+      );
+    const configured = await request("https://distillery.example.org");
+    expect(configured.status).toBe(201);
+    const { url } = exportLinkSchema.parse(await configured.json());
+    expect(new URL(url).origin).toBe("https://distillery.example.org");
+    expect(new URL(url).pathname).toBe("/v1/exports/labels");
+    // The signature covers path and query only: the link downloads through whatever host serves it.
+    expect((await call(pathOf(url))).status).toBe(200);
+
+    const unset = exportLinkSchema.parse(await (await request(undefined)).json());
+    expect(new URL(unset.url).origin).toBe("http://evil.example");
+
+    const invalid = await request("https://distillery.example.org/exports");
+    expect(invalid.status).toBe(500);
+    expect(((await invalid.json()) as { error: { code: string; message: string } }).error).toMatchObject({
+      code: "config.invalid",
+      message: expect.stringContaining("PUBLIC_URL"),
+    });
   });
 
   it("keeps one generated key per database when EXPORT_SIGNING_KEY is unset", async () => {

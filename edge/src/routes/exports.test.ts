@@ -75,9 +75,57 @@ describe("/v1/exports/labels", () => {
     expect(rows.some((row) => row.includes('"Label, ""quoted"" 0"'))).toBe(true);
   });
 
+  it("has one source column, holding the article's source", async () => {
+    await seedLabels(1);
+    const token = await makeToken("bot");
+    const text = await (await call("/v1/exports/labels?filter=example-energy&format=csv", { token })).text();
+    const [header, row] = text.split("\n");
+    const columns = header?.split(",") ?? [];
+    expect(columns.filter((name) => name === "source")).toHaveLength(1);
+    expect(row).toContain(",en,labels,1,gemini-2.5-flash,");
+  });
+
+  it("neutralises cells a spreadsheet would run as formulas", async () => {
+    const titles = ['=HYPERLINK("http://evil.example","click")', "+1+1", "-2+3", "@SUM(A1)", "\tTab", "\rCR"];
+    const ids = await seedLabels(titles.length);
+    for (const [i, title] of titles.entries()) {
+      await env.DB.prepare("UPDATE articles SET title = ? WHERE id = ?").bind(title, ids[i]).run();
+    }
+    const token = await makeToken("bot");
+    const text = await (await call("/v1/exports/labels?filter=example-energy&format=csv", { token })).text();
+    expect(text).toContain('"\'=HYPERLINK(""http://evil.example"",""click"")"');
+    for (const cell of ['"\'+1+1"', '"\'-2+3"', '"\'@SUM(A1)"', '"\'\tTab"', '"\'\rCR"']) {
+      expect(text).toContain(cell);
+    }
+    expect(text).not.toMatch(/(^|,)[=+\-@]/m);
+  });
+
   it("answers 404 for an unknown filter", async () => {
     const token = await makeToken("bot");
     expect((await call("/v1/exports/labels?filter=nope", { token })).status).toBe(404);
+  });
+});
+
+describe("/v1/exports/predictions", () => {
+  it("keeps negative numbers numbers in CSV and neutralises formulas in text", async () => {
+    await seedLabels(1);
+    const job = `job_${crypto.randomUUID().replaceAll("-", "")}`;
+    await env.DB.prepare(
+      `INSERT INTO predictions (job_id, article_id, model_id, filter, filter_version, scores, categories, overall, tier)
+       VALUES (?, 'art_negative', 'mdl_negative', 'example-energy', 1, ?, ?, -1.5, 'low')`,
+    )
+      .bind(
+        job,
+        JSON.stringify({ deployment: -2, impact: 0.5, evidence: 3 }),
+        JSON.stringify({ content_type: "=cmd|' /C calc'!A0" }),
+      )
+      .run();
+    const token = await makeToken("bot");
+    const response = await call(`/v1/exports/predictions?job_id=${job}&format=csv`, { token });
+    expect(response.status).toBe(200);
+    const [header, row] = (await response.text()).split("\n");
+    expect(header).toBe("article_id,model_id,overall,tier,deployment,impact,evidence,content_type");
+    expect(row).toBe(`art_negative,mdl_negative,-1.5,low,-2,0.5,3,"'=cmd|' /C calc'!A0"`);
   });
 });
 

@@ -3,7 +3,8 @@
  * `/v1/exports`: oracle labels (each line self-contained: the article text with its label, the
  * `labelRecordSchema` shape, so it can be trained on without a server) and student predictions, as
  * NDJSON or CSV streams. CSV has one column per dimension of the filter (and, for predictions, one per
- * categorical field, holding the student's own answer). Both accept a bearer token
+ * categorical field, holding the student's own answer); text cells that would run as spreadsheet formulas
+ * are neutralised (`exports/stream.ts`). Both accept a bearer token
  * or a signed, expiring link from `POST /v1/exports/links` (`exports/signing.ts`).
  */
 
@@ -141,7 +142,6 @@ exportsRouter.openapi(
         { name: "model", value: (r) => (r.label as { model: string }).model },
         { name: "overall", value: (r) => r.overall },
         { name: "tier", value: (r) => r.tier },
-        { name: "source", value: (r) => r.source },
         ...dimensions.map((key) => ({
           name: key,
           value: (r: Record<string, unknown>) =>

@@ -53,6 +53,26 @@ describe("/v1/filters", () => {
     expect(body.error.details.some((d) => d.path.includes("dimensions"))).toBe(true);
   });
 
+  it("refuses a YAML alias bomb and absurd nesting as filter.invalid", async () => {
+    const admin = await makeToken("admin");
+    const levels = ["a: &a [x, x, x, x, x, x, x, x, x, x]"];
+    for (let level = 1; level < 9; level++) {
+      const previous = String.fromCharCode(96 + level);
+      levels.push(
+        `${String.fromCharCode(97 + level)}: &${String.fromCharCode(97 + level)} [${`*${previous}, `.repeat(9)}*${previous}]`,
+      );
+    }
+    const bomb = `${EXAMPLE_FILTER_YAML}\n${levels.join("\n")}\n`;
+    const deep = `${EXAMPLE_FILTER_YAML}\nextra: ${"[".repeat(90_000)}${"]".repeat(90_000)}\n`;
+    for (const filter_yaml of [bomb, deep]) {
+      const response = await call("/v1/filters", { token: admin, json: { ...source, filter_yaml } });
+      expect(response.status).toBe(400);
+      const error = errorBodySchema.parse(await response.json()).error;
+      expect(error.code).toBe("filter.invalid");
+      expect(error.details[0]?.path).toMatch(/^filter\.yaml/);
+    }
+  });
+
   it("only lets an admin publish", async () => {
     const bot = await makeToken("bot");
     expect((await call("/v1/filters", { token: bot, json: source })).status).toBe(403);

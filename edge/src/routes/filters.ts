@@ -24,6 +24,7 @@ import { database } from "../db/client";
 import { createFilterVersion, getFilterRecord, listFilterSummaries } from "../filters/store";
 import { limitBody } from "./limits";
 import { bearerSecurity, createRouter, errorResponses, jsonBody, jsonResponse } from "./openapi";
+import { utf8Body } from "./utf8";
 
 export const filtersRouter = createRouter();
 const readers = requireRole("bot", "submitter", "node");
@@ -52,7 +53,7 @@ filtersRouter.openapi(
     tags: ["filters"],
     summary: "Publish a new filter version from filter.yaml + prompt.md (version must be latest + 1)",
     security: bearerSecurity,
-    middleware: [requireRole(), limitBody()] as const,
+    middleware: [requireRole(), limitBody(), utf8Body()] as const,
     request: { body: jsonBody(filterSourceSchema) },
     responses: { 201: jsonResponse(filterRecordSchema, "The stored version"), ...errorResponses },
   }),
@@ -107,7 +108,7 @@ filtersRouter.openapi(
     summary:
       "Prefilter decision and rendered oracle prompt for one article (stored or inline); spends nothing",
     security: bearerSecurity,
-    middleware: [requireRole("bot", "submitter"), limitBody()] as const,
+    middleware: [requireRole("bot", "submitter"), limitBody(), utf8Body()] as const,
     request: { params: nameParams, body: jsonBody(filterDryRunRequestSchema) },
     responses: { 200: jsonResponse(filterDryRunResultSchema, "What the filter would do"), ...errorResponses },
   }),

@@ -6,8 +6,8 @@
 
 import {
   DistilleryError,
-  idSchema,
   uploadCreateRequestSchema,
+  uploadIdSchema,
   uploadPartSchema,
   uploadSchema,
 } from "@distillery/shared";
@@ -20,7 +20,7 @@ import { bearerSecurity, createRouter, errorResponses, jsonBody, jsonResponse } 
 
 export const importsRouter = createRouter();
 const submitters = requireRole("submitter");
-const idParams = z.object({ id: idSchema });
+const idParams = z.object({ id: uploadIdSchema });
 
 importsRouter.openapi(
   createRoute({
@@ -59,7 +59,7 @@ importsRouter.openapi(
     security: bearerSecurity,
     middleware: [submitters, limitBody(8 * 1024 * 1024)] as const,
     request: {
-      params: z.object({ id: idSchema, part_number: z.coerce.number().int().min(1).max(10_000) }),
+      params: z.object({ id: uploadIdSchema, part_number: z.coerce.number().int().min(1).max(10_000) }),
       body: {
         required: true,
         description: "The part's bytes",

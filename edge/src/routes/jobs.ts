@@ -8,7 +8,7 @@
 import {
   DistilleryError,
   evalReportSchema,
-  idSchema,
+  jobIdSchema,
   jobListQuerySchema,
   jobNotifyRequestSchema,
   jobSchema,
@@ -29,7 +29,7 @@ import { loadEvalReport } from "../jobs/reports";
 import { limitBody } from "./limits";
 import { bearerSecurity, createRouter, errorResponses, jsonBody, jsonResponse } from "./openapi";
 
-const idParams = z.object({ id: idSchema });
+const idParams = z.object({ id: jobIdSchema });
 const readers = requireRole("bot", "submitter", "node");
 
 export const jobsRouter = createRouter();

@@ -5,7 +5,7 @@
  * training job succeeds. A model's `metrics.eval_job_id` names its latest evaluation, whose report is
  * `GET /v1/jobs/{eval_job_id}/report`. (Artifacts are served by the hub: `/v1/models/{id}/artifact`.)
  */
-import { catalogListQuerySchema, idSchema, pageSchema, studentModelSchema } from "@distillery/shared";
+import { catalogListQuerySchema, modelIdSchema, pageSchema, studentModelSchema } from "@distillery/shared";
 import { createRoute } from "@hono/zod-openapi";
 import { and, desc, eq, lt, type SQL } from "drizzle-orm";
 import { z } from "zod";
@@ -61,7 +61,7 @@ modelsRouter.openapi(
     summary: "One student model: filter, dataset, kind, base model, metrics, artifact",
     security: bearerSecurity,
     middleware: [readers] as const,
-    request: { params: z.object({ id: idSchema }) },
+    request: { params: z.object({ id: modelIdSchema }) },
     responses: { 200: jsonResponse(studentModelSchema, "The model"), ...errorResponses },
   }),
   async (c) => {

@@ -1,7 +1,8 @@
 /**
  * @module
  * `/v1/tokens` (admin only): create a token (the secret is shown once), list tokens, revoke one.
- * The CLI's `tokens` command uses these against a deployed edge.
+ * The CLI's `tokens` command uses these against a deployed edge. Revoking a token also closes every
+ * WebSocket opened with it (node sockets and `/v1/events` subscribers, close code 4002).
  */
 
 import {
@@ -21,6 +22,7 @@ import { forgetCachedTokens, generateToken, hashToken } from "../auth/tokens";
 import { database, newId, nowIso } from "../db/client";
 import { apiTokens } from "../db/schema";
 import { notFound } from "../errors";
+import { nodeHub } from "../hub/routes";
 import { limitBody } from "./limits";
 import { bearerSecurity, createRouter, errorResponses, jsonBody, jsonResponse } from "./openapi";
 
@@ -119,6 +121,14 @@ tokensRouter.openapi(
     const current = row ?? (await db.select().from(apiTokens).where(eq(apiTokens.id, id)).get());
     if (!current) throw notFound("token", id);
     forgetCachedTokens();
+    const events = c.env.EVENTS.get(c.env.EVENTS.idFromName("events"));
+    const [nodeSockets, eventSockets] = await Promise.all([
+      nodeHub(c.env).closeSocketsOfToken(id),
+      events.closeSocketsOfToken(id),
+    ]);
+    if (nodeSockets + eventSockets > 0) {
+      console.log(`tokens: revoked ${id}; closed ${nodeSockets} node and ${eventSockets} event sockets`);
+    }
     await recordAudit(db, c.get("auth"), { action: "token.revoke", targetType: "token", targetId: id });
     return c.json(tokenInfo(current), 200);
   },

@@ -1,3 +1,4 @@
+import { env } from "cloudflare:test";
 import { errorBodySchema, webhookAckSchema, webhookSecretCreatedSchema } from "@distillery/shared";
 import { Webhook } from "standardwebhooks";
 import { describe, expect, it } from "vitest";
@@ -10,11 +11,14 @@ async function newSecret(source: string): Promise<{ id: string; secret: string }
   return webhookSecretCreatedSchema.parse(await response.json());
 }
 
-function payload(url = `https://hook.example/${crypto.randomUUID()}`) {
+function payload(
+  url = `https://hook.example/${crypto.randomUUID()}`,
+  data: Record<string, unknown> = { source: "hook-source" },
+) {
   return JSON.stringify({
     type: "article.published",
     timestamp: "2026-11-20T10:00:00Z",
-    data: { url, title: "Pushed", body: "Pushed body.", language: "en", source: "hook-source" },
+    data: { url, title: "Pushed", body: "Pushed body.", language: "en", ...data },
   });
 }
 
@@ -23,6 +27,24 @@ function send(secret: string, body: string, options: { id?: string; at?: Date } 
   const id = options.id ?? `msg_${crypto.randomUUID()}`;
   const at = options.at ?? new Date();
   const signature = new Webhook(secret).sign(id, at, body);
+  return post(body, id, at, signature);
+}
+
+/** Signs raw bytes (which need not be valid UTF-8) with the secret's HMAC key, per Standard Webhooks. */
+async function sendBytes(secret: string, body: Uint8Array) {
+  const id = `msg_${crypto.randomUUID()}`;
+  const at = new Date();
+  const prefix = new TextEncoder().encode(`${id}.${Math.floor(at.getTime() / 1000)}.`);
+  const signed = new Uint8Array(prefix.length + body.length);
+  signed.set(prefix);
+  signed.set(body, prefix.length);
+  const raw = Uint8Array.from(atob(secret.slice("whsec_".length)), (ch) => ch.charCodeAt(0));
+  const key = await crypto.subtle.importKey("raw", raw, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  const mac = new Uint8Array(await crypto.subtle.sign("HMAC", key, signed));
+  return post(body, id, at, `v1,${btoa(String.fromCharCode(...mac))}`);
+}
+
+function post(body: BodyInit, id: string, at: Date, signature: string) {
   return call("/v1/webhooks/articles", {
     method: "POST",
     body,
@@ -55,11 +77,12 @@ describe("POST /v1/webhooks/articles", () => {
   it("accepts either of two active secrets (rotation) and refuses a revoked one", async () => {
     const old = await newSecret("rotating");
     const fresh = await newSecret("rotating");
-    expect((await send(old.secret, payload())).status).toBe(201);
-    expect((await send(fresh.secret, payload())).status).toBe(201);
+    const rotating = () => payload(undefined, { source: "rotating" });
+    expect((await send(old.secret, rotating())).status).toBe(201);
+    expect((await send(fresh.secret, rotating())).status).toBe(201);
     const admin = await makeToken("admin");
     await call(`/v1/webhooks/secrets/${old.id}/revoke`, { token: admin, method: "POST" });
-    const refused = await send(old.secret, payload());
+    const refused = await send(old.secret, rotating());
     expect(refused.status).toBe(401);
     expect(errorBodySchema.parse(await refused.json()).error.code).toBe("webhook.invalid_signature");
   });
@@ -99,6 +122,43 @@ describe("POST /v1/webhooks/articles", () => {
     const response = await send(secret, body);
     expect(response.status).toBe(400);
     expect(errorBodySchema.parse(await response.json()).error.details[0]?.path).toBe("data.source");
+  });
+
+  it("keys replays on the source: two senders may use the same webhook-id", async () => {
+    const alpha = await newSecret("sender-alpha");
+    const beta = await newSecret("sender-beta");
+    const first = await send(alpha.secret, payload(undefined, { source: "sender-alpha" }), { id: "msg_1" });
+    expect(first.status).toBe(201);
+    const second = await send(beta.secret, payload(undefined, { source: "sender-beta" }), { id: "msg_1" });
+    expect(second.status).toBe(201);
+    expect(webhookAckSchema.parse(await second.json())).toMatchObject({ created: true, replayed: false });
+  });
+
+  it("refuses an article for another source than the secret's, naming data.source; stores nothing", async () => {
+    const { secret } = await newSecret("bound-source");
+    const url = `https://hook.example/${crypto.randomUUID()}`;
+    const response = await send(secret, payload(url, { source: "someone-else" }));
+    expect(response.status).toBe(403);
+    const error = errorBodySchema.parse(await response.json()).error;
+    expect(error.code).toBe("webhook.source_mismatch");
+    expect(error.details[0]?.path).toBe("data.source");
+    const stored = await env.DB.prepare("SELECT count(*) AS n FROM articles WHERE url = ?").bind(url).first();
+    expect(stored?.n).toBe(0);
+  });
+
+  it("refuses invalid UTF-8 and lone surrogates in a signed message with 400", async () => {
+    const { secret } = await newSecret("hook-source");
+    const bytes = new TextEncoder().encode(
+      payload("https://hook.example/bytes", { source: "hook-source", title: "cafX" }),
+    );
+    bytes[bytes.indexOf("X".charCodeAt(0))] = 0xe9; // Latin-1 é: not UTF-8
+    const invalid = await sendBytes(secret, bytes);
+    expect(invalid.status).toBe(400);
+    expect(errorBodySchema.parse(await invalid.json()).error.code).toBe("request.invalid_utf8");
+
+    const surrogate = await send(secret, payload(undefined, { source: "hook-source", title: "a\ud800b" }));
+    expect(surrogate.status).toBe(400);
+    expect(errorBodySchema.parse(await surrogate.json()).error.details[0]?.path).toBe("data.title");
   });
 
   it("requires an admin token to manage secrets", async () => {

@@ -2,18 +2,20 @@
  * @module
  * `POST /v1/webhooks/articles`: articles pushed by senders using Standard Webhooks (any Standard
  * Webhooks or Svix library works; see docs/webhooks.md). The signature is the authentication, so no
- * bearer token. A replayed `webhook-id` is acknowledged with the stored id and stores nothing.
- * `/v1/webhooks/secrets` (admin) creates, lists and revokes the per-source signing secrets.
+ * bearer token. A secret posts articles only for the `source` it was created for. A replayed
+ * `webhook-id` (per source: ids are unique per sender only) is acknowledged with the stored id and
+ * stores nothing. `/v1/webhooks/secrets` (admin) creates, lists and revokes the per-source secrets.
  */
 
 import {
-  idSchema,
+  DistilleryError,
   pageSchema,
   parseOrThrow,
   webhookAckSchema,
   webhookArticlePayloadSchema,
   webhookSecretCreatedSchema,
   webhookSecretCreateRequestSchema,
+  webhookSecretIdSchema,
   webhookSecretSchema,
 } from "@distillery/shared";
 import { createRoute } from "@hono/zod-openapi";
@@ -28,6 +30,7 @@ import { notFound } from "../errors";
 import { generateWebhookSecret, verifyWebhook } from "../webhooks/verify";
 import { limitBody } from "./limits";
 import { bearerSecurity, createRouter, errorResponses, jsonBody, jsonResponse } from "./openapi";
+import { decodeUtf8 } from "./utf8";
 
 export const webhooksRouter = createRouter();
 const admin = requireRole();
@@ -68,7 +71,7 @@ webhooksRouter.post("/webhooks/articles", limitBody(), async (c) => {
     "webhook.invalid_signature",
     "webhook headers",
   );
-  const body = await c.req.text();
+  const body = new Uint8Array(await c.req.arrayBuffer());
   const db = database(c.env.DB);
   const secrets = await db
     .select({ id: webhookSecrets.id, source: webhookSecrets.source, secret: webhookSecrets.secret })
@@ -87,15 +90,27 @@ webhooksRouter.post("/webhooks/articles", limitBody(), async (c) => {
   const seen = await db
     .select()
     .from(webhookDeliveries)
-    .where(eq(webhookDeliveries.webhook_id, headers["webhook-id"]))
+    .where(
+      and(
+        eq(webhookDeliveries.source, secret.source),
+        eq(webhookDeliveries.webhook_id, headers["webhook-id"]),
+      ),
+    )
     .get();
   if (seen) return c.json({ id: seen.article_id, created: false, replayed: true }, 200);
   const payload = parseOrThrow(
     webhookArticlePayloadSchema,
-    JSON.parse(body),
+    JSON.parse(decodeUtf8(body)),
     "request.invalid",
     "webhook payload",
   );
+  if (payload.data.source !== secret.source) {
+    throw new DistilleryError(
+      "webhook.source_mismatch",
+      `this secret was created for source '${secret.source}' and cannot post articles for '${payload.data.source}'`,
+      { status: 403, details: [{ path: "data.source", issue: `must be '${secret.source}'` }] },
+    );
+  }
   const [result] = await storeArticles(c.env, [payload.data]);
   if (!result) throw new Error("storeArticles returned no result for one article");
   await db
@@ -167,7 +182,7 @@ webhooksRouter.openapi(
     summary: "Revoke a signing secret; messages signed with it are refused from then on",
     security: bearerSecurity,
     middleware: [admin] as const,
-    request: { params: z.object({ id: idSchema }) },
+    request: { params: z.object({ id: webhookSecretIdSchema }) },
     responses: { 200: jsonResponse(webhookSecretSchema, "The revoked secret"), ...errorResponses },
   }),
   async (c) => {

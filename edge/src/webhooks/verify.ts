@@ -4,7 +4,8 @@
  * `"{webhook-id}.{webhook-timestamp}.{body}"` with HMAC-SHA256 under a `whsec_<base64 key>` secret and
  * sends `webhook-signature: v1,<base64 signature>` (several, space-separated, during rotation). We
  * accept a message when any v1 signature verifies under any active secret and the timestamp is
- * within five minutes of now. `crypto.subtle.verify` compares in constant time.
+ * within five minutes of now. The signature is checked on the body's exact bytes, before anything
+ * decodes them. `crypto.subtle.verify` compares in constant time.
  */
 import { DistilleryError } from "@distillery/shared";
 
@@ -49,7 +50,7 @@ function refuse(message: string): DistilleryError {
  */
 export async function verifyWebhook(
   headers: WebhookHeaders,
-  body: string,
+  body: Uint8Array,
   secrets: WebhookSecret[],
   nowSeconds = Math.floor(Date.now() / 1000),
 ): Promise<WebhookSecret> {
@@ -75,7 +76,10 @@ export async function verifyWebhook(
     }
   }
   if (signatures.length === 0) throw refuse("webhook-signature has no v1 signature");
-  const signed = new TextEncoder().encode(`${headers.id}.${headers.timestamp}.${body}`);
+  const prefix = new TextEncoder().encode(`${headers.id}.${headers.timestamp}.`);
+  const signed = new Uint8Array(prefix.length + body.length);
+  signed.set(prefix);
+  signed.set(body, prefix.length);
   for (const secret of secrets) {
     let key: CryptoKey;
     try {

@@ -36,8 +36,9 @@ export type AgentOptions = {
 export async function detectCapabilities(
   workDir: WorkDir,
   runner: RunnerSettings,
+  signal?: AbortSignal,
 ): Promise<NodeCapabilities> {
-  const outcome = await runPython({ ...runner, command: "doctor", dir: `${workDir.root}/doctor` });
+  const outcome = await runPython({ ...runner, command: "doctor", dir: `${workDir.root}/doctor`, signal });
   if (outcome.exitCode !== 0 || !outcome.result) {
     throw new Error(
       `python doctor failed (exit ${outcome.exitCode}): ${outcome.error?.message ?? outcome.stderrTail.join("\n")}`,
@@ -56,6 +57,7 @@ export class Agent {
   private heartbeatTimer: NodeJS.Timeout | null = null;
   private job: JobExecution | null = null;
   private stopped: ((reason: { code: number; reason: string }) => void) | null = null;
+  private readonly stopping = new AbortController();
 
   constructor(private readonly options: AgentOptions) {
     this.workDir = new WorkDir(options.workDir);
@@ -80,7 +82,17 @@ export class Agent {
   /** Runs until the hub refuses the node for good or `stop()` is called; resolves with the close. */
   async run(): Promise<{ code: number; reason: string }> {
     this.nodeId = await this.workDir.nodeId();
-    this.capabilities = await detectCapabilities(this.workDir, this.options.runner ?? {});
+    // A stop while the doctor runs must end its Python too, or a process manager's SIGTERM leaves it behind.
+    const capabilities = await detectCapabilities(
+      this.workDir,
+      this.options.runner ?? {},
+      this.stopping.signal,
+    ).catch((error: unknown) => {
+      if (this.stopping.signal.aborted) return null;
+      throw error;
+    });
+    if (!capabilities) return { code: 1000, reason: "stopped before connecting" };
+    this.capabilities = capabilities;
     const gpus = this.capabilities.gpus.map((gpu) => gpu.name).join(", ") || "no GPU";
     this.log(`node ${this.nodeId} (${gpus}; jobs: ${this.capabilities.job_kinds.join(", ")})`);
     const closed = new Promise<{ code: number; reason: string }>((resolve) => {
@@ -91,6 +103,7 @@ export class Agent {
   }
 
   stop(): void {
+    this.stopping.abort();
     this.job?.cancel("agent stopping");
     this.connection.stop();
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { capabilitiesFromDoctor } from "./capabilities";
+import { capabilitiesFromDoctor, jobDevice } from "./capabilities";
 
 describe("capabilitiesFromDoctor", () => {
   it("maps the package's doctor report to what the hub lists", () => {
@@ -68,11 +68,34 @@ describe("capabilitiesFromDoctor", () => {
       job_kinds: [],
       student_kinds: [],
     });
-    expect(capabilitiesFromDoctor({ python: "3.12.1", torch: "2.15.0" }).student_kinds).toEqual([
-      "regression",
-      "generative",
-      "probe",
-    ]);
+    expect(capabilitiesFromDoctor({ python: "3.12.1", torch: "2.15.0" }).student_kinds).toEqual(["probe"]);
+    expect(
+      capabilitiesFromDoctor({ python: "3.12.1", torch: "2.15.0", cuda: { available: true } }).student_kinds,
+    ).toEqual(["regression", "generative", "probe"]);
     expect(() => capabilitiesFromDoctor({ cuda: "yes" })).toThrow(/unexpected/);
+  });
+
+  it("never claims the CUDA students where CUDA does not work, whatever the package lists", () => {
+    const report = {
+      python: "3.11.7",
+      torch: "2.15.0+cu132",
+      cuda: { available: false, devices: [] },
+      backends: { peft: { ok: true } },
+      student_kinds: ["lexical", "probe", "encoder", "regression", "generative"],
+      unavailable_student_kinds: {},
+    };
+    expect(capabilitiesFromDoctor(report)).toMatchObject({
+      cuda: false,
+      job_kinds: ["train", "eval", "infer"],
+      student_kinds: ["lexical", "probe", "encoder"],
+    });
+  });
+
+  it("asks Python for CUDA for the students that need it, so it refuses instead of using the CPU", () => {
+    expect(jobDevice("regression")).toBe("cuda");
+    expect(jobDevice("generative")).toBe("cuda");
+    expect(jobDevice("encoder")).toBe("auto");
+    expect(jobDevice("probe")).toBe("auto");
+    expect(jobDevice(undefined)).toBe("auto");
   });
 });

@@ -4,10 +4,18 @@
  * than what the hub needs (`nodeCapabilitiesSchema`): CUDA devices under `cuda.devices`, each backend as
  * `{ ok, version | error }`, disk under `disk`. This maps it; a report already in the hub's shape is
  * taken as it is. The student kinds the environment can run (`student_kinds`: probe and lexical without
- * torch, regression and generative with torch + transformers + peft) are what the hub matches jobs
- * against, so a CPU-only node is never offered a job it cannot run.
+ * torch, encoder with torch + transformers, regression and generative only with a CUDA GPU that
+ * initialises) are what the hub matches jobs against, so a node is never offered a job it cannot run.
+ * A report from an older package that lists the CUDA students without working CUDA is corrected here:
+ * those jobs would otherwise train a 7B model on the CPU. `jobDevice` is the device a job file asks for.
  */
-import { type NodeCapabilities, nodeCapabilitiesSchema, studentKindSchema } from "@distillery/shared";
+import {
+  CUDA_STUDENT_KINDS,
+  type NodeCapabilities,
+  nodeCapabilitiesSchema,
+  type StudentKind,
+  studentKindSchema,
+} from "@distillery/shared";
 import { z } from "zod";
 
 const doctorReportSchema = z.object({
@@ -38,6 +46,20 @@ const doctorReportSchema = z.object({
   student_kinds: z.array(studentKindSchema).optional(),
 });
 
+/** What a package from before `student_kinds` ran with torch (it knew no encoder student). */
+const LEGACY_TORCH_STUDENT_KINDS: readonly StudentKind[] = ["regression", "generative", "probe"];
+
+/**
+ * The device a job file asks for: `cuda` for the students that need a GPU, so that Python refuses
+ * (`device.cuda_unavailable`) rather than falls back to the CPU; `auto` (CUDA when there is one) otherwise.
+ * @example
+ * jobDevice("regression"); // "cuda"
+ * jobDevice("encoder"); // "auto"
+ */
+export function jobDevice(student: StudentKind | undefined): "cuda" | "auto" {
+  return student !== undefined && CUDA_STUDENT_KINDS.includes(student) ? "cuda" : "auto";
+}
+
 export function capabilitiesFromDoctor(report: unknown): NodeCapabilities {
   const direct = nodeCapabilitiesSchema.safeParse(report);
   if (direct.success) return direct.data;
@@ -47,8 +69,8 @@ export function capabilitiesFromDoctor(report: unknown): NodeCapabilities {
   }
   const doctor = parsed.data;
   const ok = (name: string) => doctor.backends[name]?.ok ?? false;
-  const studentKinds =
-    doctor.student_kinds ?? (doctor.torch ? studentKindSchema.options.filter((k) => k !== "lexical") : []);
+  const reported = doctor.student_kinds ?? (doctor.torch ? LEGACY_TORCH_STUDENT_KINDS : []);
+  const studentKinds = reported.filter((kind) => doctor.cuda.available || !CUDA_STUDENT_KINDS.includes(kind));
   return {
     python: doctor.python,
     torch: doctor.torch,

@@ -3,7 +3,8 @@
  * The agent's WebSocket to the hub: connects with the node token in the `Authorization` header,
  * validates every incoming message with `hubMessageSchema` (an invalid one is logged and dropped),
  * and reconnects with exponential backoff and jitter after any drop — except when the hub refuses the
- * node for good (bad token, wrong protocol version, replaced by another agent with the same id).
+ * node for good (bad or revoked token, wrong protocol version, replaced by another agent with the same
+ * id, a node id registered by another token).
  */
 import { type HubMessage, hubMessageSchema, NODE_CLOSE_CODES, type NodeMessage } from "@distillery/shared";
 import WebSocket from "ws";
@@ -11,9 +12,11 @@ import WebSocket from "ws";
 /** Close codes after which reconnecting cannot help. */
 const FATAL_CLOSE_CODES = new Set<number>([
   NODE_CLOSE_CODES.unauthorized,
+  NODE_CLOSE_CODES.revoked,
   NODE_CLOSE_CODES.forbidden,
   NODE_CLOSE_CODES.protocolVersion,
   NODE_CLOSE_CODES.replaced,
+  NODE_CLOSE_CODES.nodeIdTaken,
 ]);
 
 export type HubConnectionOptions = {

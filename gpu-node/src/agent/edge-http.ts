@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { promisify } from "node:util";
-import { DistilleryError, type JobInput, type JobOfferContext } from "@distillery/shared";
+import { DistilleryError, type JobInput, type JobOfferContext, NODE_LEASE_HEADER } from "@distillery/shared";
 
 const execFileAsync = promisify(execFile);
 
@@ -100,8 +100,12 @@ export class EdgeHttp {
     return dir;
   }
 
-  /** Packs `adapterDir` (without checkpoints) as a .tar.gz and uploads it to the model with its sha256 (the edge checks it). */
-  async uploadArtifact(modelId: string, adapterDir: string, scratchDir: string) {
+  /**
+   * Packs `adapterDir` (without checkpoints) as a .tar.gz and uploads it to the model with its sha256
+   * (the edge checks it) and the lease of the train job that made it (the edge takes it only from the
+   * lease holder).
+   */
+  async uploadArtifact(modelId: string, leaseId: string, adapterDir: string, scratchDir: string) {
     const archive = join(scratchDir, "adapter.tar.gz");
     // Checkpoints and prediction files may share the folder: only the model itself travels.
     const exclude = ["./checkpoints", "./result.json", "./chunk-*.jsonl", "./*.tmp"].map(
@@ -112,7 +116,11 @@ export class EdgeHttp {
     const sha256 = createHash("sha256").update(bytes).digest("hex");
     await this.request(`/v1/models/${encodeURIComponent(modelId)}/artifact`, {
       method: "PUT",
-      headers: { "content-type": "application/gzip", "x-content-sha256": sha256 },
+      headers: {
+        "content-type": "application/gzip",
+        "x-content-sha256": sha256,
+        [NODE_LEASE_HEADER]: leaseId,
+      },
       body: bytes,
     });
     return { model_id: modelId, sha256, bytes: (await stat(archive)).size };

@@ -30,6 +30,7 @@ import {
   predictionSchema,
 } from "@distillery/shared";
 import { type PythonResultOf, type RunPythonOptions, runPython } from "../runner/index";
+import { jobDevice } from "./capabilities";
 import { ChunkUploader } from "./chunk-uploader";
 import type { EdgeHttp } from "./edge-http";
 import type { WorkDir } from "./work-dir";
@@ -177,7 +178,12 @@ export class JobExecution {
       const modelId = this.options.offer.context.output_model_id;
       if (!modelId) throw new DistilleryError("node.offer_invalid", "the train offer has no output_model_id");
       const { command: _command, job_id: _jobId, model_dir, ...trained } = result;
-      const uploaded = await this.options.edge.uploadArtifact(modelId, inOut(outDir, model_dir), dir);
+      const uploaded = await this.options.edge.uploadArtifact(
+        modelId,
+        this.options.offer.lease_id,
+        inOut(outDir, model_dir),
+        dir,
+      );
       const artifact = { sha256: uploaded.sha256, bytes: uploaded.bytes };
       return parseOrThrow(nodeTrainResultSchema, { ...trained, artifact }, "result.invalid", what);
     }
@@ -232,7 +238,7 @@ export class JobExecution {
         data: { train: train.path, validation: validation.path },
         checkpoint_every_steps: 200,
         early_stopping_patience: offer.spec.early_stopping_patience,
-        device: "auto",
+        device: jobDevice(context.student.kind),
         load_in_4bit: false,
       };
       return { job, chunkOffset: 0, acknowledged };
@@ -247,7 +253,7 @@ export class JobExecution {
         model_dir: model,
         data: { test: test.path, train: train.path },
         batch_tokens: 16_384,
-        device: "auto",
+        device: jobDevice(context.model?.kind),
       };
       return { job, chunkOffset: 0, acknowledged };
     }
@@ -273,7 +279,7 @@ export class JobExecution {
       max_new_tokens: 512,
       // A cascade scoring job's intervals are drawn at its coverage; otherwise the model's default.
       ...(offer.spec.kind === "infer" && offer.spec.cascade ? { coverage: offer.spec.cascade.coverage } : {}),
-      device: "auto",
+      device: jobDevice(context.model?.kind),
     };
     return { job, chunkOffset, acknowledged };
   }

@@ -4,7 +4,8 @@ Checks the job file before importing torch (a bad job fails in well under a seco
 runs the command, checks its result against the exported result schema, writes ``result.json`` in
 ``--out`` and exits 0. A result that breaks the schema is a failure (``result.invalid`` naming the field)
 and no ``result.json`` is written. The probe and lexical students (the ``probe`` package) never import
-torch, and nothing here imports it before a LoRA student needs it. Every failure ends with one
+torch, and nothing here imports it before a LoRA or encoder student needs it. A job with ``device: cuda``
+fails with ``device.cuda_unavailable`` when CUDA does not initialise, before any model loads. Every failure ends with one
 ``{"event":"error"}`` line on stdout and a non-zero exit status; this is the only place that maps
 errors to lines and statuses.
 """
@@ -20,7 +21,16 @@ from pathlib import Path
 from typing import Any
 
 from . import events
-from .dispatch import CPU_STUDENT_KINDS, probe_model, require_torch_students
+from .dispatch import (
+    CPU_STUDENT_KINDS,
+    ENCODER_PACKAGES,
+    ENCODER_STUDENT_KIND,
+    TORCH_PACKAGES,
+    model_kind,
+    probe_model,
+    require_device,
+    require_torch_students,
+)
 from .errors import EXIT_BAD_JOB, DistilleryError
 from .jobfile import check_result, read_job
 
@@ -82,13 +92,21 @@ def _run(args: argparse.Namespace) -> dict[str, Any]:
     out_dir.mkdir(parents=True, exist_ok=True)
     if args.command == "train" and args.model:
         job["student"]["base_model"] = args.model
+    # Before anything loads: a job that asks for CUDA never falls back to the CPU.
+    require_device(job)
     cpu_student = _cpu_student(args.command, job)
     if cpu_student is not None:
         return cpu_student(job, out_dir)
+    if args.command == "train" and job["student"]["kind"] == ENCODER_STUDENT_KIND:
+        require_torch_students("training an encoder student", ENCODER_PACKAGES)
+        from .encoder_student import train_encoder
+
+        return train_encoder(job, out_dir)
     if args.command == "train":
         require_torch_students(f"training a {job['student']['kind']} student")
     elif args.command in ("eval", "infer"):
-        require_torch_students(f"{args.command} with the model in {job['model_dir']}")
+        packages = ENCODER_PACKAGES if model_kind(job["model_dir"]) == ENCODER_STUDENT_KIND else TORCH_PACKAGES
+        require_torch_students(f"{args.command} with the model in {job['model_dir']}", packages)
     else:
         require_torch_students("bench")
     if args.command == "train":

@@ -3,8 +3,11 @@
 Reports Python, torch (null when it is not installed: the cpu profile), CUDA devices with their memory,
 bf16 and flash-attention support, which optional backends import (unsloth, peft, bitsandbytes, vllm,
 flash_attn, onnxruntime, ...), the free disk where outputs go, and ``student_kinds``: the students this
-environment can train and run. ``lexical`` and ``probe`` need only the probe package's CPU dependencies;
-``regression`` and ``generative`` need torch, transformers and peft. Every probe is guarded: a broken
+machine can train and run, which is what a node advertises. ``lexical`` and ``probe`` need only the probe
+package's CPU dependencies; ``encoder`` needs torch and transformers (a GPU makes it fast, a CPU will do);
+``regression`` and ``generative`` need torch, transformers, peft *and a CUDA GPU that initialises*: a 7B
+decoder on a CPU would run for weeks, so a node without one does not claim them. Each kind left out is in
+``unavailable_student_kinds`` with the reason (e.g. the CUDA error). Every probe is guarded: a broken
 optional install shows up as ``{"ok": false, "error": ...}``, never as a crash, and torch is imported only
 when it is installed. The shape is ``shared/schemas/python-doctor-result.json``.
 """
@@ -18,6 +21,8 @@ import shutil
 import sys
 from pathlib import Path
 from typing import Any
+
+from .dispatch import CUDA_STUDENT_KINDS, ENCODER_PACKAGES, ENCODER_STUDENT_KIND, cuda_problem
 
 OPTIONAL_BACKENDS = (
     "transformers",
@@ -92,12 +97,30 @@ def cpu_student_kinds() -> list[str]:
     return kinds
 
 
-def student_kinds(backends: dict[str, dict[str, Any]], torch: Any) -> list[str]:
-    """Every student kind this environment can train and run, CPU students first."""
+def student_kinds(backends: dict[str, dict[str, Any]], torch: Any) -> tuple[list[str], dict[str, str]]:
+    """Every student kind this machine can train and run (CPU students first), and why each torch student
+    that is left out is (``{kind: reason}``)."""
     kinds = cpu_student_kinds()
-    if torch is not None and all(backends[name]["ok"] for name in TORCH_STUDENT_PACKAGES if name != "torch"):
-        kinds += ["regression", "generative"]
-    return kinds
+    unavailable: dict[str, str] = {}
+
+    def missing(packages: tuple[str, ...]) -> str | None:
+        if torch is None:
+            return "torch is not installed (the cpu profile; see python/README.md)"
+        broken = [name for name in packages if name != "torch" and not backends[name]["ok"]]
+        return f"{', '.join(broken)} does not import" if broken else None
+
+    encoder_problem = missing(ENCODER_PACKAGES)
+    if encoder_problem is None:
+        kinds.append(ENCODER_STUDENT_KIND)
+    else:
+        unavailable[ENCODER_STUDENT_KIND] = encoder_problem
+    lora_problem = missing(TORCH_STUDENT_PACKAGES) or cuda_problem()
+    for kind in CUDA_STUDENT_KINDS:
+        if lora_problem is None:
+            kinds.append(kind)
+        else:
+            unavailable[kind] = f"needs a CUDA GPU with torch, transformers and peft: {lora_problem}"
+    return kinds, unavailable
 
 
 def capabilities(out_dir: str | None = None) -> dict[str, Any]:
@@ -110,6 +133,7 @@ def capabilities(out_dir: str | None = None) -> dict[str, Any]:
     cuda = _cuda(torch)
     backends = {name: module_importable(name) for name in OPTIONAL_BACKENDS}
     flash = backends["flash_attn"]["ok"] and any(float(d["capability"]) >= 8.0 for d in cuda["devices"])
+    kinds, unavailable = student_kinds(backends, torch)
     train_backend = None
     if torch is not None:
         train_backend = "unsloth" if backends["unsloth"]["ok"] and cuda["available"] else "transformers"
@@ -125,6 +149,7 @@ def capabilities(out_dir: str | None = None) -> dict[str, Any]:
         "sdpa": torch is not None and hasattr(torch.nn.functional, "scaled_dot_product_attention"),
         "backends": backends,
         "train_backend": train_backend,
-        "student_kinds": student_kinds(backends, torch),
+        "student_kinds": kinds,
+        "unavailable_student_kinds": unavailable,
         "disk": {"path": str(disk_path), "free_gb": round(usage.free / 1e9, 2), "total_gb": round(usage.total / 1e9, 2)},
     }

@@ -5,8 +5,9 @@ One line per test article (``shared/schemas/prediction.json``): ``article_id``, 
 the student's own ``categories`` and, for the generative student, ``reasons`` and ``parse_status``. When
 the job names the train split (``data.train``), the lexical baseline (word + bigram TF-IDF with ridge, the
 probe package's) is fitted on it and its predictions for the same test articles go to
-``lexical-baseline.jsonl``. The metrics themselves are computed by the shared TypeScript metrics module
-(the one implementation) from these files and the test split; ``result.json`` is
+``lexical-baseline.jsonl``. The encoder student has a scorer of its own (``load_scorer`` picks it by the
+model's kind), used the same way. The metrics themselves are computed by the shared TypeScript metrics
+module (the one implementation) from these files and the test split; ``result.json`` is
 ``python-result.json``'s eval branch.
 """
 
@@ -19,6 +20,7 @@ from typing import Any
 from . import events
 from .chunks import write_jsonl
 from .data import read_dataset
+from .dispatch import ENCODER_STUDENT_KIND, model_kind
 
 PREDICTIONS_FILE = "predictions.jsonl"
 LEXICAL_FILE = "lexical-baseline.jsonl"
@@ -65,11 +67,22 @@ def write_lexical_baseline(
     return LEXICAL_FILE, None
 
 
-def evaluate(job: dict[str, Any], out_dir: Path) -> dict[str, Any]:
-    """The regression or generative student's eval (the probe package evaluates its own students)."""
+def load_scorer(model_dir: str, device: str, max_new_tokens: int = 512) -> Any:
+    """The scorer of the torch student in ``model_dir``: the encoder student's, or the LoRA one's. Both take
+    rows and give predictions (``predict``) and say what they are (``kind``, ``head``, ``dimensions``,
+    ``categories``, ``card``, ``engine``, ``device``)."""
+    if model_kind(model_dir) == ENCODER_STUDENT_KIND:
+        from .encoder_student import EncoderScorer
+
+        return EncoderScorer(model_dir, device)
     from .scorer import Scorer
 
-    scorer = Scorer(job["model_dir"], job["device"])
+    return Scorer(model_dir, device, max_new_tokens)
+
+
+def evaluate(job: dict[str, Any], out_dir: Path) -> dict[str, Any]:
+    """The regression, generative or encoder student's eval (the probe package evaluates its own students)."""
+    scorer = load_scorer(job["model_dir"], job["device"])
     rows = read_dataset(job["data"]["test"], scorer.dimensions)
     events.emit({"event": "log", "message": f"evaluating the {scorer.head} student on {len(rows)} articles ({scorer.engine})"})
     throughput = events.Throughput()

@@ -107,7 +107,8 @@ def encode_rows(
 
 
 def batch_loss(student: Any, examples: list[dict[str, Any]]) -> tuple[Any, int]:
-    """Cross-entropy on the completion tokens of one micro-batch, and its number of real tokens."""
+    """Cross-entropy on the completion tokens of one micro-batch, and its number of real tokens (counted on
+    the host: no device sync)."""
     import torch
 
     from .regression import pad_batch
@@ -116,8 +117,8 @@ def batch_loss(student: Any, examples: list[dict[str, Any]]) -> tuple[Any, int]:
     labels = torch.full_like(input_ids, -100)
     for row, example in enumerate(examples):
         labels[row, : len(example["labels"])] = torch.tensor(example["labels"], dtype=torch.long)
-    output = student.peft_model(input_ids=input_ids, attention_mask=mask, labels=labels)
-    return output.loss, int(mask.sum())
+    output = student.peft_model(input_ids=input_ids, attention_mask=mask, labels=labels, use_cache=False)
+    return output.loss, sum(len(e["input_ids"]) for e in examples)
 
 
 _FENCE = re.compile(r"^```(?:json)?\s*|\s*```$")

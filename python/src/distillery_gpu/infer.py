@@ -21,12 +21,12 @@ from . import events
 from .chunks import chunk_path, count_lines, write_jsonl
 from .data import windows
 from .dispatch import model_kind
-from .scorer import Scorer
+from .evaluate import load_scorer
 
 
 def infer(job: dict[str, Any], out_dir: Path) -> dict[str, Any]:
-    """The regression or generative student's scoring (the probe package scores with its own students)."""
-    scorer: Scorer | None = None
+    """The regression, generative or encoder student's scoring (the probe package scores with its own students)."""
+    scorer: Any = None
     throughput = events.Throughput()
     written = skipped = articles = 0
     parse_counts = {"ok": 0, "repaired": 0, "invalid": 0}
@@ -42,7 +42,7 @@ def infer(job: dict[str, Any], out_dir: Path) -> dict[str, Any]:
             continue
         if scorer is None:
             # Loaded only once there is work: a finished job reruns in seconds.
-            scorer = Scorer(job["model_dir"], job["device"], job["max_new_tokens"])
+            scorer = load_scorer(job["model_dir"], job["device"], job["max_new_tokens"])
             events.emit({"event": "log", "message": f"scoring with the {scorer.head} student on {scorer.device} ({scorer.engine})"})
         predictions, tokens = scorer.predict(window, job["batch_tokens"])
         for prediction in predictions:

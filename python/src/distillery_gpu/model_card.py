@@ -3,8 +3,15 @@
 Holds the filter's name and version, the student's ``kind`` (also under ``head``, its older name), the
 base model, the dimensions and categorical fields it predicts, the backend, the hyperparameters, hashes
 of the data it learnt from and its metrics; for the regression student also the number of outputs of
-its head (one per dimension, then one logit per value of each categorical field), for the generative
-one the exact system prompt it was trained with, so scoring renders the same prompt.
+its head (one per dimension, then one logit per value of each categorical field), the train split's
+score standardisation the head's outputs are inverted with (``targets``: mean and std per dimension) and
+the pooling (``pooling``: the end-marker token appended to every article); for the generative one the
+exact system prompt it was trained with, so scoring renders the same prompt.
+
+``training`` says how the run trained (the backend path, ``dtype``, ``quantization`` — ``nf4`` or null,
+what the scorer must load the base with —, LoRA dropout, checkpointing, micro-batch tokens, the head's
+learning rate and dtype). Cards from before these fields read as before: outputs = score / 10, no end
+marker, and a 4-bit base when ``load_in_4bit`` was set.
 """
 
 from __future__ import annotations
@@ -42,6 +49,9 @@ def write_model_card(
     rows: dict[str, int],
     metrics: dict[str, Any],
     steps: int,
+    training: dict[str, Any] | None = None,
+    scaling: Any = None,
+    end_marker: int | None = None,
 ) -> dict[str, Any]:
     from . import generative, regression
 
@@ -59,16 +69,22 @@ def write_model_card(
         # What the oracle read of each article: the lexical baseline of this student's eval reads as much.
         "max_article_chars": max_article_chars(filter_package),
         "hyperparameters": settings["hyperparameters"],
-        "load_in_4bit": job["load_in_4bit"],
+        # What the adapter was trained on (a GPU with room for bf16 ignores load_in_4bit).
+        "load_in_4bit": bool(training and training.get("quantization") == "nf4") if training else job["load_in_4bit"],
         "data": {name: {"sha256": digest, "rows": rows[name]} for name, digest in data_hashes.items()},
         "steps": steps,
         "metrics": metrics,
         "job_id": job["job_id"],
         "created_at": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
     }
+    if training is not None:
+        card["training"] = training
     if head == "regression":
-        card["score_scale"] = regression.SCORE_SCALE
         card["num_labels"] = regression.num_outputs(dimensions, categories)
+        if scaling is not None:
+            card["targets"] = scaling.to_card()
+        if end_marker is not None:
+            card["pooling"] = {"method": "end_marker", "token_id": end_marker}
     else:
         card["system_prompt"] = generative.system_prompt(filter_package)
     path = out_dir / CARD_FILE
@@ -89,3 +105,10 @@ def read_model_card(model_dir: str | Path) -> dict[str, Any]:
     if card["head"] == "regression":
         card.setdefault("num_labels", len(card["dimensions"]))
     return card
+
+
+def base_quantization(card: dict[str, Any]) -> str | None:
+    """How the scorer must load the base: ``nf4`` when the adapter was trained on a 4-bit base, else None."""
+    if "training" in card:
+        return card["training"].get("quantization")
+    return "nf4" if card.get("load_in_4bit") else None

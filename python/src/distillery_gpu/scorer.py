@@ -1,8 +1,12 @@
 """A trained student loaded for scoring: the adapter merged into its base model, in inference mode.
 
-Regression: ``AutoModelForSequenceClassification(num_labels=card["num_labels"])`` + the PEFT adapter (which
-restores the head: scores, then category logits), merged, bf16 on a GPU with SDPA attention; one forward
-pass per batch. Generative:
+Regression: ``AutoModelForSequenceClassification(num_labels=card["num_labels"])`` + the PEFT adapter,
+merged, bf16 on a GPU with SDPA attention, no KV cache; one forward pass per batch. The head (scores, then
+category logits) is read from the adapter file into its own fp32 layer: PEFT would copy it into the bf16
+base's ``score`` and round it. Articles are encoded as in training (the card's end marker appended) and
+the head's standardised outputs are turned back into 0-10 scores with the card's ``targets``. A student
+trained on a 4-bit base is scored on the same 4-bit base (the card's ``training.quantization``), unmerged:
+scoring it on a bf16 base would not be the model that was validated. Generative:
 vLLM with the LoRA adapter when it imports on a CUDA GPU, else batched ``generate`` (greedy, bounded new
 tokens) on the merged model. Both take rows in and give predictions (shared/schemas/prediction.json) out,
 in the rows' order, each with the student's own ``categories`` when the filter has categorical fields.
@@ -15,18 +19,23 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from safetensors.torch import load_file
 
 from . import events, generative, regression
-from .backends import resolve_device
+from .backends import SCORE_KEY, model_load_kwargs, resolve_device
 from .batching import token_budget_batches
 from .data import article_text
-from .model_card import read_model_card
+from .errors import DistilleryError
+from .model_card import base_quantization, read_model_card
 
 
-def _model_kwargs(device: torch.device) -> dict[str, Any]:
-    if device.type == "cuda":
-        return {"dtype": torch.bfloat16, "attn_implementation": "sdpa"}
-    return {"dtype": torch.float32}
+def load_score_head(model_dir: Path, device: torch.device) -> torch.nn.Linear:
+    """The regression head exactly as trained: fp32, straight from the adapter file."""
+    weight = load_file(str(model_dir / "adapter_model.safetensors"))[SCORE_KEY].float()
+    head = torch.nn.Linear(weight.shape[1], weight.shape[0], bias=False, dtype=torch.float32)
+    with torch.no_grad():
+        head.weight.copy_(weight)
+    return head.to(device).eval()
 
 
 def _vllm_usable(device: torch.device) -> bool:
@@ -68,24 +77,36 @@ class Scorer:
         if self.head == "generative" and _vllm_usable(self.device):
             self._load_vllm()
             return
+        self.quantization = base_quantization(self.card)
+        if self.quantization is not None and self.device.type != "cuda":
+            raise DistilleryError(
+                "model.needs_gpu",
+                f"{self.model_dir} was trained on a {self.quantization} (4-bit) base, which loads on a CUDA GPU only: score it on a GPU node",
+            )
         base_class = AutoModelForSequenceClassification if self.head == "regression" else AutoModelForCausalLM
         extra = {"num_labels": self.card["num_labels"]} if self.head == "regression" else {}
-        base = base_class.from_pretrained(self.card["base_model"], **extra, **_model_kwargs(self.device))
+        base = base_class.from_pretrained(
+            self.card["base_model"], **extra, **model_load_kwargs(self.device, self.quantization is not None)
+        )
+        if self.head == "regression":
+            base.config.use_cache = False  # one pass per article: a KV cache would only cost memory
         self.model = PeftModel.from_pretrained(base, str(self.model_dir))
         targets = set(self.card["hyperparameters"]["lora"]["target_modules"])
         tied = bool(getattr(base.config, "tie_word_embeddings", False))
-        # Merging LoRA into a tied output layer would change the input embeddings too.
-        if not (tied and targets & {"lm_head", "embed_tokens"}):
+        # Merging LoRA into a tied output layer would change the input embeddings too, and into a 4-bit
+        # base would round the merged weights to 4 bits.
+        if not (tied and targets & {"lm_head", "embed_tokens"}) and self.quantization is None:
             self.model = self.model.merge_and_unload()
-        self.model.to(self.device).eval()
+        if self.quantization is None:
+            self.model.to(self.device)
+        self.model.eval()
         if self.head == "regression":
-            self._score_head().float()
+            self.score_head = load_score_head(self.model_dir, self.device)
+            self.scaling = regression.TargetScaling.from_card(self.card)
+            self.end_marker = (self.card.get("pooling") or {}).get("token_id")
 
     def _backbone(self) -> Any:
         return self.model.get_base_model().model if hasattr(self.model, "get_base_model") else self.model.model
-
-    def _score_head(self) -> Any:
-        return self.model.get_base_model().score if hasattr(self.model, "get_base_model") else self.model.score
 
     def _load_vllm(self) -> None:
         from vllm import LLM, SamplingParams
@@ -109,7 +130,7 @@ class Scorer:
 
     def _encode(self, rows: list[dict[str, Any]]) -> list[list[int]]:
         if self.head == "regression":
-            return regression.encode_texts(self.tokenizer, [article_text(r) for r in rows], self.max_length)
+            return regression.encode_texts(self.tokenizer, [article_text(r) for r in rows], self.max_length, self.end_marker)
         system = self.card["system_prompt"]
         return [generative.prompt_ids(self.tokenizer, system, r, self.max_length) for r in rows]
 
@@ -130,8 +151,8 @@ class Scorer:
                 sequences = [encoded[i] for i in batch]
                 if self.head == "regression":
                     ids, mask = regression.pad_batch(sequences, self.tokenizer.pad_token_id, self.device)
-                    outputs = regression.forward_scores(self._backbone(), self._score_head(), ids, mask)
-                    scores = regression.to_scores(outputs, self.dimensions)
+                    outputs = regression.forward_scores(self._backbone(), self.score_head, ids, mask)
+                    scores = regression.to_scores(outputs, self.dimensions, self.scaling)
                     categories = regression.to_categories(outputs, self.dimensions, self.categories)
                     for index, row_scores, row_categories in zip(batch, scores, categories, strict=True):
                         results[index] = {"scores": row_scores, **({"categories": row_categories} if row_categories else {})}
@@ -158,6 +179,7 @@ class Scorer:
             attention_mask=mask.to(self.device),
             max_new_tokens=self.max_new_tokens,
             do_sample=False,
+            use_cache=True,
             pad_token_id=pad,
             eos_token_id=self.tokenizer.eos_token_id,
         )

@@ -24,8 +24,14 @@ export type FilterFiles = {
 export function parseFilterPackage(files: FilterFiles): FilterPackage {
   const yamlFile = files.dir ? `${files.dir}/filter.yaml` : "filter.yaml";
   const promptFile = files.dir ? `${files.dir}/prompt.md` : "prompt.md";
+  const tooDeep = deepFlowLine(files.filterYaml);
+  if (tooDeep) {
+    throw invalid([
+      { path: `${yamlFile}:${tooDeep}`, issue: `brackets nested deeper than ${MAX_YAML_FLOW_DEPTH} levels` },
+    ]);
+  }
   const lineCounter = new LineCounter();
-  const doc = parseDocument(files.filterYaml, { lineCounter });
+  const doc = readYaml(() => parseDocument(files.filterYaml, { lineCounter }), yamlFile);
   if (doc.errors.length > 0) {
     const details = doc.errors.map((error) => {
       const line = error.linePos?.[0]?.line;
@@ -36,7 +42,7 @@ export function parseFilterPackage(files: FilterFiles): FilterPackage {
     });
     throw invalid(details);
   }
-  const config: unknown = doc.toJS();
+  const config: unknown = readYaml(() => doc.toJS({ maxAliasCount: MAX_YAML_ALIASES }), yamlFile);
   if (typeof config !== "object" || config === null || Array.isArray(config)) {
     throw invalid([{ path: yamlFile, issue: "expected a mapping of filter settings at the top level" }]);
   }
@@ -52,6 +58,49 @@ export function parseFilterPackage(files: FilterFiles): FilterPackage {
     return { path: `${where} ${formatPath(issue.path)}`, issue: issue.message };
   });
   throw invalid(details);
+}
+
+/** Alias expansions allowed while building the value: a filter needs few; a "billion laughs" needs many. */
+const MAX_YAML_ALIASES = 100;
+
+/** Deepest `[`/`{` nesting accepted; the YAML library recurses per level and overflows past ~1,000. */
+const MAX_YAML_FLOW_DEPTH = 64;
+
+/**
+ * The line where `[`/`{` nesting first passes `MAX_YAML_FLOW_DEPTH`, or 0. A plain count (brackets in
+ * quotes and comments count too) that runs before the parser, so hostile nesting costs a scan rather
+ * than seconds of parser recursion; no real filter comes near the limit.
+ */
+function deepFlowLine(text: string): number {
+  let depth = 0;
+  let line = 1;
+  for (let index = 0; index < text.length; index++) {
+    const char = text.charCodeAt(index);
+    if (char === 10) line++;
+    else if (char === 91 || char === 123) {
+      if (++depth > MAX_YAML_FLOW_DEPTH) return line;
+    } else if ((char === 93 || char === 125) && depth > 0) depth--;
+  }
+  return 0;
+}
+
+/**
+ * Runs a step of the YAML library, turning what it throws (too many aliases, nesting too deep for the
+ * stack) into `filter.invalid` on the file, with the line when the library knows it.
+ */
+function readYaml<T>(step: () => T, yamlFile: string): T {
+  try {
+    return step();
+  } catch (error) {
+    const line = (error as { linePos?: { line: number }[] }).linePos?.[0]?.line;
+    const issue =
+      error instanceof RangeError
+        ? "nested too deeply"
+        : error instanceof ReferenceError && /alias/i.test(error.message)
+          ? `more than ${MAX_YAML_ALIASES} alias expansions; write the values out`
+          : (String((error as Error).message ?? error).split("\n")[0] ?? "invalid YAML");
+    throw invalid([{ path: line ? `${yamlFile}:${line}` : yamlFile, issue }]);
+  }
 }
 
 function invalid(details: ErrorDetail[]): DistilleryError {

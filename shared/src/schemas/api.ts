@@ -7,7 +7,15 @@
  */
 import { z } from "zod";
 import { articleInputSchema, articleSchema, articleSubmitResultSchema } from "./article";
-import { idSchema, languageSchema, slugSchema, timestampSchema } from "./common";
+import {
+  articleIdSchema,
+  idSchema,
+  jobIdSchema,
+  languageSchema,
+  modelIdSchema,
+  slugSchema,
+  timestampSchema,
+} from "./common";
 import { filterPackageSchema } from "./filter";
 import { jobKindSchema, jobStateSchema } from "./job";
 
@@ -131,7 +139,8 @@ export const webhookAckSchema = z.object({
 });
 
 export const webhookSecretCreateRequestSchema = z.strictObject({
-  source: z.string().trim().min(1).max(200),
+  /** The only `source` the secret may post articles for (the same rules as an article's `source`). */
+  source: articleInputSchema.shape.source,
 });
 
 export const webhookSecretSchema = z.object({
@@ -171,7 +180,7 @@ export type FilterSummary = z.infer<typeof filterSummarySchema>;
 export const filterDryRunRequestSchema = z
   .strictObject({
     version: z.number().int().min(1).optional(),
-    article_id: idSchema.optional(),
+    article_id: articleIdSchema.optional(),
     article: articleInputSchema
       .pick({ title: true, body: true, language: true, source: true, url: true })
       .partial({ url: true })
@@ -231,8 +240,8 @@ export const labelsExportQuerySchema = z.strictObject({
 
 export const predictionsExportQuerySchema = z
   .strictObject({
-    job_id: idSchema.optional(),
-    model_id: idSchema.optional(),
+    job_id: jobIdSchema.optional(),
+    model_id: modelIdSchema.optional(),
     format: exportFormatSchema.default("ndjson"),
     ...signedLinkShape,
   })
@@ -250,8 +259,8 @@ export const exportLinkRequestSchema = z
     kind: exportKindSchema,
     filter: slugSchema.optional(),
     version: z.number().int().min(1).optional(),
-    job_id: idSchema.optional(),
-    model_id: idSchema.optional(),
+    job_id: jobIdSchema.optional(),
+    model_id: modelIdSchema.optional(),
     format: exportFormatSchema.default("ndjson"),
     expires_in_s: z
       .number()

@@ -78,7 +78,18 @@ export const edgeConfigSchema = z.object({
   MAX_JSON_BODY_BYTES: numberFromEnv(10_485_760).describe(
     "Largest accepted JSON request body; NDJSON streams and uploads are not buffered whole.",
   ),
+  ARTIFACT_MAX_BYTES: numberFromEnv(2 * 1024 ** 3).describe(
+    "Largest model artifact a node may upload (413 `artifact.too_large` above it); LoRA adapters and encoders stay well under 2 GiB.",
+  ),
   EXPORT_SIGNING_KEY: z.string().optional().describe("Secret for signed, expiring export links."),
+  PUBLIC_URL: z
+    .string()
+    .url()
+    .refine((value) => /^https?:\/\/[^/?#]+\/?$/.test(value), "must be scheme://host[:port], with no path")
+    .optional()
+    .describe(
+      "The edge's public address (e.g. https://distillery.example.org), used as the host of the links it hands out (signed export links). Unset: the request's Host header.",
+    ),
 });
 export type EdgeConfig = z.infer<typeof edgeConfigSchema>;
 

@@ -89,8 +89,19 @@ export const oracleSettingsSchema = z.strictObject({
 });
 export type OracleSettings = z.infer<typeof oracleSettingsSchema>;
 
-export const studentKindSchema = z.enum(["regression", "generative", "probe", "lexical"]);
+/**
+ * The kinds of student (DESIGN.md, Students). `regression` and `generative` need a CUDA GPU on a node;
+ * `encoder` needs torch and prefers a GPU; `probe` and `lexical` run on any CPU.
+ */
+export const studentKindSchema = z.enum(["regression", "generative", "encoder", "probe", "lexical"]);
 export type StudentKind = z.infer<typeof studentKindSchema>;
+/** Students whose Python side needs torch (the `full` profile). */
+export const TORCH_STUDENT_KINDS: readonly StudentKind[] = ["regression", "generative", "encoder"];
+/**
+ * Students a node runs only with a CUDA GPU that initialises: a 7B decoder on a CPU would train for weeks.
+ * Their job files ask for `device: "cuda"`, which Python refuses (`device.cuda_unavailable`) without one.
+ */
+export const CUDA_STUDENT_KINDS: readonly StudentKind[] = ["regression", "generative"];
 
 export const loraSettingsSchema = z.strictObject({
   r: z.number().int().min(1).default(16),

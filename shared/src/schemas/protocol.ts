@@ -15,11 +15,24 @@ export const PROTOCOL_VERSION = 1;
 /** Close codes the hub uses (4000-4999 is the application range). */
 export const NODE_CLOSE_CODES = {
   unauthorized: 4001,
+  /** The token the socket was opened with was revoked (also closes `/v1/events` sockets). */
+  revoked: 4002,
   forbidden: 4003,
   protocolVersion: 4005,
   replaced: 4009,
   helloTimeout: 4008,
+  /** The `hello`'s node id was registered by another token that is still active. */
+  nodeIdTaken: 4010,
 } as const;
+
+/** Close code of a `/v1/events` socket whose token was revoked (the same as a node's). */
+export const EVENTS_CLOSE_CODES = { revoked: NODE_CLOSE_CODES.revoked } as const;
+
+/**
+ * Header of `PUT /v1/models/{id}/artifact` naming the lease of the train job whose model it is: the
+ * hub takes an artifact only from the node holding that lease.
+ */
+export const NODE_LEASE_HEADER = "x-distillery-lease-id";
 
 export const gpuInfoSchema = z.object({
   name: z.string(),

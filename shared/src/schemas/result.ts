@@ -148,8 +148,13 @@ export const pythonDoctorResultSchema = z
     bf16: z.boolean(),
     backends: z.record(z.string(), z.object({ ok: z.boolean() }).passthrough()),
     train_backend: z.string().nullable(),
-    /** The student kinds this environment can train and run. */
+    /**
+     * The student kinds this machine can train and run: `regression` and `generative` only where CUDA
+     * initialises, `encoder` wherever torch is installed.
+     */
     student_kinds: z.array(studentKindSchema),
+    /** Why each torch student kind missing from `student_kinds` is missing (e.g. the CUDA error). */
+    unavailable_student_kinds: z.record(z.string(), z.string()).optional(),
   })
   .passthrough();
 export type PythonDoctorResult = z.infer<typeof pythonDoctorResultSchema>;

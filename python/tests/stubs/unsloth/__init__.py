@@ -26,11 +26,18 @@ _record("import")
 
 class FastLanguageModel:
     @staticmethod
-    def from_pretrained(model_name: str, max_seq_length: int, dtype: Any = None, load_in_4bit: bool = False, **kwargs: Any):
-        _record("from_pretrained", model_name=model_name, max_seq_length=max_seq_length, dtype=str(dtype), load_in_4bit=load_in_4bit)
-        from transformers import AutoModelForCausalLM, AutoTokenizer
+    def from_pretrained(
+        model_name: str, max_seq_length: int, dtype: Any = None, load_in_4bit: bool = False, num_labels: int | None = None, **kwargs: Any
+    ):
+        extra = {"num_labels": num_labels} if num_labels is not None else {}
+        _record("from_pretrained", model_name=model_name, max_seq_length=max_seq_length, dtype=str(dtype), load_in_4bit=load_in_4bit, **extra)
+        from transformers import AutoModelForCausalLM, AutoModelForSequenceClassification, AutoTokenizer
 
-        model = AutoModelForCausalLM.from_pretrained(model_name, dtype=dtype)
+        # As Unsloth does: num_labels loads a sequence-classification model (no LM head).
+        if num_labels is not None:
+            model = AutoModelForSequenceClassification.from_pretrained(model_name, dtype=dtype, num_labels=num_labels)
+        else:
+            model = AutoModelForCausalLM.from_pretrained(model_name, dtype=dtype)
         return model, AutoTokenizer.from_pretrained(model_name)
 
     @staticmethod
@@ -41,6 +48,11 @@ class FastLanguageModel:
         from peft import LoraConfig, get_peft_model
 
         config = LoraConfig(
-            task_type="CAUSAL_LM", r=r, lora_alpha=lora_alpha, lora_dropout=lora_dropout, bias=bias, target_modules=target_modules
+            task_type="SEQ_CLS" if hasattr(model, "score") else "CAUSAL_LM",
+            r=r,
+            lora_alpha=lora_alpha,
+            lora_dropout=lora_dropout,
+            bias=bias,
+            target_modules=target_modules,
         )
         return get_peft_model(model, config)

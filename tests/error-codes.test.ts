@@ -18,7 +18,7 @@ function sourceFiles(dir: string): string[] {
   });
 }
 
-const CODE = String.raw`[a-z_]+(?:\.[a-z_]+)+`;
+const CODE = String.raw`[a-z_][a-z0-9_]*(?:\.[a-z0-9_]+)+`;
 const PATTERNS = [
   new RegExp(String.raw`DistilleryError\(\s*["'\`](${CODE})["'\`]`, "g"),
   new RegExp(String.raw`parseOrThrow\([^;]*?"(${CODE})"`, "gs"),

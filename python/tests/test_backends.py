@@ -82,10 +82,11 @@ def test_unsloth_path_trains_a_student_in_the_same_format(
 
 
 def test_unsloth_drops_dropout_unless_the_job_chose_it() -> None:
-    # The schema's default (0.05) means nobody chose it: 0 keeps Unsloth's fused LoRA kernels.
-    assert backends.schema_default_lora_dropout() == 0.05
-    assert backends.unsloth_lora_dropout(0.05) == 0.0
+    # Unset means nobody chose it: 0 keeps Unsloth's fused LoRA kernels; peft gets its own default.
+    assert backends.unsloth_lora_dropout(None) == 0.0
+    assert backends.unsloth_lora_dropout(0.05) == 0.05
     assert backends.unsloth_lora_dropout(0.1) == 0.1
+    assert backends._lora_settings({"lora": {"r": 8, "alpha": 16, "target_modules": ["q_proj"]}})["lora_dropout"] == 0.05
     assert backends.unsloth_lora_dropout(0.0) == 0.0
 
 

@@ -42,7 +42,8 @@ def test_defaults_come_from_the_schema() -> None:
     assert job["student"]["base_model"] == "Qwen/Qwen2.5-7B-Instruct"
     assert (hyper["batch_size"], hyper["gradient_accumulation"], hyper["learning_rate"], hyper["epochs"]) == (4, 4, 2e-4, 3)
     assert (hyper["max_length"], hyper["warmup_ratio"], hyper["weight_decay"]) == (2048, 0.1, 0.01)
-    assert hyper["lora"] == {"r": 16, "alpha": 32, "dropout": 0.05, "target_modules": ["q_proj", "k_proj", "v_proj", "o_proj"]}
+    # Dropout is left to the backend (0 on Unsloth, 0.05 on peft), so an explicit 0.05 stays distinguishable.
+    assert hyper["lora"] == {"r": 16, "alpha": 32, "target_modules": ["q_proj", "k_proj", "v_proj", "o_proj"]}
     assert job["checkpoint_every_steps"] == 200 and job["device"] == "auto"
 
 

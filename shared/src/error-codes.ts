@@ -22,6 +22,11 @@ export const ERROR_CODES = {
     status: 400,
     meaning: "A field, parameter or header failed validation; `details` names each one.",
   },
+  "request.invalid_utf8": {
+    status: 400,
+    meaning:
+      "The body is not valid UTF-8; `details` gives the offset of the first bad byte (NDJSON: that line alone).",
+  },
   "request.malformed_json": { status: 400, meaning: "The body is not valid JSON." },
   "request.empty": {
     status: 400,
@@ -88,6 +93,11 @@ export const ERROR_CODES = {
   "webhook.invalid_signature": {
     status: 401,
     meaning: "The webhook signature does not verify with any active secret.",
+  },
+  "webhook.source_mismatch": {
+    status: 403,
+    meaning:
+      "The article's `data.source` is not the source the signing secret was created for; nothing stored.",
   },
   "webhook.stale_timestamp": {
     status: 401,

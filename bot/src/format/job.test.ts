@@ -45,6 +45,16 @@ describe("jobEmbed", () => {
     expect(embed.color).toBe(STATE_COLORS.running);
   });
 
+  it("shows a training job's step time and MFU, and says when the MFU is unknown", () => {
+    const progress = { done: 10, total: 50, step: 10, step_time_s: 0.4321, mfu: 0.4567 };
+    const embed = jobEmbed(job({ state: "running", progress }));
+    expect(field(embed, "Step time")).toBe("432 ms");
+    expect(field(embed, "MFU")).toBe("45.7%");
+    expect(field(jobEmbed(job({ state: "running", progress: { ...progress, mfu: null } })), "MFU")).toBe(
+      "n/a",
+    );
+  });
+
   it("gives the reason when a job fails", () => {
     const embed = jobEmbed(
       job({ state: "failed", error: { code: "node.oom", message: "CUDA out of memory" } }),

@@ -175,6 +175,15 @@ function progressFields(job: Job): APIEmbedField[] {
     fields.push({ name: "ETA", value: formatDuration(p.eta_s), inline: true });
   if (p.examples_per_s)
     fields.push({ name: "Speed", value: `${p.examples_per_s.toFixed(1)} ex/s`, inline: true });
+  if (p.step_time_s)
+    fields.push({ name: "Step time", value: `${Math.round(p.step_time_s * 1000)} ms`, inline: true });
+  // Null MFU means the GPU's peak is unknown, which the field says rather than hiding.
+  if (p.mfu !== undefined)
+    fields.push({
+      name: "MFU",
+      value: p.mfu === null ? "n/a" : `${(p.mfu * 100).toFixed(1)}%`,
+      inline: true,
+    });
   if (p.message) fields.push({ name: "Now", value: p.message.slice(0, 1000) });
   return fields;
 }

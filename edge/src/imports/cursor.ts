@@ -5,8 +5,7 @@
  * each chunk, so a duplicated delivery, a queue retry or a message sent again by the stalled-work
  * re-drive all continue the same chain and no chunk is counted twice.
  */
-import { DistilleryError } from "@distillery/shared";
-import { and, eq } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import type { IngestTotals } from "../articles/ndjson";
 import { database, nowIso } from "../db/client";
 import { importCursors } from "../db/schema";
@@ -30,8 +29,8 @@ export async function ensureCursor(
   env: Env,
   seed: Pick<ImportChunkMessage, "job_id" | "upload_id" | "offset" | "line" | "totals">,
 ): Promise<ImportCursor> {
-  const db = database(env.DB);
-  await db
+  // One statement: a no-op update on conflict makes RETURNING give the row that is there.
+  return database(env.DB)
     .insert(importCursors)
     .values({
       job_id: seed.job_id,
@@ -40,15 +39,9 @@ export async function ensureCursor(
       next_line: seed.line,
       totals: seed.totals,
     })
-    .onConflictDoNothing()
-    .run();
-  const cursor = await db.select().from(importCursors).where(eq(importCursors.job_id, seed.job_id)).get();
-  if (!cursor) {
-    throw new DistilleryError("import.cursor_missing", `import job ${seed.job_id} has no cursor; retry`, {
-      status: 500,
-    });
-  }
-  return cursor;
+    .onConflictDoUpdate({ target: importCursors.job_id, set: { job_id: sql`${importCursors.job_id}` } })
+    .returning()
+    .get();
 }
 
 /**

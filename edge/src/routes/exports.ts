@@ -20,6 +20,7 @@ import type { Env } from "../env";
 import { exportAccess } from "../exports/signing";
 import { contentType, exportStream } from "../exports/stream";
 import { getFilterRecord } from "../filters/store";
+import { attachmentDisposition } from "./attachment";
 import { bearerSecurity, createRouter, errorResponses } from "./openapi";
 
 export const exportsRouter = createRouter();
@@ -65,7 +66,7 @@ function streamResponse(body: ReadableStream<Uint8Array>, format: "ndjson" | "cs
     status: 200,
     headers: {
       "content-type": contentType(format),
-      "content-disposition": `attachment; filename="${name}.${format === "ndjson" ? "ndjson" : "csv"}"`,
+      "content-disposition": attachmentDisposition(`${name}.${format === "ndjson" ? "ndjson" : "csv"}`),
     },
   });
 }

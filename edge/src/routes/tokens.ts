@@ -6,11 +6,11 @@
  */
 
 import {
-  idSchema,
   pageQuerySchema,
   pageSchema,
   tokenCreatedSchema,
   tokenCreateRequestSchema,
+  tokenIdSchema,
   tokenInfoSchema,
 } from "@distillery/shared";
 import { createRoute } from "@hono/zod-openapi";
@@ -106,7 +106,7 @@ tokensRouter.openapi(
     summary: "Revoke a token; requests with it fail from then on",
     security: bearerSecurity,
     middleware: [admin] as const,
-    request: { params: z.object({ id: idSchema }) },
+    request: { params: z.object({ id: tokenIdSchema }) },
     responses: { 200: jsonResponse(tokenInfoSchema, "The revoked token"), ...errorResponses },
   }),
   async (c) => {

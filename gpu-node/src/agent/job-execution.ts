@@ -295,6 +295,8 @@ export class JobExecution {
         tokens_per_s: event.tokens_per_s,
         eta_s: event.eta_s,
         gpu_mem_gb: event.gpu_mem_gb,
+        step_time_s: event.step_time_s,
+        mfu: event.mfu,
       });
     } else if (event.event === "chunk") {
       const index = event.index + chunkOffset;

@@ -13,8 +13,8 @@ How each path trains fast, and why:
   without it (it costs a second forward pass).
 - Regression heads start at zero (step 0 predicts the train means, see :mod:`regression`) and learn at
   their own rate, :func:`head_learning_rate`.
-- Unsloth: LoRA dropout 0 unless the job asks for another value than the schema's default (dropout
-  disables Unsloth's fused LoRA kernels), and the regression model is loaded with ``num_labels`` (a
+- LoRA dropout the job leaves unset is the backend's choice: 0 on Unsloth (dropout disables its fused
+  LoRA kernels), :data:`PEFT_LORA_DROPOUT` on transformers + peft, and the regression model is loaded with ``num_labels`` (a
   sequence-classification model: no LM head of ``vocab x hidden`` loaded and never used).
 - ``load_in_4bit`` is a memory saving: on a GPU of ``FOUR_BIT_MIN_MEMORY_BYTES`` or more the model
   trains in bf16 instead. When 4-bit does run, nothing else is upcast to fp32, and the model card
@@ -36,7 +36,6 @@ from . import events
 from .archs import Arch
 from .budget import TrainingPlan, plan_training
 from .errors import DistilleryError
-from .jobfile import JOB_SCHEMA_FILE, load_schema
 
 #: The key PEFT gives a sequence-classification head kept in ``modules_to_save``.
 SCORE_KEY = "base_model.model.score.weight"
@@ -195,14 +194,12 @@ def _load_tokenizer(base_model: str) -> Any:
 
 def _lora_settings(hyper: dict[str, Any]) -> dict[str, Any]:
     lora = hyper["lora"]
-    return {"r": lora["r"], "lora_alpha": lora["alpha"], "lora_dropout": lora["dropout"], "target_modules": list(lora["target_modules"])}
+    dropout = lora.get("dropout")
+    return {"r": lora["r"], "lora_alpha": lora["alpha"], "lora_dropout": PEFT_LORA_DROPOUT if dropout is None else dropout, "target_modules": list(lora["target_modules"])}
 
 
-def schema_default_lora_dropout() -> float:
-    """The LoRA dropout a job gets when it names none (the job schema's default, from shared/)."""
-    train = next(b for b in load_schema(JOB_SCHEMA_FILE)["oneOf"] if b["properties"]["command"]["const"] == "train")
-    lora = train["properties"]["student"]["properties"]["hyperparameters"]["properties"]["lora"]
-    return float(lora["properties"]["dropout"]["default"])
+#: LoRA dropout on transformers + peft when the job names none (the LoRA paper's small-model setting).
+PEFT_LORA_DROPOUT = 0.05
 
 
 def _float_trainables(model: Any) -> None:
@@ -293,10 +290,10 @@ def _load_transformers(
     return peft_model, _load_tokenizer(base_model), plan
 
 
-def unsloth_lora_dropout(requested: float) -> float:
-    """Unsloth's fast LoRA path needs dropout 0: the schema's default means "not chosen", so 0; any other
-    value is the job's choice and is kept (and the slower path runs)."""
-    if requested == schema_default_lora_dropout():
+def unsloth_lora_dropout(requested: float | None) -> float:
+    """Unsloth's fast LoRA path needs dropout 0: a job that names none gets 0; a value it names is kept
+    (and the slower path runs)."""
+    if requested is None:
         return 0.0
     if requested > 0:
         events.log(f"LoRA dropout {requested} turns off Unsloth's fast LoRA kernels (0 keeps them)")
@@ -318,7 +315,7 @@ def _load_unsloth(
     )
     plan = _plan(model.config, hyper, device, load_in_4bit, head)
     settings = _lora_settings(hyper)
-    dropout = unsloth_lora_dropout(settings["lora_dropout"])
+    dropout = unsloth_lora_dropout(hyper["lora"].get("dropout"))
     peft_model = FastLanguageModel.get_peft_model(
         model,
         r=settings["r"],
@@ -345,7 +342,7 @@ def load_for_training(
     torch.manual_seed(hyper["seed"])
     load_in_4bit = use_4bit(job["load_in_4bit"], device)
     extra_head = None
-    dropout = float(hyper["lora"]["dropout"])
+    dropout = _lora_settings(hyper)["lora_dropout"]
     if backend == "unsloth":
         peft_model, tokenizer, plan, dropout = _load_unsloth(student["base_model"], head, num_labels, hyper, device, load_in_4bit)
         if head == "regression":

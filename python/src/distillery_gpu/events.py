@@ -40,6 +40,8 @@ def progress(
     tokens_per_s: float | None = None,
     eta_s: float | None = None,
     gpu_mem_gb: float | None = None,
+    step_time_s: float | None = None,
+    mfu: float | None = None,
 ) -> None:
     emit(
         {
@@ -51,6 +53,8 @@ def progress(
             "tokens_per_s": _finite(tokens_per_s, 1),
             "eta_s": _finite(eta_s, 1),
             "gpu_mem_gb": _finite(gpu_mem_gb, 3),
+            "step_time_s": _finite(step_time_s, 4),
+            "mfu": _finite(mfu, 4),
         }
     )
 

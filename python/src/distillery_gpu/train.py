@@ -345,6 +345,7 @@ def train(job: dict[str, Any], out_dir: Path) -> dict[str, Any]:
                 events.progress(
                     step=state["step"], total=total_steps, loss=state["losses"][-1], examples_per_s=per_s,
                     tokens_per_s=tokens_per_s, eta_s=eta, gpu_mem_gb=_gpu_mem_gb(device),
+                    step_time_s=rates["step_time_s"], mfu=rates["mfu"],
                 )
                 mfu = f"{rates['mfu']:.1%}" if rates["mfu"] is not None else "n/a (no known peak)"
                 events.emit({"event": "log", "message": (

@@ -106,7 +106,14 @@ export const CUDA_STUDENT_KINDS: readonly StudentKind[] = ["regression", "genera
 export const loraSettingsSchema = z.strictObject({
   r: z.number().int().min(1).default(16),
   alpha: z.number().int().min(1).default(32),
-  dropout: z.number().min(0).max(0.9).default(0.05),
+  // No default here: unset means "the backend's choice" (0 on Unsloth, whose fused LoRA kernels need it;
+  // 0.05 on transformers + peft), which a schema default could not tell apart from an explicit 0.05.
+  dropout: z
+    .number()
+    .min(0)
+    .max(0.9)
+    .optional()
+    .describe("LoRA dropout; unset: 0 with Unsloth (keeps its fast kernels), 0.05 with transformers + peft"),
   target_modules: z.array(z.string()).default(["q_proj", "k_proj", "v_proj", "o_proj"]),
 });
 
@@ -122,7 +129,6 @@ export const hyperparametersSchema = z.strictObject({
   lora: loraSettingsSchema.default({
     r: 16,
     alpha: 32,
-    dropout: 0.05,
     target_modules: ["q_proj", "k_proj", "v_proj", "o_proj"],
   }),
   seed: z.number().int().default(42),

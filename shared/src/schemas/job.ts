@@ -142,6 +142,10 @@ export const jobProgressSchema = z.object({
   tokens_per_s: z.number().min(0).nullable().optional(),
   eta_s: z.number().min(0).nullable().optional(),
   gpu_mem_gb: z.number().min(0).nullable().optional(),
+  /** Seconds per optimizer step over the last logging window. */
+  step_time_s: z.number().min(0).nullable().optional(),
+  /** Model FLOPs utilisation (0-1) over the last window; null where the GPU's peak is unknown. */
+  mfu: z.number().min(0).nullable().optional(),
   message: z.string().optional(),
 });
 export type JobProgress = z.infer<typeof jobProgressSchema>;
@@ -247,6 +251,8 @@ export const pythonEventSchema = z.discriminatedUnion("event", [
     tokens_per_s: z.number().nullable(),
     eta_s: z.number().nullable(),
     gpu_mem_gb: z.number().nullable(),
+    step_time_s: z.number().nullable().optional(),
+    mfu: z.number().nullable().optional(),
   }),
   z.object({
     event: z.literal("chunk"),

@@ -9,6 +9,8 @@ cd "$root"
 export DISTILLERY_PY_PROFILE=full
 bash scripts/py-env.sh ensure
 npm run -s lint
+# ruff on python/ (its own small venv: scripts/py-lint.sh).
+npm run -s lint:py
 npm run -s typecheck
 npm run -s test:ts
 # Property-based fuzz of the whole API from its OpenAPI document: no 5xx, no response outside the schema.

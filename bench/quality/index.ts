@@ -19,7 +19,6 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { repoRoot, resolvePython } from "@distillery/gpu-node/runner";
 import {
   computeMetrics,
   type FilterPackage,
@@ -27,7 +26,7 @@ import {
   metricsByLanguage,
   type ScoredPair,
 } from "@distillery/shared";
-import { loadFilterDir } from "@distillery/shared/node";
+import { loadFilterDir, repoRoot, resolvePython } from "@distillery/shared/node";
 
 const { values } = parseArgs({
   options: {

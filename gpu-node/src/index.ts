@@ -1,7 +1,6 @@
 /**
  * @module
- * `@distillery/gpu-node`: the node agent and its job runner. The runner (`@distillery/gpu-node/runner`)
- * is what the CLI's file-based `distill` uses to run Python without any edge.
+ * `@distillery/gpu-node`: the node agent. It runs Python through the job runner of
+ * `@distillery/shared/node`, the same one the CLI's file-based `distill` uses.
  */
 export { Agent, type AgentOptions, detectCapabilities } from "./agent/agent";
-export * from "./runner/index";

@@ -92,7 +92,9 @@ def make_rows(count: int, split: str, seed: int) -> list[dict[str, Any]]:
         subject = rng.choice(list(SUBJECTS))
         maturity, evidence = SUBJECTS[subject]
         place = rng.choice(PLACES)
-        filler = " ".join(rng.choice(["the", "plant", "city", "report", "new", "year"]) for _ in range(rng.randint(3, 40)))
+        filler = " ".join(
+            rng.choice(["the", "plant", "city", "report", "new", "year"]) for _ in range(rng.randint(3, 40))
+        )
         rows.append(
             {
                 "article_id": f"{split}-{index}",
@@ -134,7 +136,10 @@ def build_tokenizer() -> Any:
     tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
     tokenizer.decoder = decoders.ByteLevel()
     trainer = trainers.BpeTrainer(
-        vocab_size=600, special_tokens=specials, initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), show_progress=False
+        vocab_size=600,
+        special_tokens=specials,
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+        show_progress=False,
     )
     tokenizer.train_from_iterator(corpus, trainer)
     return PreTrainedTokenizerFast(
@@ -220,7 +225,12 @@ def run_without_torch(args: list[str], tmp_path: Path, timeout: int = 300) -> su
                 (shadow / entry.name).symlink_to(entry)
     env = {**os.environ, "PYTHONPATH": f"{ROOT / 'python' / 'src'}:{shadow}", "PYTHONNOUSERSITE": "1"}
     return subprocess.run(
-        [sys.executable, "-S", "-m", "distillery_gpu", *args], capture_output=True, text=True, env=env, timeout=timeout
+        [sys.executable, "-S", "-m", "distillery_gpu", *args],
+        check=False,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=timeout,
     )
 
 

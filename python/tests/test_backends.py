@@ -13,10 +13,11 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from conftest import train_job  # noqa: E402
-from distillery_gpu import backends  # noqa: E402
-from distillery_gpu.jobfile import parse_job  # noqa: E402
-from distillery_gpu.scorer import Scorer  # noqa: E402
+from conftest import train_job
+
+from distillery_gpu import backends
+from distillery_gpu.jobfile import parse_job
+from distillery_gpu.scorer import Scorer
 
 STUBS = str(Path(__file__).parent / "stubs")
 
@@ -61,7 +62,11 @@ def test_unsloth_path_trains_a_student_in_the_same_format(
     calls = {c["call"]: c["arguments"] for c in _calls(unsloth_stub)}
     # Loaded as a sequence-classification model: no LM head that the regression student never uses.
     assert calls["from_pretrained"] == {
-        "model_name": str(tiny_model_dir), "max_seq_length": 96, "dtype": "torch.float32", "load_in_4bit": False, "num_labels": 2,
+        "model_name": str(tiny_model_dir),
+        "max_seq_length": 96,
+        "dtype": "torch.float32",
+        "load_in_4bit": False,
+        "num_labels": 2,
     }
     peft_call = calls["get_peft_model"]
     assert (peft_call["r"], peft_call["lora_alpha"], peft_call["lora_dropout"]) == (8, 16, 0.0)
@@ -86,7 +91,9 @@ def test_unsloth_drops_dropout_unless_the_job_chose_it() -> None:
     assert backends.unsloth_lora_dropout(None) == 0.0
     assert backends.unsloth_lora_dropout(0.05) == 0.05
     assert backends.unsloth_lora_dropout(0.1) == 0.1
-    assert backends._lora_settings({"lora": {"r": 8, "alpha": 16, "target_modules": ["q_proj"]}})["lora_dropout"] == 0.05
+    assert (
+        backends._lora_settings({"lora": {"r": 8, "alpha": 16, "target_modules": ["q_proj"]}})["lora_dropout"] == 0.05
+    )
     assert backends.unsloth_lora_dropout(0.0) == 0.0
 
 

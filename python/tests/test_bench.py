@@ -8,21 +8,31 @@ import json
 from pathlib import Path
 
 import pytest
-
 from conftest import needs_torch, run_cli
+
 from distillery_gpu.archs import arch
 
 
 @needs_torch
 def test_tiny_bench_runs_the_real_trainer_and_scorer_on_cpu(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    job = {"command": "bench", "job_id": "b1", "architectures": ["tiny"], "seq_lengths": [32], "steps": 2, "device": "cpu"}
+    job = {
+        "command": "bench",
+        "job_id": "b1",
+        "architectures": ["tiny"],
+        "seq_lengths": [32],
+        "steps": 2,
+        "device": "cpu",
+    }
     code, lines = run_cli("bench", job, tmp_path / "bench", capsys)
     assert code == 0
     result = json.loads((tmp_path / "bench" / "result.json").read_text())
     rows = {r["mode"]: r for r in result["results"]}
     assert sorted((r["mode"], r["seq_len"]) for r in result["results"]) == [("score", 32), ("train", 32)]
     # Every synthetic article is longer than 32 tokens: each reads exactly 32 (31 + the end marker).
-    assert all(r["articles_per_s"] > 0 and r["tokens_per_s"] == pytest.approx(r["articles_per_s"] * 32, rel=1e-2) for r in rows.values())
+    assert all(
+        r["articles_per_s"] > 0 and r["tokens_per_s"] == pytest.approx(r["articles_per_s"] * 32, rel=1e-2)
+        for r in rows.values()
+    )
     assert all(r["mfu"] is None for r in rows.values())  # no known peak for a CPU
     assert rows["train"]["padding_share"] == 0 and rows["train"]["gradient_checkpointing"] is False
     # The training loop's own lines, nanoGPT-style, then one progress line per bench row.

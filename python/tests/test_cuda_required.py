@@ -7,8 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from conftest import make_rows, run_cli, train_job, write_jsonl
+
 from distillery_gpu.dispatch import require_device
 from distillery_gpu.errors import DistilleryError
 

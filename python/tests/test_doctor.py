@@ -9,8 +9,8 @@ import platform
 from pathlib import Path
 
 import pytest
-
 from conftest import needs_torch
+
 from distillery_gpu.cli import main
 
 
@@ -42,7 +42,9 @@ def test_without_cuda_the_lora_students_are_left_out_with_the_reason(monkeypatch
 
     backends = {name: {"ok": True} for name in doctor.OPTIONAL_BACKENDS}
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
-    monkeypatch.setattr(torch.cuda, "init", lambda: (_ for _ in ()).throw(RuntimeError("Found no NVIDIA driver on your system")))
+    monkeypatch.setattr(
+        torch.cuda, "init", lambda: (_ for _ in ()).throw(RuntimeError("Found no NVIDIA driver on your system"))
+    )
     kinds, unavailable = doctor.student_kinds(backends, torch)
     assert "encoder" in kinds and not {"regression", "generative"} & set(kinds)
     assert "Found no NVIDIA driver" in unavailable["regression"] and "CUDA" in unavailable["generative"]
@@ -53,4 +55,3 @@ def test_without_cuda_the_lora_students_are_left_out_with_the_reason(monkeypatch
     # Without peft: the encoder student still runs, the LoRA ones do not.
     kinds, unavailable = doctor.student_kinds({**backends, "peft": {"ok": False}}, torch)
     assert "encoder" in kinds and "peft does not import" in unavailable["regression"]
-

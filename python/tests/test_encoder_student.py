@@ -12,15 +12,16 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from conftest import build_tokenizer, make_rows, run_cli, train_job, write_jsonl  # noqa: E402
-from distillery_gpu.dispatch import model_kind  # noqa: E402
-from distillery_gpu.encoder_student import (  # noqa: E402
+from conftest import build_tokenizer, make_rows, run_cli, train_job, write_jsonl
+
+from distillery_gpu.dispatch import model_kind
+from distillery_gpu.encoder_student import (
     DEFAULT_ENCODER,
     encoder_name,
     score_encoder,
     text_prefix,
 )
-from distillery_gpu.jobfile import check_result  # noqa: E402
+from distillery_gpu.jobfile import check_result
 
 DIMENSIONS = ["maturity", "evidence"]
 

@@ -17,13 +17,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from conftest import ROOT
 
 packaging = pytest.importorskip("packaging")
-from packaging.requirements import Requirement  # noqa: E402
-from packaging.utils import canonicalize_name  # noqa: E402
-from packaging.version import Version  # noqa: E402
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+from packaging.version import Version
 
 PYTHON_DIR = ROOT / "python"
 #: A GPU node: Linux on x86-64 with the project's Python. Markers are evaluated for it, wherever CI runs.
@@ -74,6 +73,7 @@ def registry_metadata(pins: dict[str, str], tmp_path: Path) -> dict[str, dict[st
             str(report),
             *(f"{n}=={v}" for n, v in sorted(pins.items())),
         ],
+        check=False,
         capture_output=True,
         text=True,
         timeout=300,

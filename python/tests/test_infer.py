@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from conftest import ROOT, needs_torch, write_jsonl
+
 from distillery_gpu.batching import padding_ratio, token_budget_batches
 
 CHUNK = 10
@@ -21,7 +22,13 @@ ARTICLES = 300
 def _corpus(path: Path) -> list[dict[str, Any]]:
     words = ["solar", "wind", "battery", "plant", "report", "city"]
     rows = [
-        {"id": f"a{i:04d}", "title": f"{words[i % 6]} news {i}", "body": " ".join(words[(i * j) % 6] for j in range(i % 50)), "language": "en", "source": "t"}
+        {
+            "id": f"a{i:04d}",
+            "title": f"{words[i % 6]} news {i}",
+            "body": " ".join(words[(i * j) % 6] for j in range(i % 50)),
+            "language": "en",
+            "source": "t",
+        }
         for i in range(ARTICLES)
     ]
     write_jsonl(path, rows)
@@ -32,7 +39,10 @@ def _start(job_path: Path, out: Path) -> subprocess.Popen[str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT / "python" / "src"), "OMP_NUM_THREADS": "1"}
     return subprocess.Popen(
         [sys.executable, "-m", "distillery_gpu", "infer", "--job", str(job_path), "--out", str(out)],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env=env,
     )
 
 
@@ -41,8 +51,13 @@ def test_infer_resumes_after_a_kill(trained_regression: dict[str, Any], tmp_path
     rows = _corpus(tmp_path / "corpus.ndjson")
     out = tmp_path / "scores"
     job = {
-        "command": "infer", "job_id": "i1", "model_dir": str(trained_regression["dir"]),
-        "input": str(tmp_path / "corpus.ndjson"), "chunk_size": CHUNK, "batch_tokens": 64, "device": "cpu",
+        "command": "infer",
+        "job_id": "i1",
+        "model_dir": str(trained_regression["dir"]),
+        "input": str(tmp_path / "corpus.ndjson"),
+        "chunk_size": CHUNK,
+        "batch_tokens": 64,
+        "device": "cpu",
     }
     job_path = tmp_path / "job.json"
     job_path.write_text(json.dumps(job))
@@ -70,7 +85,12 @@ def test_infer_resumes_after_a_kill(trained_regression: dict[str, Any], tmp_path
     chunk_events = [json.loads(line) for line in stdout.splitlines() if '"chunk"' in line]
     assert [e["index"] for e in chunk_events] == list(range(total_chunks))
     result = json.loads((out / "result.json").read_text())
-    assert (result["kind"], result["chunks"], result["predictions"], result["coverage"]) == ("regression", total_chunks, ARTICLES, None)
+    assert (result["kind"], result["chunks"], result["predictions"], result["coverage"]) == (
+        "regression",
+        total_chunks,
+        ARTICLES,
+        None,
+    )
     assert result["articles_per_s"] > 0
     # The chunks of the first run were kept as they were, not scored again.
     assert {name: (out / "chunks" / name).stat().st_mtime_ns for name in written} == first_writes
@@ -82,7 +102,10 @@ def test_infer_resumes_after_a_kill(trained_regression: dict[str, Any], tmp_path
         assert [p["article_id"] for p in chunk] == [r["id"] for r in rows[index * CHUNK : (index + 1) * CHUNK]]
         predictions += chunk
     assert len(predictions) == ARTICLES
-    assert all(set(p["scores"]) == {"maturity", "evidence"} and all(0 <= v <= 10 for v in p["scores"].values()) for p in predictions)
+    assert all(
+        set(p["scores"]) == {"maturity", "evidence"} and all(0 <= v <= 10 for v in p["scores"].values())
+        for p in predictions
+    )
     assert not list((out / "chunks").glob(".*.tmp"))
 
 

@@ -10,8 +10,8 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT, make_filter
+
 from distillery_gpu.cli import main
 from distillery_gpu.jobfile import parse_job
 
@@ -40,7 +40,12 @@ def test_defaults_come_from_the_schema() -> None:
     job = parse_job(_train_doc())
     hyper = job["student"]["hyperparameters"]
     assert job["student"]["base_model"] == "Qwen/Qwen2.5-7B-Instruct"
-    assert (hyper["batch_size"], hyper["gradient_accumulation"], hyper["learning_rate"], hyper["epochs"]) == (4, 4, 2e-4, 3)
+    assert (hyper["batch_size"], hyper["gradient_accumulation"], hyper["learning_rate"], hyper["epochs"]) == (
+        4,
+        4,
+        2e-4,
+        3,
+    )
     assert (hyper["max_length"], hyper["warmup_ratio"], hyper["weight_decay"]) == (2048, 0.1, 0.01)
     # Dropout is left to the backend (0 on Unsloth, 0.05 on peft), so an explicit 0.05 stays distinguishable.
     assert hyper["lora"] == {"r": 16, "alpha": 32, "target_modules": ["q_proj", "k_proj", "v_proj", "o_proj"]}
@@ -50,14 +55,27 @@ def test_defaults_come_from_the_schema() -> None:
 @pytest.mark.parametrize(
     ("doc", "field"),
     [
-        (_train_doc(student={"kind": "regression", "hyperparameters": {"learning_rate": -1}}), "student.hyperparameters.learning_rate"),
+        (
+            _train_doc(student={"kind": "regression", "hyperparameters": {"learning_rate": -1}}),
+            "student.hyperparameters.learning_rate",
+        ),
         (_train_doc(data={"train": "t.jsonl"}), "data"),
-        (_train_doc(filter={**make_filter(), "dimensions": [{"key": "Bad Key", "label": "x", "weight": 1, "description": "d"}]}), "filter.dimensions[0].key"),
+        (
+            _train_doc(
+                filter={
+                    **make_filter(),
+                    "dimensions": [{"key": "Bad Key", "label": "x", "weight": 1, "description": "d"}],
+                }
+            ),
+            "filter.dimensions[0].key",
+        ),
         (_train_doc(surprise=True), "(root)"),
         ({"command": "dance", "job_id": "x"}, "command"),
     ],
 )
-def test_bad_job_exits_2_naming_the_field(tmp_path: Path, capsys: pytest.CaptureFixture[str], doc: dict, field: str) -> None:
+def test_bad_job_exits_2_naming_the_field(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], doc: dict, field: str
+) -> None:
     code, lines = _run_main(tmp_path, capsys, doc.get("command") if doc.get("command") in ("train",) else "train", doc)
     assert code == 2
     assert len(lines) == 1 and lines[0]["event"] == "error" and lines[0]["code"] == "job.invalid"
@@ -82,7 +100,11 @@ def test_the_real_process_exits_2_with_one_json_line(tmp_path: Path) -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT / "python" / "src")}
     done = subprocess.run(
         [sys.executable, "-m", "distillery_gpu", "train", "--job", str(job), "--out", str(tmp_path / "o")],
-        capture_output=True, text=True, env=env, timeout=120,
+        check=False,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
     )
     assert done.returncode == 2
     lines = done.stdout.strip().splitlines()

@@ -11,8 +11,8 @@ from typing import Any
 
 import numpy as np
 import pytest
-
 from conftest import make_filter, make_rows, run_cli, write_jsonl
+
 from distillery_gpu.jobfile import check_result, load_schema
 
 
@@ -31,7 +31,9 @@ def test_tfidf_matches_scikit_learn() -> None:
     order = [reference.vocabulary_[t] for t in mine.terms]
     np.testing.assert_allclose(mine.idf, reference.idf_[order], rtol=1e-6)
     np.testing.assert_allclose(mine.transform(test).toarray(), reference.transform(test).toarray()[:, order], atol=1e-6)
-    np.testing.assert_allclose(weigh(counts.matrix[:, columns], mine.idf).toarray(), reference.transform(train).toarray()[:, order], atol=1e-6)
+    np.testing.assert_allclose(
+        weigh(counts.matrix[:, columns], mine.idf).toarray(), reference.transform(train).toarray()[:, order], atol=1e-6
+    )
 
 
 @pytest.fixture(scope="module")
@@ -42,8 +44,12 @@ def lexical(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         for split, count, seed in (("train", 120, 1), ("validation", 40, 2), ("test", 60, 3))
     }
     job = {
-        "command": "train", "job_id": "lexical-test", "filter": make_filter(categories=True), "device": "cpu",
-        "student": {"kind": "lexical", "hyperparameters": {"seed": 7}}, "data": {"train": data["train"], "validation": data["validation"]},
+        "command": "train",
+        "job_id": "lexical-test",
+        "filter": make_filter(categories=True),
+        "device": "cpu",
+        "student": {"kind": "lexical", "hyperparameters": {"seed": 7}},
+        "data": {"train": data["train"], "validation": data["validation"]},
     }
     from distillery_gpu.probe import train_lexical
 
@@ -53,7 +59,11 @@ def lexical(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 
 def test_train_result_is_in_the_contract_and_out_of_fold(lexical: dict[str, Any]) -> None:
     result = check_result(lexical["result"], "train")
-    assert result["kind"] == "lexical" and result["base_model"] == "tfidf-word-bigram" and result["backend"] == "scikit-learn"
+    assert (
+        result["kind"] == "lexical"
+        and result["base_model"] == "tfidf-word-bigram"
+        and result["backend"] == "scikit-learn"
+    )
     validation = result["validation"]
     assert validation["n"] == 160 and "out-of-fold" in validation["method"]
     assert set(validation["per_dimension"]) == {"maturity", "evidence"}
@@ -83,10 +93,17 @@ def test_eval_and_infer_through_the_command_line(lexical: dict[str, Any], tmp_pa
 
     prediction = Draft202012Validator(load_schema("prediction.json"))
     model_dir = lexical["result"]["model_dir"]
-    code, _ = run_cli("eval", {
-        "command": "eval", "job_id": "lexical-eval", "model_dir": model_dir, "device": "cpu",
-        "data": {"test": lexical["data"]["test"], "train": lexical["data"]["train"]},
-    }, tmp_path / "eval")
+    code, _ = run_cli(
+        "eval",
+        {
+            "command": "eval",
+            "job_id": "lexical-eval",
+            "model_dir": model_dir,
+            "device": "cpu",
+            "data": {"test": lexical["data"]["test"], "train": lexical["data"]["train"]},
+        },
+        tmp_path / "eval",
+    )
     assert code == 0
     result = check_result(json.loads((tmp_path / "eval" / "result.json").read_text()), "eval")
     assert result["kind"] == "lexical" and result["n"] == 60 and result["conformal"]["method"] == "normalized"
@@ -99,15 +116,32 @@ def test_eval_and_infer_through_the_command_line(lexical: dict[str, Any], tmp_pa
     assert all(set(p["categories"]) == {"stage"} for p in lines + baseline)
     assert all("uncalibrated_scores" in p and p["overall_scale"] > 0 for p in lines)
 
-    rows = [{"id": f"a{i}", "title": r["title"], "body": r["body"], "language": "en", "source": "x"} for i, r in enumerate(make_rows(25, "x", 5))]
+    rows = [
+        {"id": f"a{i}", "title": r["title"], "body": r["body"], "language": "en", "source": "x"}
+        for i, r in enumerate(make_rows(25, "x", 5))
+    ]
     write_jsonl(tmp_path / "input.jsonl", rows)
-    code, _ = run_cli("infer", {
-        "command": "infer", "job_id": "lexical-infer", "model_dir": model_dir, "device": "cpu",
-        "input": str(tmp_path / "input.jsonl"), "chunk_size": 10, "coverage": 0.8,
-    }, tmp_path / "infer")
+    code, _ = run_cli(
+        "infer",
+        {
+            "command": "infer",
+            "job_id": "lexical-infer",
+            "model_dir": model_dir,
+            "device": "cpu",
+            "input": str(tmp_path / "input.jsonl"),
+            "chunk_size": 10,
+            "coverage": 0.8,
+        },
+        tmp_path / "infer",
+    )
     assert code == 0
     result = check_result(json.loads((tmp_path / "infer" / "result.json").read_text()), "infer")
-    assert result["predictions"] == 25 and result["chunks"] == 3 and result["coverage"] == 0.8 and result["kind"] == "lexical"
+    assert (
+        result["predictions"] == 25
+        and result["chunks"] == 3
+        and result["coverage"] == 0.8
+        and result["kind"] == "lexical"
+    )
     chunks = sorted((tmp_path / "infer" / "chunks").glob("*.jsonl"))
     scored = [json.loads(line) for c in chunks for line in c.read_text().splitlines()]
     assert [p["article_id"] for p in scored] == [f"a{i}" for i in range(25)]
@@ -138,4 +172,7 @@ def test_the_students_own_categories_drive_its_overall_score(lexical: dict[str, 
                 capped += 1
                 assert (low + high) / 2 != pytest.approx(oracles, abs=1e-3)
     assert capped >= 20
-    assert np.mean([p["categories"]["stage"] != r["categories"]["stage"] for r, p in zip(rows, predictions, strict=True)]) > 0.9
+    assert (
+        np.mean([p["categories"]["stage"] != r["categories"]["stage"] for r, p in zip(rows, predictions, strict=True)])
+        > 0.9
+    )

@@ -17,8 +17,8 @@ from typing import Any
 
 import numpy as np
 import pytest
-
 from conftest import ROOT, write_jsonl
+
 from distillery_gpu.jobfile import check_result, load_schema
 
 ENCODER = "packaged:multilingual-e5-small"
@@ -28,7 +28,11 @@ MATURITY = [
     ["a laboratory prototype", "an early lab experiment", "a bench-scale test"],
     ["a pilot plant in its first trial", "a small field pilot", "a demonstration project"],
     ["a commercial plant now operating", "deployed by several utilities", "in commercial service"],
-    ["deployed at national scale for years", "mass-produced and installed everywhere", "a mature industry with thousands of sites"],
+    [
+        "deployed at national scale for years",
+        "mass-produced and installed everywhere",
+        "a mature industry with thousands of sites",
+    ],
 ]
 EVIDENCE = [
     ["with no data at all", "based on vague promises", "as the company claims without figures"],
@@ -55,10 +59,17 @@ def probe_filter() -> dict[str, Any]:
             {"key": "medium", "label": "Medium", "min_overall": 3.5, "description": "Some way along."},
             {"key": "low", "label": "Low", "min_overall": 0, "description": "Not yet."},
         ],
-        "categories": [{
-            "key": "stage", "label": "Stage", "description": "How far along it is.",
-            "values": [{"key": "early", "description": "Not in use.", "cap_overall_at": 3}, {"key": "deployed", "description": "In use."}],
-        }],
+        "categories": [
+            {
+                "key": "stage",
+                "label": "Stage",
+                "description": "How far along it is.",
+                "values": [
+                    {"key": "early", "description": "Not in use.", "cap_overall_at": 3},
+                    {"key": "deployed", "description": "In use."},
+                ],
+            }
+        ],
         "prompt": "Score deployed technology.",
     }
 
@@ -73,12 +84,20 @@ def probe_rows(count: int, split: str, seed: int) -> list[dict[str, Any]]:
         place = rng.choice(PLACES)
         title = f"Heat storage in {place}"
         body = f"The project in {place} is {rng.choice(MATURITY[m_level])}, {rng.choice(EVIDENCE[e_level])}."
-        rows.append({
-            "article_id": f"{split}-{index}", "split": split, "title": title, "body": body, "language": "en",
-            "source": "fixture", "scores": {"maturity": maturity, "evidence": evidence},
-            "categories": {"stage": "early" if m_level <= 1 else "deployed"},
-            "overall": 0.6 * maturity + 0.4 * evidence, "tier": "low",
-        })
+        rows.append(
+            {
+                "article_id": f"{split}-{index}",
+                "split": split,
+                "title": title,
+                "body": body,
+                "language": "en",
+                "source": "fixture",
+                "scores": {"maturity": maturity, "evidence": evidence},
+                "categories": {"stage": "early" if m_level <= 1 else "deployed"},
+                "overall": 0.6 * maturity + 0.4 * evidence,
+                "tier": "low",
+            }
+        )
     return rows
 
 
@@ -96,7 +115,10 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
         "test": str(write_jsonl(folder / "test.jsonl", probe_rows(60, "test", 3))),
     }
     job = {
-        "command": "train", "job_id": "probe-test", "filter": probe_filter(), "device": "cpu",
+        "command": "train",
+        "job_id": "probe-test",
+        "filter": probe_filter(),
+        "device": "cpu",
         "student": {"kind": "probe", "encoder": ENCODER, "hyperparameters": {"seed": 42}},
         "data": {"train": data["train"], "validation": data["validation"]},
     }
@@ -111,7 +133,11 @@ def test_the_train_result_is_in_the_contract(trained: dict[str, Any]) -> None:
     assert result["validation"]["n"] == 180 and set(result["validation"]["category_accuracy"]) == {"stage"}
     assert result["training_curve"]["unit"] == "train_articles"
     card = json.loads((trained["folder"] / "model" / "distillery.json").read_text())
-    assert card["kind"] == "probe" and card["encoder"]["name"] == ENCODER and card["filter"] == {"name": "probe-test", "version": 1}
+    assert (
+        card["kind"] == "probe"
+        and card["encoder"]["name"] == ENCODER
+        and card["filter"] == {"name": "probe-test", "version": 1}
+    )
     assert result["artifact_bytes"] < 5_000_000
 
 
@@ -134,15 +160,22 @@ def test_probe_beats_a_constant_predictor(trained: dict[str, Any]) -> None:
         probe_mae = np.mean(np.abs(np.array([p["scores"][dimension] for p in predictions]) - truth))
         constant_mae = np.mean(np.abs(median - truth))
         assert probe_mae < 0.7 * constant_mae, (dimension, probe_mae, constant_mae)
-    accuracy = np.mean([p["categories"]["stage"] == r["categories"]["stage"] for p, r in zip(predictions, test_rows, strict=True)])
+    accuracy = np.mean(
+        [p["categories"]["stage"] == r["categories"]["stage"] for p, r in zip(predictions, test_rows, strict=True)]
+    )
     assert accuracy >= 0.85
 
 
-def test_a_second_training_run_encodes_nothing_new(trained: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_second_training_run_encodes_nothing_new(
+    trained: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     from distillery_gpu.probe import train_probe
 
     job = {
-        "command": "train", "job_id": "probe-again", "filter": probe_filter(), "device": "cpu",
+        "command": "train",
+        "job_id": "probe-again",
+        "filter": probe_filter(),
+        "device": "cpu",
         "student": {"kind": "probe", "encoder": ENCODER, "hyperparameters": {"seed": 42}},
         "data": {"train": trained["data"]["train"], "validation": trained["data"]["validation"]},
     }
@@ -161,10 +194,17 @@ def test_eval_and_infer_through_the_command_line(trained: dict[str, Any], tmp_pa
     prediction = Draft202012Validator(load_schema("prediction.json"))
     model_dir = str(trained["folder"] / "model")
     eval_job = tmp_path / "eval.json"
-    eval_job.write_text(json.dumps({
-        "command": "eval", "job_id": "probe-eval", "model_dir": model_dir, "device": "cpu",
-        "data": {"test": trained["data"]["test"], "train": trained["data"]["train"]},
-    }))
+    eval_job.write_text(
+        json.dumps(
+            {
+                "command": "eval",
+                "job_id": "probe-eval",
+                "model_dir": model_dir,
+                "device": "cpu",
+                "data": {"test": trained["data"]["test"], "train": trained["data"]["train"]},
+            }
+        )
+    )
     assert main(["eval", "--job", str(eval_job), "--out", str(tmp_path / "eval")]) == 0
     result = check_result(json.loads((tmp_path / "eval" / "result.json").read_text()), "eval")
     assert result["kind"] == "probe" and result["conformal"]["method"] == "normalized"
@@ -175,13 +215,25 @@ def test_eval_and_infer_through_the_command_line(trained: dict[str, Any], tmp_pa
         assert not list(prediction.iter_errors(line)), line
         assert set(line["categories"]) == {"stage"}
 
-    rows = [{"id": f"a{i}", "title": r["title"], "body": r["body"], "language": "en", "source": "x"} for i, r in enumerate(probe_rows(25, "x", 5))]
+    rows = [
+        {"id": f"a{i}", "title": r["title"], "body": r["body"], "language": "en", "source": "x"}
+        for i, r in enumerate(probe_rows(25, "x", 5))
+    ]
     write_jsonl(tmp_path / "input.jsonl", rows)
     infer_job = tmp_path / "infer.json"
-    infer_job.write_text(json.dumps({
-        "command": "infer", "job_id": "probe-infer", "model_dir": model_dir, "device": "cpu",
-        "input": str(tmp_path / "input.jsonl"), "chunk_size": 10, "coverage": 0.8,
-    }))
+    infer_job.write_text(
+        json.dumps(
+            {
+                "command": "infer",
+                "job_id": "probe-infer",
+                "model_dir": model_dir,
+                "device": "cpu",
+                "input": str(tmp_path / "input.jsonl"),
+                "chunk_size": 10,
+                "coverage": 0.8,
+            }
+        )
+    )
     assert main(["infer", "--job", str(infer_job), "--out", str(tmp_path / "infer")]) == 0
     result = check_result(json.loads((tmp_path / "infer" / "result.json").read_text()), "infer")
     assert result["kind"] == "probe" and result["predictions"] == 25 and result["chunks"] == 3
@@ -202,8 +254,11 @@ folder = Path(sys.argv[1])
 job = json.loads((folder / "job.json").read_text())
 for kind, train in (("probe", train_probe), ("lexical", train_lexical)):
     model = train(dict(job, student=dict(job["student"], kind=kind)), folder / kind)
-    evaluate_probe({"command": "eval", "job_id": "e", "model_dir": model["model_dir"], "data": job["eval"]}, folder / f"{kind}-eval")
-    infer_probe({"command": "infer", "job_id": "i", "model_dir": model["model_dir"], "input": job["input"], "chunk_size": 5}, folder / f"{kind}-infer")
+    eval_job = {"command": "eval", "job_id": "e", "model_dir": model["model_dir"], "data": job["eval"]}
+    evaluate_probe(eval_job, folder / f"{kind}-eval")
+    infer_job = {"command": "infer", "job_id": "i", "model_dir": model["model_dir"], "input": job["input"]}
+    infer_job["chunk_size"] = 5
+    infer_probe(infer_job, folder / f"{kind}-infer")
 print(json.dumps({"torch": "torch" in sys.modules, "sentence_transformers": "sentence_transformers" in sys.modules}))
 """
 
@@ -214,17 +269,38 @@ def test_probe_and_lexical_import_no_torch(tmp_path: Path) -> None:
     rows = probe_rows(40, "train", 7)
     write_jsonl(tmp_path / "train.jsonl", rows[:30])
     write_jsonl(tmp_path / "validation.jsonl", rows[30:])
-    inputs = [{"id": r["article_id"], "title": r["title"], "body": r["body"], "language": "en", "source": "x"} for r in rows[:8]]
+    inputs = [
+        {"id": r["article_id"], "title": r["title"], "body": r["body"], "language": "en", "source": "x"}
+        for r in rows[:8]
+    ]
     write_jsonl(tmp_path / "input.jsonl", inputs)
-    (tmp_path / "job.json").write_text(json.dumps({
-        "command": "train", "job_id": "torch-free", "filter": probe_filter(), "device": "cpu",
-        "student": {"kind": "probe", "encoder": ENCODER},
-        "data": {"train": str(tmp_path / "train.jsonl"), "validation": str(tmp_path / "validation.jsonl")},
-        "eval": {"test": str(tmp_path / "validation.jsonl"), "train": str(tmp_path / "train.jsonl")},
-        "input": str(tmp_path / "input.jsonl"),
-    }))
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "python" / "src"), "DISTILLERY_EMBEDDING_CACHE": str(tmp_path / "cache.sqlite")}
+    (tmp_path / "job.json").write_text(
+        json.dumps(
+            {
+                "command": "train",
+                "job_id": "torch-free",
+                "filter": probe_filter(),
+                "device": "cpu",
+                "student": {"kind": "probe", "encoder": ENCODER},
+                "data": {"train": str(tmp_path / "train.jsonl"), "validation": str(tmp_path / "validation.jsonl")},
+                "eval": {"test": str(tmp_path / "validation.jsonl"), "train": str(tmp_path / "train.jsonl")},
+                "input": str(tmp_path / "input.jsonl"),
+            }
+        )
+    )
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT / "python" / "src"),
+        "DISTILLERY_EMBEDDING_CACHE": str(tmp_path / "cache.sqlite"),
+    }
     env.pop("DISTILLERY_PROBE_ENCODER", None)
-    done = subprocess.run([sys.executable, "-c", TORCH_FREE, str(tmp_path)], capture_output=True, text=True, env=env, timeout=600)
+    done = subprocess.run(
+        [sys.executable, "-c", TORCH_FREE, str(tmp_path)],
+        check=False,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     assert json.loads(done.stdout.strip().splitlines()[-1]) == {"torch": False, "sentence_transformers": False}

@@ -43,8 +43,14 @@ def synthetic(n: int, seed: int, *, noise: str = "rising") -> tuple[list[str], n
 
 def make_data(texts: list[str], y: np.ndarray, embeddings: np.ndarray | None = None) -> cf.Data:
     return cf.Data(
-        dimensions=["impact", "rigour"], y=y, categories=[], labels={}, counts=TermCounts.count(texts), embeddings=embeddings,
-        lengths=np.array([len(t) for t in texts], dtype=np.float64), filter_part=FILTER,
+        dimensions=["impact", "rigour"],
+        y=y,
+        categories=[],
+        labels={},
+        counts=TermCounts.count(texts),
+        embeddings=embeddings,
+        lengths=np.array([len(t) for t in texts], dtype=np.float64),
+        filter_part=FILTER,
     )
 
 
@@ -114,7 +120,9 @@ def test_no_isotonic_map_or_scale_model_is_applied_to_its_own_fitting_data(monke
     oof = fitted.oof
     for j, dim in enumerate(("impact", "rigour")):
         # The reported figures are those of the cross-fitted predictions.
-        assert calibration[dim]["mae_after"] == pytest.approx(np.mean(np.abs(oof["calibrated"][:, j] - y[:, j])), abs=1e-4)
+        assert calibration[dim]["mae_after"] == pytest.approx(
+            np.mean(np.abs(oof["calibrated"][:, j] - y[:, j])), abs=1e-4
+        )
         assert calibration[dim]["mae_before"] == pytest.approx(np.mean(np.abs(oof["raw"][:, j] - y[:, j])), abs=1e-4)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+from itertools import pairwise
 
 import numpy as np
 import pytest
@@ -52,7 +53,7 @@ def test_windows_overlap_cover_the_article_and_end_at_its_end() -> None:
     assert windows[0][0] == 0 and windows[-1][-1] == 999
     covered = sorted({t for w in windows for t in w})
     assert covered == ids
-    for a, b in zip(windows, windows[1:], strict=False):
+    for a, b in pairwise(windows):
         assert len(set(a) & set(b)) >= 64
     assert token_windows(list(range(10)), 300) == [list(range(10))]
     assert len(token_windows(list(range(100_000)), 300, max_windows=16)) == 16
@@ -83,7 +84,9 @@ class _FakeBackend:
         return np.array([[len(w), w[0]] for w in windows], dtype=np.float32)
 
 
-def test_every_window_has_the_prefix_fits_the_encoder_and_the_article_vector_pools_them(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_every_window_has_the_prefix_fits_the_encoder_and_the_article_vector_pools_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     encoder = Encoder("packaged:multilingual-e5-small", overlap=2)
     backend = _FakeBackend()
     monkeypatch.setattr(encoder, "_backend", backend)

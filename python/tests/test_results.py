@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from conftest import ROOT
+
 from distillery_gpu import cli
 from distillery_gpu.errors import DistilleryError
 from distillery_gpu.jobfile import check_result
@@ -21,12 +21,20 @@ from distillery_gpu.jobfile import check_result
 
 def _infer_result(**overrides: Any) -> dict[str, Any]:
     return {
-        "command": "infer", "job_id": "i1", "kind": "lexical", "predictions": 10, "chunks": 1, "coverage": None,
-        "articles_per_s": 1234.5, **overrides,
+        "command": "infer",
+        "job_id": "i1",
+        "kind": "lexical",
+        "predictions": 10,
+        "chunks": 1,
+        "coverage": None,
+        "articles_per_s": 1234.5,
+        **overrides,
     }
 
 
-def _run_with_result(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, result: dict[str, Any]) -> tuple[int, list[dict[str, Any]]]:
+def _run_with_result(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, result: dict[str, Any]
+) -> tuple[int, list[dict[str, Any]]]:
     """Runs ``infer`` through the CLI with the command itself replaced by one returning ``result``."""
     monkeypatch.setattr(cli, "_run", lambda args: result)
     job = tmp_path / "job.json"
@@ -35,7 +43,9 @@ def _run_with_result(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeyp
     return code, [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.strip()]
 
 
-def test_a_result_in_the_contract_is_written(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_result_in_the_contract_is_written(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     code, lines = _run_with_result(tmp_path, capsys, monkeypatch, _infer_result())
     assert code == 0 and lines == []
     assert json.loads((tmp_path / "out" / "result.json").read_text()) == _infer_result()
@@ -51,7 +61,11 @@ def test_a_result_in_the_contract_is_written(tmp_path: Path, capsys: pytest.Capt
     ],
 )
 def test_a_result_outside_the_contract_is_refused_and_not_written(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, result: dict[str, Any], field: str
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    result: dict[str, Any],
+    field: str,
 ) -> None:
     code, lines = _run_with_result(tmp_path, capsys, monkeypatch, result)
     assert code == 1
@@ -62,9 +76,19 @@ def test_a_result_outside_the_contract_is_refused_and_not_written(
 
 def test_each_command_is_checked_against_its_own_branch() -> None:
     train = {
-        "command": "train", "job_id": "t1", "kind": "regression", "base_model": "Qwen/Qwen2.5-0.5B", "backend": "transformers",
-        "device": "cpu", "model_dir": "out", "artifact_bytes": 10, "training_curve": {"unit": "step", "points": [{"x": 1, "loss": 0.5, "val_loss": None}]},
-        "validation": None, "calibration": None, "missing": {"validation": "why"}, "details": {"steps": 1},
+        "command": "train",
+        "job_id": "t1",
+        "kind": "regression",
+        "base_model": "Qwen/Qwen2.5-0.5B",
+        "backend": "transformers",
+        "device": "cpu",
+        "model_dir": "out",
+        "artifact_bytes": 10,
+        "training_curve": {"unit": "step", "points": [{"x": 1, "loss": 0.5, "val_loss": None}]},
+        "validation": None,
+        "calibration": None,
+        "missing": {"validation": "why"},
+        "details": {"steps": 1},
     }
     assert check_result(train, "train") is train
     with pytest.raises(DistilleryError) as refused:
@@ -92,7 +116,11 @@ def test_the_cpu_lock_has_no_torch_and_agrees_with_the_full_lock() -> None:
 @pytest.mark.parametrize(("profile", "expected"), [("cpu", "cpu"), ("full", "full")])
 def test_py_env_names_the_profile_it_uses(profile: str, expected: str) -> None:
     done = subprocess.run(
-        ["bash", str(ROOT / "scripts" / "py-env.sh"), "profile"], capture_output=True, text=True, timeout=60,
+        ["bash", str(ROOT / "scripts" / "py-env.sh"), "profile"],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
         env={**os.environ, "DISTILLERY_PY_PROFILE": profile},
     )
     assert (done.returncode, done.stdout.strip()) == (0, expected)
@@ -100,6 +128,10 @@ def test_py_env_names_the_profile_it_uses(profile: str, expected: str) -> None:
 
 def test_py_env_refuses_an_unknown_profile() -> None:
     done = subprocess.run(
-        ["bash", str(ROOT / "scripts" / "py-env.sh"), "--profile", "gpu", "path"], capture_output=True, text=True, timeout=60
+        ["bash", str(ROOT / "scripts" / "py-env.sh"), "--profile", "gpu", "path"],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert done.returncode == 1 and "unknown profile 'gpu'" in done.stderr

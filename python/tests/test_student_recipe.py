@@ -15,17 +15,17 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from safetensors.torch import load_file  # noqa: E402
+from conftest import make_rows, train_job, write_jsonl
+from safetensors.torch import load_file
 
-from conftest import make_rows, train_job, write_jsonl  # noqa: E402
-from distillery_gpu import backends, regression  # noqa: E402
-from distillery_gpu import train as train_module  # noqa: E402
-from distillery_gpu.archs import arch  # noqa: E402
-from distillery_gpu.batching import length_grouped_steps, padding_ratio, token_budget_batches  # noqa: E402
-from distillery_gpu.budget import plan_training  # noqa: E402
-from distillery_gpu.gpus import gpu_spec, peak_flops  # noqa: E402
-from distillery_gpu.jobfile import parse_job  # noqa: E402
-from distillery_gpu.scorer import Scorer  # noqa: E402
+from distillery_gpu import backends, regression
+from distillery_gpu import train as train_module
+from distillery_gpu.archs import arch
+from distillery_gpu.batching import length_grouped_steps, padding_ratio, token_budget_batches
+from distillery_gpu.budget import plan_training
+from distillery_gpu.gpus import gpu_spec, peak_flops
+from distillery_gpu.jobfile import parse_job
+from distillery_gpu.scorer import Scorer
 
 
 def _meta_flops(spec: Any, seq: int, lora: bool) -> float:
@@ -36,9 +36,16 @@ def _meta_flops(spec: Any, seq: int, lora: bool) -> float:
     from transformers import AutoModelForSequenceClassification
 
     with torch.device("meta"):
-        model = AutoModelForSequenceClassification.from_config(spec.qwen2_config(2), dtype=torch.bfloat16, attn_implementation="sdpa")
+        model = AutoModelForSequenceClassification.from_config(
+            spec.qwen2_config(2), dtype=torch.bfloat16, attn_implementation="sdpa"
+        )
     if lora:
-        model = get_peft_model(model, LoraConfig(task_type="SEQ_CLS", r=16, lora_alpha=32, target_modules=["q_proj", "k_proj", "v_proj", "o_proj"]))
+        model = get_peft_model(
+            model,
+            LoraConfig(
+                task_type="SEQ_CLS", r=16, lora_alpha=32, target_modules=["q_proj", "k_proj", "v_proj", "o_proj"]
+            ),
+        )
     decoder = model.get_base_model().model if lora else model.model
     ids = torch.zeros((1, seq), dtype=torch.long, device="meta")
     positions = torch.arange(seq, device="meta")[None]
@@ -70,7 +77,11 @@ def test_peaks_are_read_from_the_exact_device_name() -> None:
     assert peak_flops("NVIDIA H100 PCIe") == 756e12
     assert peak_flops("NVIDIA H100 NVL") == 835.5e12
     assert peak_flops("NVIDIA H200") == 989.4e12 and peak_flops("NVIDIA H200 NVL") == 835.5e12
-    assert (peak_flops("NVIDIA L4"), peak_flops("NVIDIA L40"), peak_flops("NVIDIA L40S")) == (121e12, 181.05e12, 362.05e12)
+    assert (peak_flops("NVIDIA L4"), peak_flops("NVIDIA L40"), peak_flops("NVIDIA L40S")) == (
+        121e12,
+        181.05e12,
+        362.05e12,
+    )
     assert peak_flops("NVIDIA A10G") == 70e12 and peak_flops("NVIDIA A10") == 125e12
     assert peak_flops("Some Future GPU") is None
 
@@ -128,7 +139,9 @@ def test_bf16_student_keeps_its_fp32_head_from_training_to_scoring(
     monkeypatch.setattr(backends, "base_dtype", lambda device: torch.bfloat16)
     captured: list[torch.Tensor] = []
     real_predictions = train_module.validation_predictions
-    monkeypatch.setattr(train_module, "validation_predictions", lambda s, e: captured.append(real_predictions(s, e)) or captured[-1])
+    monkeypatch.setattr(
+        train_module, "validation_predictions", lambda s, e: captured.append(real_predictions(s, e)) or captured[-1]
+    )
     data = {
         "train": str(write_jsonl(tmp_path / "train.jsonl", make_rows(32, "train", 1))),
         "validation": str(write_jsonl(tmp_path / "validation.jsonl", make_rows(12, "validation", 2))),
@@ -174,7 +187,9 @@ def test_scores_do_not_depend_on_batching_or_padding(trained_regression: dict[st
 def test_scoring_keeps_no_kv_cache(trained_regression: dict[str, Any]) -> None:
     scorer = Scorer(trained_regression["dir"], "cpu")
     seen: list[tuple[dict[str, Any], Any]] = []
-    handle = scorer._backbone().register_forward_hook(lambda module, args, kwargs, output: seen.append((kwargs, output)), with_kwargs=True)
+    handle = scorer._backbone().register_forward_hook(
+        lambda module, args, kwargs, output: seen.append((kwargs, output)), with_kwargs=True
+    )
     try:
         scorer.predict([{"id": "a", "title": "solar in Porto", "body": "A solar project in Porto."}], 512)
     finally:

@@ -37,17 +37,30 @@ def test_lexical_student_trains_evaluates_and_scores_without_torch(tmp_path: Pat
         for split, count, seed in (("train", 60, 1), ("validation", 20, 2), ("test", 20, 3))
     }
     train = {
-        "command": "train", "job_id": "lex", "filter": make_filter(categories=True), "student": {"kind": "lexical"},
-        "data": {"train": data["train"], "validation": data["validation"]}, "device": "cpu",
+        "command": "train",
+        "job_id": "lex",
+        "filter": make_filter(categories=True),
+        "student": {"kind": "lexical"},
+        "data": {"train": data["train"], "validation": data["validation"]},
+        "device": "cpu",
     }
     model = tmp_path / "model"
-    done = run_without_torch(["train", "--job", _write_job(tmp_path / "train.json", train), "--out", str(model)], tmp_path)
+    done = run_without_torch(
+        ["train", "--job", _write_job(tmp_path / "train.json", train), "--out", str(model)], tmp_path
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     trained = json.loads((model / "result.json").read_text())
     assert trained["kind"] == "lexical"
 
-    evaluation = {"command": "eval", "job_id": "lex-e", "model_dir": trained["model_dir"], "data": {"test": data["test"], "train": data["train"]}}
-    done = run_without_torch(["eval", "--job", _write_job(tmp_path / "eval.json", evaluation), "--out", str(tmp_path / "eval")], tmp_path)
+    evaluation = {
+        "command": "eval",
+        "job_id": "lex-e",
+        "model_dir": trained["model_dir"],
+        "data": {"test": data["test"], "train": data["train"]},
+    }
+    done = run_without_torch(
+        ["eval", "--job", _write_job(tmp_path / "eval.json", evaluation), "--out", str(tmp_path / "eval")], tmp_path
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     evaluated = json.loads((tmp_path / "eval" / "result.json").read_text())
     assert (evaluated["kind"], evaluated["n"]) == ("lexical", 20)
@@ -56,10 +69,21 @@ def test_lexical_student_trains_evaluates_and_scores_without_torch(tmp_path: Pat
 
     corpus = write_jsonl(
         tmp_path / "corpus.ndjson",
-        [{"id": r["article_id"], "title": r["title"], "body": r["body"], "language": "en", "source": "t"} for r in make_rows(25, "c", 4)],
+        [
+            {"id": r["article_id"], "title": r["title"], "body": r["body"], "language": "en", "source": "t"}
+            for r in make_rows(25, "c", 4)
+        ],
     )
-    scoring = {"command": "infer", "job_id": "lex-i", "model_dir": trained["model_dir"], "input": str(corpus), "chunk_size": 10}
-    done = run_without_torch(["infer", "--job", _write_job(tmp_path / "infer.json", scoring), "--out", str(tmp_path / "infer")], tmp_path)
+    scoring = {
+        "command": "infer",
+        "job_id": "lex-i",
+        "model_dir": trained["model_dir"],
+        "input": str(corpus),
+        "chunk_size": 10,
+    }
+    done = run_without_torch(
+        ["infer", "--job", _write_job(tmp_path / "infer.json", scoring), "--out", str(tmp_path / "infer")], tmp_path
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     scored = json.loads((tmp_path / "infer" / "result.json").read_text())
     assert (scored["kind"], scored["predictions"], scored["chunks"]) == ("lexical", 25, 3)
@@ -67,11 +91,20 @@ def test_lexical_student_trains_evaluates_and_scores_without_torch(tmp_path: Pat
 
 def test_a_lora_student_is_refused_naming_the_full_profile(tmp_path: Path) -> None:
     job = {
-        "command": "train", "job_id": "reg", "filter": make_filter(), "student": {"kind": "regression"},
+        "command": "train",
+        "job_id": "reg",
+        "filter": make_filter(),
+        "student": {"kind": "regression"},
         "data": {"train": "t.jsonl", "validation": "v.jsonl"},
     }
-    done = run_without_torch(["train", "--job", _write_job(tmp_path / "job.json", job), "--out", str(tmp_path / "out")], tmp_path)
+    done = run_without_torch(
+        ["train", "--job", _write_job(tmp_path / "job.json", job), "--out", str(tmp_path / "out")], tmp_path
+    )
     assert done.returncode == 1
     error = _events(done.stdout)[-1]
-    assert error["code"] == "student.unavailable" and "torch" in error["message"] and "DISTILLERY_PY_PROFILE=full" in error["message"]
+    assert (
+        error["code"] == "student.unavailable"
+        and "torch" in error["message"]
+        and "DISTILLERY_PY_PROFILE=full" in error["message"]
+    )
     assert not (tmp_path / "out" / "result.json").exists()

@@ -12,14 +12,14 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from safetensors.torch import load_file  # noqa: E402
+from conftest import run_cli, train_job
+from safetensors.torch import load_file
 
-from conftest import run_cli, train_job  # noqa: E402
-from distillery_gpu.data import read_dataset  # noqa: E402
-from distillery_gpu.jobfile import check_result, parse_job  # noqa: E402
-from distillery_gpu.regression import TargetScaling, encode_texts, forward_scores, pad_batch, to_scores  # noqa: E402
-from distillery_gpu.scorer import Scorer  # noqa: E402
-from distillery_gpu.train import train  # noqa: E402
+from distillery_gpu.data import read_dataset
+from distillery_gpu.jobfile import check_result, parse_job
+from distillery_gpu.regression import TargetScaling, encode_texts, forward_scores, pad_batch, to_scores
+from distillery_gpu.scorer import Scorer
+from distillery_gpu.train import train
 
 
 def _losses(result: dict[str, Any]) -> list[float]:
@@ -68,7 +68,9 @@ def test_adapter_reloads_with_peft_and_reproduces_predictions(trained_regression
     with torch.no_grad():
         input_ids, mask = pad_batch(ids, tokenizer.pad_token_id, torch.device("cpu"))
         inner = model.get_base_model()
-        by_peft = to_scores(forward_scores(inner.model, inner.score, input_ids, mask), card["dimensions"], TargetScaling.from_card(card))
+        by_peft = to_scores(
+            forward_scores(inner.model, inner.score, input_ids, mask), card["dimensions"], TargetScaling.from_card(card)
+        )
     scorer = Scorer(model_dir, "cpu")
     by_scorer, _ = scorer.predict([{**r, "id": r["article_id"]} for r in rows], batch_tokens=256)
     for expected, got in zip(by_peft, by_scorer, strict=True):
@@ -87,7 +89,7 @@ def test_rerun_resumes_from_the_last_checkpoint(trained_regression: dict[str, An
     # As if killed before the last checkpoint: only the one before it exists.
     newest, *_ = sorted((out / "checkpoints").glob("step-*"), reverse=True)
     shutil.rmtree(newest)
-    kept = int(sorted((out / "checkpoints").glob("step-*"))[-1].name.split("-")[1])
+    kept = int(max((out / "checkpoints").glob("step-*")).name.split("-")[1])
     assert 0 < kept < full["details"]["steps"]
     resumed = train(trained_regression["job"], out)
     assert resumed["details"]["resumed_from_step"] == kept
@@ -97,15 +99,21 @@ def test_rerun_resumes_from_the_last_checkpoint(trained_regression: dict[str, An
     assert resumed["details"]["validation_loss"] == pytest.approx(full["details"]["validation_loss"], rel=1e-4)
 
 
-def test_checkpoint_from_other_settings_is_refused(trained_regression: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_checkpoint_from_other_settings_is_refused(
+    trained_regression: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = tmp_path / "model"
     shutil.copytree(trained_regression["dir"] / "checkpoints", out / "checkpoints")
-    job = train_job(Path(trained_regression["job"]["student"]["base_model"]), trained_regression["data"], learning_rate=1e-3)
+    job = train_job(
+        Path(trained_regression["job"]["student"]["base_model"]), trained_regression["data"], learning_rate=1e-3
+    )
     code, lines = run_cli("train", job, out, capsys)
     assert code == 1 and lines[-1]["code"] == "checkpoint.mismatch"
 
 
-def test_progress_lines_are_the_event_schema(trained_regression: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_progress_lines_are_the_event_schema(
+    trained_regression: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     import jsonschema
 
     from distillery_gpu.jobfile import load_schema
@@ -130,7 +138,10 @@ def test_early_stopping_keeps_the_best_epoch(tiny_model_dir: Path, tmp_path: Pat
     contrary = make_rows(12, "validation", 2)
     for row in contrary:
         row["scores"] = {k: 10 - v for k, v in row["scores"].items()}
-    data = {"train": str(write_jsonl(tmp_path / "t.jsonl", train_rows)), "validation": str(write_jsonl(tmp_path / "v.jsonl", contrary))}
+    data = {
+        "train": str(write_jsonl(tmp_path / "t.jsonl", train_rows)),
+        "validation": str(write_jsonl(tmp_path / "v.jsonl", contrary)),
+    }
     job = parse_job(train_job(tiny_model_dir, data, epochs=6, learning_rate=1e-2) | {"early_stopping_patience": 1})
     result = train(job, tmp_path / "model")
     epochs = result["details"]["epochs"]
@@ -147,7 +158,8 @@ def test_early_stopping_keeps_the_best_epoch(tiny_model_dir: Path, tmp_path: Pat
     scaling = TargetScaling.from_card(json.loads((tmp_path / "model" / "distillery.json").read_text()))
     mse = sum(
         ((p["scores"][d] - r["scores"][d]) / scaling.std[k]) ** 2
-        for p, r in zip(predictions, rows, strict=True) for k, d in enumerate(("maturity", "evidence"))
+        for p, r in zip(predictions, rows, strict=True)
+        for k, d in enumerate(("maturity", "evidence"))
     )
     assert mse / (2 * len(rows)) == pytest.approx(best, rel=1e-2)
 
@@ -158,13 +170,17 @@ def test_result_is_the_contract_with_curve_and_held_out_validation(trained_regre
     assert (result["kind"], result["backend"], result["device"]) == ("regression", "transformers", "cpu")
     assert result["base_model"] == trained_regression["job"]["student"]["base_model"]
     # The upload is the adapter, tokenizer and card, never the checkpoints.
-    uploaded = sum(p.stat().st_size for p in trained_regression["dir"].iterdir() if p.is_file() and p.name != "result.json")
+    uploaded = sum(
+        p.stat().st_size for p in trained_regression["dir"].iterdir() if p.is_file() and p.name != "result.json"
+    )
     assert result["artifact_bytes"] == uploaded
     # The validation loss sits on the curve at the last step of each epoch, and nowhere else.
     points = result["training_curve"]["points"]
     assert result["training_curve"]["unit"] == "step"
     assert [p["x"] for p in points if p["val_loss"] is not None] == [6, 12, 18, 24]
-    assert [p["val_loss"] for p in points if p["val_loss"] is not None] == [e["validation_loss"] for e in result["details"]["epochs"]]
+    assert [p["val_loss"] for p in points if p["val_loss"] is not None] == [
+        e["validation_loss"] for e in result["details"]["epochs"]
+    ]
     validation = result["validation"]
     card = json.loads((trained_regression["dir"] / "distillery.json").read_text())
     assert validation["n"] == 12 and validation["per_dimension"] == card["metrics"]["validation_mae"]
@@ -189,12 +205,22 @@ def test_category_head_learns_the_oracle_category_and_eval_writes_it(
     card = json.loads((tmp_path / "model" / "distillery.json").read_text())
     # One head: two scores, then a logit per value of `stage`.
     assert card["categories"] == [{"key": "stage", "values": ["deployed", "early"]}] and card["num_labels"] == 4
-    assert load_file(str(tmp_path / "model" / "adapter_model.safetensors"))["base_model.model.score.weight"].shape[0] == 4
+    assert (
+        load_file(str(tmp_path / "model" / "adapter_model.safetensors"))["base_model.model.score.weight"].shape[0] == 4
+    )
     validation = read_dataset(dataset["validation"], ["maturity", "evidence"])
-    majority = max(sum(r["categories"]["stage"] == v for r in validation) for v in ("deployed", "early")) / len(validation)
+    majority = max(sum(r["categories"]["stage"] == v for r in validation) for v in ("deployed", "early")) / len(
+        validation
+    )
     assert result["validation"]["category_accuracy"]["stage"] > majority
 
-    eval_job = {"command": "eval", "job_id": "e1", "model_dir": str(tmp_path / "model"), "data": {"test": dataset["test"], "train": dataset["train"]}, "device": "cpu"}
+    eval_job = {
+        "command": "eval",
+        "job_id": "e1",
+        "model_dir": str(tmp_path / "model"),
+        "data": {"test": dataset["test"], "train": dataset["train"]},
+        "device": "cpu",
+    }
     code, _ = run_cli("eval", eval_job, tmp_path / "eval", capsys)
     assert code == 0
     summary = json.loads((tmp_path / "eval" / "result.json").read_text())
@@ -206,17 +232,31 @@ def test_category_head_learns_the_oracle_category_and_eval_writes_it(
     lexical = [json.loads(line) for line in (tmp_path / "eval" / summary["lexical_baseline"]).read_text().splitlines()]
     for prediction in predictions + lexical:
         jsonschema.validate(prediction, schema)
-    assert [p["article_id"] for p in predictions] == [p["article_id"] for p in lexical] == [r["article_id"] for r in test_rows]
+    assert (
+        [p["article_id"] for p in predictions]
+        == [p["article_id"] for p in lexical]
+        == [r["article_id"] for r in test_rows]
+    )
     # The student's own category, from its head: most of the test articles get the oracle's.
-    right = sum(p["categories"]["stage"] == r["categories"]["stage"] for p, r in zip(predictions, test_rows, strict=True))
-    test_majority = max(sum(r["categories"]["stage"] == v for r in test_rows) for v in ("deployed", "early")) / len(test_rows)
+    right = sum(
+        p["categories"]["stage"] == r["categories"]["stage"] for p, r in zip(predictions, test_rows, strict=True)
+    )
+    test_majority = max(sum(r["categories"]["stage"] == v for r in test_rows) for v in ("deployed", "early")) / len(
+        test_rows
+    )
     assert right / len(test_rows) > test_majority
 
 
 def test_eval_without_the_train_split_says_why_there_is_no_lexical_baseline(
     trained_regression: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    job = {"command": "eval", "job_id": "e2", "model_dir": str(trained_regression["dir"]), "data": {"test": trained_regression["data"]["test"]}, "device": "cpu"}
+    job = {
+        "command": "eval",
+        "job_id": "e2",
+        "model_dir": str(trained_regression["dir"]),
+        "data": {"test": trained_regression["data"]["test"]},
+        "device": "cpu",
+    }
     code, _ = run_cli("eval", job, tmp_path / "eval", capsys)
     assert code == 0
     summary = json.loads((tmp_path / "eval" / "result.json").read_text())

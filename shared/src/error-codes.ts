@@ -129,6 +129,11 @@ export const ERROR_CODES = {
   },
   "job.not_oracle": { status: 409, meaning: "The job is not an oracle job." },
   "job.input_unknown": { status: 404, meaning: "The job has no input with that name." },
+  "job.redrive_failed": {
+    status: null,
+    meaning:
+      "Re-driving stalled jobs failed in the minute task; `details` names each job; retried after 2 quiet minutes.",
+  },
   "job.no_report": {
     status: 404,
     meaning: "The job has no report (it is not an eval job, or has not finished).",
@@ -171,6 +176,11 @@ export const ERROR_CODES = {
   },
   "artifact.missing": { status: 409, meaning: "A training job finished without uploading its artifact." },
   "predictions.not_found": { status: 404, meaning: "The infer job has no stored predictions." },
+  "queue.retries_exhausted": {
+    status: null,
+    meaning:
+      "A queue message failed on every delivery: the import job fails (or the oracle article), naming the last error.",
+  },
   "calibration.no_overlap": {
     status: 409,
     meaning: "No article has both an oracle label and a prediction to calibrate on.",
@@ -210,6 +220,15 @@ export const ERROR_CODES = {
   "oracle.score_out_of_range": {
     status: null,
     meaning: "The answer gave a score outside 0-10; refused, not clamped.",
+  },
+  "oracle.all_failed": {
+    status: null,
+    meaning:
+      "Every article the oracle job sent failed; the job ends failed and the message counts them by reason.",
+  },
+  "oracle.start_interrupted": {
+    status: null,
+    meaning: "The oracle job's start stopped before its articles were written; create the job again.",
   },
   "oracle.unknown_price": {
     status: 400,

@@ -13,20 +13,43 @@ import { filterChoices, parseFilterRef } from "./choices";
 import { replyWithJob } from "./reply";
 import type { Command, CommandContext } from "./types";
 
-/** The dry run's job once the edge has computed its estimate (the edge does so before answering). */
-async function settled(edge: CommandContext["edge"], job: Job): Promise<Job> {
+/** How long to wait for the dry run's estimate: `attempts` polls `intervalMs` apart (10 s by default). */
+export type SettleOptions = { attempts?: number; intervalMs?: number };
+
+/**
+ * The dry run's job once the edge has computed its estimate (the edge does so before answering, so this
+ * rarely polls). A dry run that failed, was cancelled or is still running after the wait is an error that
+ * says so, never an estimate-less job passed on as if it had finished.
+ * @example
+ * const dryRun = await settled(edge, await edge.createJob({ kind: "oracle", ...spec, dry_run: true }));
+ */
+export async function settled(
+  edge: Pick<CommandContext["edge"], "getJob">,
+  job: Job,
+  { attempts = 40, intervalMs = 250 }: SettleOptions = {},
+): Promise<Job> {
   let current = job;
-  for (let i = 0; i < 40 && !["succeeded", "failed", "cancelled"].includes(current.state); i++) {
-    await new Promise((r) => setTimeout(r, 250));
+  for (let i = 0; i < attempts && !["succeeded", "failed", "cancelled"].includes(current.state); i++) {
+    await new Promise((r) => setTimeout(r, intervalMs));
     current = await edge.getJob(job.id);
   }
+  if (current.state === "succeeded") return current;
   if (current.state === "failed") {
     throw new DistilleryError(
       current.error?.code ?? "oracle.estimate_failed",
       current.error?.message ?? "the estimate failed",
     );
   }
-  return current;
+  if (current.state === "cancelled")
+    throw new DistilleryError(
+      "bot.estimate_cancelled",
+      `the estimate (job ${job.id}) was cancelled; run /label again`,
+    );
+  const waited = ((attempts * intervalMs) / 1000).toFixed(0);
+  throw new DistilleryError(
+    "bot.estimate_pending",
+    `the estimate (job ${job.id}) is still ${current.state} after ${waited} s: it has not finished; run /label again in a minute`,
+  );
 }
 
 function selectionOf(count: number | null, source: string | null, language: string | null): ArticleSelection {

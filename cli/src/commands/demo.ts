@@ -35,18 +35,42 @@ function positive(name: string) {
   };
 }
 
-/** The admin token: the flag, `DISTILLERY_TOKEN`, or the one `npm start` saved in the data folder. */
-async function resolveToken(flags: DemoFlags): Promise<string> {
+/**
+ * The admin token: the flag, `DISTILLERY_TOKEN`, or the one `npm start` saved in the data folder's
+ * `tokens.json`. No file is "no token"; a file that is unreadable, not JSON or has no `admin` token is
+ * named as such, so the fix (remove it and run `npm start` again) is clear.
+ * @example
+ * await resolveToken({ dataDir: "/tmp/stack" }) // the admin token from /tmp/stack/tokens.json
+ */
+export async function resolveToken(flags: Pick<DemoFlags, "token" | "dataDir">): Promise<string> {
   const token = flags.token ?? process.env.DISTILLERY_TOKEN;
   if (token) return token;
   const file = join(stackDataDir(flags.dataDir), "tokens.json");
+  let text: string;
   try {
-    return (JSON.parse(await readFile(file, "utf8")) as { admin: string }).admin;
-  } catch {
+    text = await readFile(file, "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT")
+      throw usageError(
+        `no token: pass --token, set DISTILLERY_TOKEN, or run 'npm start' first (it writes ${file})`,
+      );
     throw usageError(
-      `no token: pass --token, set DISTILLERY_TOKEN, or run 'npm start' first (it writes ${file})`,
+      `cannot read ${file}: ${(error as Error).message}; pass --token or set DISTILLERY_TOKEN`,
     );
   }
+  let admin: unknown;
+  try {
+    admin = (JSON.parse(text) as { admin?: unknown } | null)?.admin;
+  } catch (error) {
+    throw usageError(
+      `${file} is malformed (not valid JSON: ${(error as Error).message}): remove it and run 'npm start' again, or pass --token`,
+    );
+  }
+  if (typeof admin !== "string" || admin === "")
+    throw usageError(
+      `${file} is malformed (no "admin" token in it): remove it and run 'npm start' again, or pass --token`,
+    );
+  return admin;
 }
 
 export function registerDemoCommand(program: Command, io: Io): void {

@@ -2,19 +2,14 @@
  * @module
  * `distillery distill`: distillation from files, no server. Imports the labels (our NDJSON or the
  * Python LLM Distillery's scored JSONL), builds the stratified split with the edge's dataset builder,
- * trains the student through the same Python entry point the GPU node uses (the node's job runner),
- * predicts the test split (and fits the lexical baseline on train), reads both results through the
- * shared result schemas, and writes `report.json` (`distillReportSchema`) and `report.html` into
- * `--out`, with the splits in `--out/data` and the model in `--out/jobs/train/out`. See docs/distill.md.
+ * trains the student through the same Python entry point the GPU node uses (the job runner of
+ * `@distillery/shared/node`), predicts the test split (and fits the lexical baseline on train), reads
+ * both results through the shared result schemas, and writes `report.json` (`distillReportSchema`) and
+ * `report.html` into `--out`, with the splits in `--out/data` and the model in `--out/jobs/train/out`.
+ * See docs/distill.md.
  */
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import {
-  type PythonCommand,
-  type PythonResultOf,
-  type RunPythonOptions,
-  runPython,
-} from "@distillery/gpu-node/runner";
 import {
   buildDataset,
   type DatasetRow,
@@ -25,6 +20,12 @@ import {
   type StudentKind,
   studentKindSchema,
 } from "@distillery/shared";
+import {
+  type PythonCommand,
+  type PythonResultOf,
+  type RunPythonOptions,
+  runPython,
+} from "@distillery/shared/node";
 import type { Command } from "commander";
 import { usageError } from "../errors";
 import { importLabels } from "../import/labels";

@@ -5,6 +5,8 @@
  * both and ends with the counts (stdout, JSON) and the first line errors (stderr). Interrupted? Run the
  * same command again: a state file beside the input (`FILE.distillery-import.json`) remembers the
  * upload id, the parts done and the job, so only missing parts are sent and a running job is followed.
+ * A state file that cannot be read or is not one (corrupt, hand-edited) is reported on stderr with its
+ * path and reason and the upload starts over: it is only a resume hint, and the edge skips nothing twice.
  */
 import { open, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { DistilleryClient, DistilleryError, type ImportResult, importResultSchema } from "@distillery/shared";
@@ -23,12 +25,38 @@ export function stateFileFor(file: string): string {
   return `${file}.distillery-import.json`;
 }
 
-async function readState(file: string): Promise<ImportState | null> {
+function isImportState(value: unknown): value is ImportState {
+  const state = value as Partial<ImportState> | null;
+  return (
+    typeof state === "object" &&
+    state !== null &&
+    typeof state.edge === "string" &&
+    typeof state.size === "number" &&
+    typeof state.mtime_ms === "number" &&
+    typeof state.upload_id === "string" &&
+    (state.job_id === undefined || typeof state.job_id === "string")
+  );
+}
+
+/**
+ * The resume state of `file`: null when there is none, and null with a warning on `io` naming the state
+ * file and what is wrong with it when it cannot be read or is not a state file (the upload then restarts).
+ * @example
+ * await readImportState("corpus.ndjson", io) // { edge, size, mtime_ms, upload_id, job_id? } or null
+ */
+export async function readImportState(file: string, io: Io): Promise<ImportState | null> {
+  const path = stateFileFor(file);
+  let reason: string;
   try {
-    return JSON.parse(await readFile(stateFileFor(file), "utf8")) as ImportState;
-  } catch {
-    return null;
+    const state: unknown = JSON.parse(await readFile(path, "utf8"));
+    if (isImportState(state)) return state;
+    reason = "not an import state (expected edge, size, mtime_ms and upload_id)";
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
+    reason = error instanceof SyntaxError ? `not valid JSON: ${error.message}` : (error as Error).message;
   }
+  io.err(`import: ignoring the state file ${path} (${reason}); starting a new upload\n`);
+  return null;
 }
 
 /** Sends the parts the edge does not have yet; returns the upload id. */
@@ -39,7 +67,7 @@ async function upload(
   options: ImportArticlesOptions,
 ): Promise<string> {
   const info = await stat(file);
-  const previous = await readState(file);
+  const previous = await readImportState(file, io);
   let uploadId: string | undefined;
   if (
     previous &&
@@ -111,7 +139,7 @@ export async function importArticles(
     throw usageError("import needs a submitter (or admin) token: pass --token or set DISTILLERY_TOKEN");
   const client = new DistilleryClient({ baseUrl: edge, token });
   const uploadId = await upload(client, file, io, options);
-  const state = (await readState(file)) ?? undefined;
+  const state = (await readImportState(file, io)) ?? undefined;
   let job = state?.job_id
     ? await client.getJob(state.job_id)
     : await client.createJob({ kind: "import", upload_id: uploadId });

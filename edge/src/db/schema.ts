@@ -6,10 +6,27 @@
  * schemas in `@distillery/shared`; timestamps are ISO-8601 strings so they sort and read the same
  * everywhere. Composite keys make idempotency a database guarantee (labels, chunks, webhook ids).
  */
+import {
+  jobKindSchema,
+  jobStateSchema,
+  oracleJobModeSchema,
+  oracleModeSchema,
+  splitNameSchema,
+  tokenRoleSchema,
+  uploadStateSchema,
+} from "@distillery/shared";
 import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 const now = sql`(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))`;
+
+/**
+ * A shared zod enum's values as the non-empty tuple drizzle's `enum` option takes, so a column's values
+ * are typed from the one definition in `@distillery/shared` (SQLite does not enforce them: no migration).
+ */
+function valuesOf<T extends string>(schema: { options: T[] }): [T, ...T[]] {
+  return schema.options as [T, ...T[]];
+}
 
 /** Article metadata. `body` is inline when small; large bodies live in R2 under `body_key`. */
 export const articles = sqliteTable(
@@ -82,7 +99,7 @@ export const oracleLabels = sqliteTable(
     filter_version: integer("filter_version").notNull(),
     prompt_hash: text("prompt_hash").notNull(),
     model: text("model").notNull(),
-    mode: text("mode").notNull(),
+    mode: text("mode", { enum: valuesOf(oracleModeSchema) }).notNull(),
     scores: text("scores", { mode: "json" }).notNull(),
     categories: text("categories", { mode: "json" }).notNull().default({}),
     overall: real("overall"),
@@ -122,7 +139,7 @@ export const datasetSplits = sqliteTable(
   {
     dataset_id: text("dataset_id").notNull(),
     article_id: text("article_id").notNull(),
-    split: text("split", { enum: ["train", "validation", "test"] }).notNull(),
+    split: text("split", { enum: valuesOf(splitNameSchema) }).notNull(),
   },
   (t) => [
     primaryKey({ columns: [t.dataset_id, t.article_id] }),
@@ -135,10 +152,8 @@ export const jobs = sqliteTable(
   "jobs",
   {
     id: text("id").primaryKey(),
-    kind: text("kind", { enum: ["import", "oracle", "train", "eval", "infer"] }).notNull(),
-    state: text("state", {
-      enum: ["queued", "running", "paused", "succeeded", "failed", "cancelled"],
-    }).notNull(),
+    kind: text("kind", { enum: valuesOf(jobKindSchema) }).notNull(),
+    state: text("state", { enum: valuesOf(jobStateSchema) }).notNull(),
     spec: text("spec", { mode: "json" }).notNull(),
     progress: text("progress", { mode: "json" }).notNull(),
     result: text("result", { mode: "json" }),
@@ -283,7 +298,7 @@ export const apiTokens = sqliteTable(
   {
     id: text("id").primaryKey(),
     name: text("name").notNull(),
-    role: text("role", { enum: ["admin", "submitter", "node", "bot"] }).notNull(),
+    role: text("role", { enum: valuesOf(tokenRoleSchema) }).notNull(),
     token_hash: text("token_hash").notNull(),
     created_by: text("created_by").notNull(),
     created_at: text("created_at").notNull().default(now),
@@ -350,7 +365,7 @@ export const uploads = sqliteTable("uploads", {
   id: text("id").primaryKey(),
   object_key: text("object_key").notNull(),
   multipart_upload_id: text("multipart_upload_id"),
-  state: text("state", { enum: ["uploading", "complete", "aborted"] }).notNull(),
+  state: text("state", { enum: valuesOf(uploadStateSchema) }).notNull(),
   /** `[{ part_number, etag, bytes }]` of the parts uploaded so far. */
   parts: text("parts", { mode: "json" }).notNull().default([]),
   bytes: integer("bytes").notNull().default(0),
@@ -408,7 +423,7 @@ export const oracleJobs = sqliteTable("oracle_jobs", {
   filter_version: integer("filter_version").notNull(),
   prompt_hash: text("prompt_hash").notNull(),
   model: text("model").notNull(),
-  mode: text("mode", { enum: ["interactive", "batch"] }).notNull(),
+  mode: text("mode", { enum: valuesOf(oracleJobModeSchema) }).notNull(),
   /** The cap in force (raised by `PATCH /v1/jobs/:id`); the spec keeps the original. */
   budget_usd: real("budget_usd").notNull(),
   uses_standin: integer("uses_standin", { mode: "boolean" }).notNull(),

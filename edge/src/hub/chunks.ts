@@ -6,7 +6,7 @@
  * chunk is marked in `prediction_chunks` in the same batch (one transaction). Uploading a chunk again
  * stores nothing new: predictions are keyed by (job, article) and the chunk by (job, shard, index).
  */
-import { type FilterPackage, type Prediction, postfilter } from "@distillery/shared";
+import { DistilleryError, type FilterPackage, type Prediction, postfilter } from "@distillery/shared";
 import { and, eq } from "drizzle-orm";
 import { database } from "../db/client";
 import { predictionChunks } from "../db/schema";
@@ -42,8 +42,10 @@ export async function storeChunk(
     let tier: string | null = null;
     try {
       ({ overall, tier } = postfilter(target.filter, p.scores, p.categories));
-    } catch {
-      // A prediction missing a dimension is stored with its scores but no overall/tier (parse_status says why).
+    } catch (error) {
+      // A prediction missing a dimension is stored with its scores but no overall/tier (parse_status says
+      // why); anything else is a fault of ours, never hidden as an unscored row.
+      if (!(error instanceof DistilleryError && error.code === "scores.missing_dimension")) throw error;
     }
     return {
       a: p.article_id,

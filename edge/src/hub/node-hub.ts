@@ -25,6 +25,7 @@ import {
   type NodeMessage,
   nodeMessageSchema,
 } from "@distillery/shared";
+import { edgeConfig } from "../config";
 import type { Env } from "../env";
 import { createNodeHandlers } from "./handlers";
 import { expireLeases, leasesOfFinishedJobs, nextLeaseExpiry } from "./leases";
@@ -79,13 +80,13 @@ export class NodeHub extends DurableObject<Env> {
   }
 
   get leaseMs(): number {
-    return Number(this.env.HUB_LEASE_MS ?? 30_000);
+    return edgeConfig(this.env).HUB_LEASE_MS;
   }
   get heartbeatMs(): number {
-    return Number(this.env.HUB_HEARTBEAT_MS ?? Math.max(100, Math.floor(this.leaseMs / 3)));
+    return edgeConfig(this.env).HUB_HEARTBEAT_MS ?? Math.max(100, Math.floor(this.leaseMs / 3));
   }
   get pollMs(): number {
-    return Number(this.env.HUB_POLL_MS ?? 2_000);
+    return edgeConfig(this.env).HUB_POLL_MS;
   }
 
   /** Upgrades a request the `/v1/nodes/connect` route already authenticated. */

@@ -15,7 +15,6 @@
  */
 import {
   DistilleryError,
-  edgeConfigSchema,
   jobIdSchema,
   modelIdSchema,
   NODE_CLOSE_CODES,
@@ -28,6 +27,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { and, eq } from "drizzle-orm";
 import { requireRole } from "../auth/middleware";
 import { resolveToken } from "../auth/tokens";
+import { edgeConfig } from "../config";
 import { database } from "../db/client";
 import { jobShards, studentModels } from "../db/schema";
 import type { Env } from "../env";
@@ -163,17 +163,7 @@ nodesRouter.put("/models/:id/artifact", requireRole("node"), async (c) => {
       },
     );
   }
-  const setting = edgeConfigSchema.shape.ARTIFACT_MAX_BYTES.safeParse(c.env.ARTIFACT_MAX_BYTES);
-  if (!setting.success) {
-    throw new DistilleryError(
-      "config.invalid",
-      "invalid edge configuration: ARTIFACT_MAX_BYTES must be a positive number",
-      {
-        status: 500,
-      },
-    );
-  }
-  const maxBytes = setting.data;
+  const maxBytes = edgeConfig(c.env).ARTIFACT_MAX_BYTES;
   const length = Number(c.req.header("content-length") ?? Number.NaN);
   if (!Number.isSafeInteger(length) || length < 0) {
     throw new DistilleryError("artifact.length_required", "send the archive with a Content-Length header", {

@@ -11,6 +11,7 @@
 import { type ImportResult, type LineError, TERMINAL_JOB_STATES } from "@distillery/shared";
 import { and, eq, gte } from "drizzle-orm";
 import { type IngestTotals, ingestLines, readLines } from "../articles/ndjson";
+import { edgeConfig } from "../config";
 import { database } from "../db/client";
 import { importErrors, uploads } from "../db/schema";
 import type { Env } from "../env";
@@ -18,8 +19,6 @@ import { getJob, transitionJob, updateJobProgress } from "../jobs/index";
 import type { ImportChunkMessage } from "../queue/messages";
 import { advanceCursor, chunkMessage, ensureCursor } from "./cursor";
 
-/** Bytes read from R2 per chunk (the `IMPORT_CHUNK_BYTES` var overrides it). */
-export const IMPORT_CHUNK_BYTES = 4 * 1024 * 1024;
 /** Work one message does before handing over to the next (keeps each invocation short). */
 const TIME_SLICE_MS = 10_000;
 /** Rejected lines whose errors are kept per job; beyond this only the count grows. */
@@ -27,7 +26,8 @@ export const MAX_STORED_ERRORS = 100_000;
 
 /** Reads whole lines from `offset`: the bytes up to the last newline (or to the end of the object). */
 async function readWholeLines(env: Env, key: string, offset: number, size: number): Promise<Uint8Array> {
-  let length = Math.min(Number(env.IMPORT_CHUNK_BYTES) || IMPORT_CHUNK_BYTES, size - offset);
+  // Bytes read from R2 per chunk: the `IMPORT_CHUNK_BYTES` setting (4 MiB by default).
+  let length = Math.min(edgeConfig(env).IMPORT_CHUNK_BYTES, size - offset);
   for (;;) {
     const object = await env.BUCKET.get(key, { range: { offset, length } });
     if (!object) throw new Error(`import object ${key} is missing from R2`);

@@ -5,9 +5,10 @@
  * body cap. The parts done are recorded in D1, so an interrupted client asks which parts are there
  * and sends only the rest. Re-sending a part replaces it.
  */
-import { DistilleryError, IMPORT_PART_BYTES, type Upload, type UploadPart } from "@distillery/shared";
+import { DistilleryError, type Upload, type UploadPart } from "@distillery/shared";
 import { eq } from "drizzle-orm";
 import type { AuthContext } from "../auth/tokens";
+import { edgeConfig } from "../config";
 import { database, newId, nowIso } from "../db/client";
 import { uploads } from "../db/schema";
 import type { Env } from "../env";
@@ -18,9 +19,9 @@ type UploadRow = typeof uploads.$inferSelect;
 /** R2 refuses multipart parts (but the last) under 5 MiB. */
 const MIN_PART_BYTES = 5 * 1024 * 1024;
 
-/** The part size this edge requires (the `IMPORT_PART_BYTES` var, default 8 MiB, at least 5 MiB). */
+/** The part size this edge requires (the `IMPORT_PART_BYTES` setting, default 8 MiB, at least 5 MiB). */
 export function partBytes(env: Env): number {
-  return Math.max(MIN_PART_BYTES, Number(env.IMPORT_PART_BYTES) || IMPORT_PART_BYTES);
+  return Math.max(MIN_PART_BYTES, edgeConfig(env).IMPORT_PART_BYTES);
 }
 
 function uploadFromRow(env: Env, row: UploadRow): Upload {

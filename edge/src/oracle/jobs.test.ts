@@ -172,6 +172,37 @@ describe("oracle jobs", () => {
     expect((await stats()).calls).toBe(callsBefore);
   });
 
+  it("waits for a slow start, and fails a job whose start was cut off before its articles were listed", async () => {
+    const bot = await makeToken("bot");
+    const [id] = await seed(1);
+    // Quiet for three minutes, no article list yet: created 3 min ago (a start may still run) or 20 min ago.
+    const insert = (jobId: string, createdMinutesAgo: number) => {
+      const created = new Date(Date.now() - createdMinutesAgo * 60_000).toISOString();
+      const quiet = new Date(Date.now() - 3 * 60_000).toISOString();
+      const spec = {
+        kind: "oracle",
+        filter: filter.name,
+        selection: { type: "ids", ids: [id] },
+        budget_usd: 1,
+      };
+      return env.DB.prepare(
+        `INSERT INTO jobs (id, kind, state, spec, progress, attempts, created_by, created_at, updated_at)
+         VALUES (?1, 'oracle', 'queued', ?2, '{"done":0,"total":null}', 0, ?3, ?4, ?5)`,
+      )
+        .bind(jobId, JSON.stringify(spec), "test", created, quiet)
+        .run();
+    };
+    await insert("job_slowstart", 3);
+    await insert("job_cutoff", 20);
+    await redriveStalledJobs(env);
+    const read = async (jobId: string) =>
+      jobSchema.parse(await (await call(`/v1/jobs/${jobId}`, { token: bot })).json());
+    expect((await read("job_slowstart")).state).toBe("queued");
+    const cut = await read("job_cutoff");
+    expect(cut.state).toBe("failed");
+    expect(cut.error?.code).toBe("oracle.start_interrupted");
+  });
+
   it("leaves a key claimed by a live call alone, and takes it over once the claim expires", async () => {
     const bot = await makeToken("bot");
     const [id] = await seed(1);

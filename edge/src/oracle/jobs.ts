@@ -72,6 +72,9 @@ export async function enqueuePending(env: Env, jobId: string) {
   return pending.length;
 }
 
+/** How long a start may run before a job with no article list is taken to have been cut off. */
+export const START_GRACE_MS = 15 * 60_000;
+
 /**
  * The stalled-work hook (`jobs/redrive.ts`): re-sends the pending items of an interactive job whose
  * queue messages were lost, then settles it (a job whose last items were done while its end was
@@ -82,6 +85,9 @@ export async function enqueuePending(env: Env, jobId: string) {
 async function redriveOracleJob(env: Env, job: Job): Promise<void> {
   const row = await getOracleJob(env, job.id);
   if (!row) {
+    // A start that selects and prefilters a large corpus may still be running in its request: give it
+    // the longest a request may reasonably take before calling it cut off.
+    if (Date.now() - Date.parse(job.created_at) < START_GRACE_MS) return;
     await transitionJob(env, job.id, "failed", {
       error: {
         code: "oracle.start_interrupted",

@@ -17,9 +17,9 @@ import {
   nodeMessageSchema,
   PROTOCOL_VERSION,
 } from "@distillery/shared";
+import { repoRoot } from "@distillery/shared/node";
 import { afterEach, describe, expect, it } from "vitest";
 import { type WebSocket, WebSocketServer } from "ws";
-import { repoRoot } from "../runner/index";
 import { Agent } from "./agent";
 
 const TOKEN = "node-secret";

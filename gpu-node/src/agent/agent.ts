@@ -10,7 +10,7 @@ import {
   type NodeCapabilities,
   PROTOCOL_VERSION,
 } from "@distillery/shared";
-import { runPython } from "../runner/index";
+import { runPython } from "@distillery/shared/node";
 import { capabilitiesFromDoctor } from "./capabilities";
 import { HubConnection } from "./connection";
 import { EdgeHttp } from "./edge-http";

@@ -29,7 +29,7 @@ import {
   parseOrThrow,
   predictionSchema,
 } from "@distillery/shared";
-import { type PythonResultOf, type RunPythonOptions, runPython } from "../runner/index";
+import { type PythonResultOf, type RunPythonOptions, runPython } from "@distillery/shared/node";
 import { jobDevice } from "./capabilities";
 import { ChunkUploader } from "./chunk-uploader";
 import type { EdgeHttp } from "./edge-http";

@@ -120,5 +120,7 @@ def arch(name: str) -> Arch:
     """The architecture named ``name`` (``-Instruct`` variants share their base's shape)."""
     key = name.removesuffix("-Instruct")
     if key not in ARCHS:
-        raise DistilleryError("bench.unknown_arch", f"job field 'architectures': unknown '{name}', expected one of {', '.join(ARCHS)}")
+        raise DistilleryError(
+            "bench.unknown_arch", f"job field 'architectures': unknown '{name}', expected one of {', '.join(ARCHS)}"
+        )
     return ARCHS[key]

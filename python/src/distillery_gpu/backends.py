@@ -14,8 +14,9 @@ How each path trains fast, and why:
 - Regression heads start at zero (step 0 predicts the train means, see :mod:`regression`) and learn at
   their own rate, :func:`head_learning_rate`.
 - LoRA dropout the job leaves unset is the backend's choice: 0 on Unsloth (dropout disables its fused
-  LoRA kernels), :data:`PEFT_LORA_DROPOUT` on transformers + peft, and the regression model is loaded with ``num_labels`` (a
-  sequence-classification model: no LM head of ``vocab x hidden`` loaded and never used).
+  LoRA kernels), :data:`PEFT_LORA_DROPOUT` on transformers + peft, and the regression model is loaded
+  with ``num_labels`` (a sequence-classification model: no LM head of ``vocab x hidden`` loaded and never
+  used).
 - ``load_in_4bit`` is a memory saving: on a GPU of ``FOUR_BIT_MIN_MEMORY_BYTES`` or more the model
   trains in bf16 instead. When 4-bit does run, nothing else is upcast to fp32, and the model card
   records the quantisation so the scorer loads the very base the adapter was trained on.
@@ -71,7 +72,8 @@ def resolve_device(device: str) -> torch.device:
 def unsloth_importable() -> bool:
     try:
         importlib.import_module("unsloth")
-    except Exception as error:  # unsloth raises many kinds of errors when its GPU stack is missing
+    # unsloth raises many kinds of errors when its GPU stack is missing
+    except Exception as error:  # noqa: BLE001
         events.log(f"unsloth does not import ({type(error).__name__}: {error}); using transformers + peft")
         return False
     return True
@@ -141,7 +143,9 @@ class TrainableStudent:
         lora = [p for p in self.trainable_parameters() if id(p) not in head_ids]
         groups = [{"params": lora, "lr": learning_rate, "weight_decay": weight_decay}]
         if head_ids:
-            groups.append({"params": self.head_parameters(), "lr": self.training["head_learning_rate"], "weight_decay": 0.0})
+            groups.append(
+                {"params": self.head_parameters(), "lr": self.training["head_learning_rate"], "weight_decay": 0.0}
+            )
         return groups
 
     def adapter_state(self) -> dict[str, torch.Tensor]:
@@ -195,7 +199,12 @@ def _load_tokenizer(base_model: str) -> Any:
 def _lora_settings(hyper: dict[str, Any]) -> dict[str, Any]:
     lora = hyper["lora"]
     dropout = lora.get("dropout")
-    return {"r": lora["r"], "lora_alpha": lora["alpha"], "lora_dropout": PEFT_LORA_DROPOUT if dropout is None else dropout, "target_modules": list(lora["target_modules"])}
+    return {
+        "r": lora["r"],
+        "lora_alpha": lora["alpha"],
+        "lora_dropout": PEFT_LORA_DROPOUT if dropout is None else dropout,
+        "target_modules": list(lora["target_modules"]),
+    }
 
 
 #: LoRA dropout on transformers + peft when the job names none (the LoRA paper's small-model setting).
@@ -221,7 +230,9 @@ def use_4bit(requested: bool, device: torch.device) -> bool:
         raise DistilleryError("backend.unavailable", "job field 'load_in_4bit' needs a CUDA GPU")
     memory = gpu_memory_bytes(device) or 0
     if memory >= FOUR_BIT_MIN_MEMORY_BYTES:
-        events.log(f"load_in_4bit ignored: this GPU has {memory / 1e9:.0f} GB, enough to train the base in bf16 (faster)")
+        events.log(
+            f"load_in_4bit ignored: this GPU has {memory / 1e9:.0f} GB, enough to train the base in bf16 (faster)"
+        )
         return False
     return True
 
@@ -234,8 +245,13 @@ def _plan(config: Any, hyper: dict[str, Any], device: torch.device, load_in_4bit
         return TrainingPlan(tokens, False, 0, spec.activation_bytes_per_token(False))
     lora = hyper["lora"]
     return plan_training(
-        spec, gpu_memory_bytes(device) or 0, hyper["max_length"], lora_r=lora["r"], target_modules=list(lora["target_modules"]),
-        weight_bytes_per_param=0.5 if load_in_4bit else 2, lm_head=head == "generative",
+        spec,
+        gpu_memory_bytes(device) or 0,
+        hyper["max_length"],
+        lora_r=lora["r"],
+        target_modules=list(lora["target_modules"]),
+        weight_bytes_per_param=0.5 if load_in_4bit else 2,
+        lm_head=head == "generative",
     )
 
 
@@ -245,7 +261,9 @@ def _bnb_config() -> Any:
 
         importlib.import_module("bitsandbytes")
     except ImportError as error:
-        raise DistilleryError("backend.unavailable", "load_in_4bit needs bitsandbytes (pip install '.[gpu]')") from error
+        raise DistilleryError(
+            "backend.unavailable", "load_in_4bit needs bitsandbytes (pip install '.[gpu]')"
+        ) from error
     return BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_compute_dtype=torch.bfloat16)
 
 
@@ -333,7 +351,12 @@ def _load_unsloth(
 
 
 def load_for_training(
-    job: dict[str, Any], head: str, num_labels: int, device: torch.device, backend: str, categories: list[dict[str, Any]] | None = None
+    job: dict[str, Any],
+    head: str,
+    num_labels: int,
+    device: torch.device,
+    backend: str,
+    categories: list[dict[str, Any]] | None = None,
 ) -> TrainableStudent:
     """The job's base model with LoRA (and, for regression, a head of ``num_labels`` outputs: the scores, then
     the logits of ``categories``), on ``backend``."""
@@ -344,18 +367,29 @@ def load_for_training(
     extra_head = None
     dropout = _lora_settings(hyper)["lora_dropout"]
     if backend == "unsloth":
-        peft_model, tokenizer, plan, dropout = _load_unsloth(student["base_model"], head, num_labels, hyper, device, load_in_4bit)
+        peft_model, tokenizer, plan, dropout = _load_unsloth(
+            student["base_model"], head, num_labels, hyper, device, load_in_4bit
+        )
         if head == "regression":
             # Kept outside PEFT, fp32; saved under PEFT's key for `score` (see TrainableStudent).
             hidden = peft_model.get_base_model().config.hidden_size
             extra_head = torch.nn.Linear(hidden, num_labels, bias=False).to(device=device, dtype=torch.float32)
     else:
-        peft_model, tokenizer, plan = _load_transformers(student["base_model"], head, num_labels, hyper, device, load_in_4bit)
+        peft_model, tokenizer, plan = _load_transformers(
+            student["base_model"], head, num_labels, hyper, device, load_in_4bit
+        )
     _float_trainables(peft_model)
     config = peft_model.get_base_model().config
     trainable = TrainableStudent(
-        backend=backend, head=head, peft_model=peft_model, tokenizer=tokenizer, extra_head=extra_head, device=device,
-        categories=categories or [], plan=plan, micro_batch_rows=hyper["batch_size"] if device.type != "cuda" else None,
+        backend=backend,
+        head=head,
+        peft_model=peft_model,
+        tokenizer=tokenizer,
+        extra_head=extra_head,
+        device=device,
+        categories=categories or [],
+        plan=plan,
+        micro_batch_rows=hyper["batch_size"] if device.type != "cuda" else None,
         arch=Arch.from_config(config, student["base_model"]),
     )
     if head == "regression":
@@ -369,6 +403,10 @@ def load_for_training(
         "lora_dropout": dropout,
         "gradient_checkpointing": plan.checkpointing,
         "micro_batch_tokens": plan.micro_batch_tokens,
-        **({"head_learning_rate": head_learning_rate(config.hidden_size), "head_dtype": "float32"} if head == "regression" else {}),
+        **(
+            {"head_learning_rate": head_learning_rate(config.hidden_size), "head_dtype": "float32"}
+            if head == "regression"
+            else {}
+        ),
     }
     return trainable

@@ -5,10 +5,10 @@ For each architecture a random-weight base is written to a temporary folder with
 tokenizer, then:
 
 - ``train``: the real :func:`train.train` on a synthetic corpus of realistic lengths (articles of 300 to
-  2,000 tokens of random letters, one token each, cut at ``seq_len``), ``steps`` optimizer steps of the job's default shape (16 articles a
-  step): length-grouped token-budget micro-batches, checkpointing only if memory needs it, bf16
-  autocast, fused AdamW. Its row is the loop's own measurement (``details.throughput``: tokens/s, MFU,
-  HFU, step time, padding share), warm-up excluded.
+  2,000 tokens of random letters, one token each, cut at ``seq_len``), ``steps`` optimizer steps of the
+  job's default shape (16 articles a step): length-grouped token-budget micro-batches, checkpointing only
+  if memory needs it, bf16 autocast, fused AdamW. Its row is the loop's own measurement (``details.throughput``:
+  tokens/s, MFU, HFU, step time, padding share), warm-up excluded.
 - ``score``: the real :class:`scorer.Scorer` loading that student (adapter merged, fp32 head, no KV
   cache) and scoring the synthetic corpus cut at ``seq_len``, timed after one warm-up window.
 
@@ -73,7 +73,9 @@ def char_tokenizer() -> Any:
     tokenizer = Tokenizer(models.BPE(vocab, [], unk_token="<unk>"))
     tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
     tokenizer.decoder = decoders.ByteLevel()
-    return PreTrainedTokenizerFast(tokenizer_object=tokenizer, eos_token="<|im_end|>", pad_token="<|endoftext|>", unk_token="<unk>")
+    return PreTrainedTokenizerFast(
+        tokenizer_object=tokenizer, eos_token="<|im_end|>", pad_token="<|endoftext|>", unk_token="<unk>"
+    )
 
 
 def synthetic_rows(count: int, split: str, seed: int) -> list[dict[str, Any]]:
@@ -87,22 +89,37 @@ def synthetic_rows(count: int, split: str, seed: int) -> list[dict[str, Any]]:
         length = int(min(max(rng.lognormvariate(math.log(700), 0.5), low), high))
         text = "".join(rng.choice(letters) for _ in range(length - 2))
         scores = {f"d{k}": rng.randint(0, 10) for k in range(NUM_DIMENSIONS)}
-        rows.append({
-            "article_id": f"{split}-{index}", "id": f"{split}-{index}", "split": split,
-            "title": text[:10], "body": text[10:], "language": "en", "source": "bench",
-            "scores": scores, "reasons": {d: "synthetic" for d in scores}, "categories": {},
-            "overall": sum(scores.values()) / NUM_DIMENSIONS, "tier": "low",
-        })
+        rows.append(
+            {
+                "article_id": f"{split}-{index}",
+                "id": f"{split}-{index}",
+                "split": split,
+                "title": text[:10],
+                "body": text[10:],
+                "language": "en",
+                "source": "bench",
+                "scores": scores,
+                "reasons": {d: "synthetic" for d in scores},
+                "categories": {},
+                "overall": sum(scores.values()) / NUM_DIMENSIONS,
+                "tier": "low",
+            }
+        )
     return rows
 
 
 def bench_filter() -> dict[str, Any]:
     dimensions = [
-        {"key": f"d{k}", "label": f"D{k}", "weight": 1 / NUM_DIMENSIONS, "description": "Synthetic."} for k in range(NUM_DIMENSIONS)
+        {"key": f"d{k}", "label": f"D{k}", "weight": 1 / NUM_DIMENSIONS, "description": "Synthetic."}
+        for k in range(NUM_DIMENSIONS)
     ]
     return {
-        "name": "bench", "version": 1, "description": "Synthetic filter for the bench.", "languages": ["en"],
-        "dimensions": dimensions, "tiers": [{"key": "low", "label": "Low", "min_overall": 0, "description": "All."}],
+        "name": "bench",
+        "version": 1,
+        "description": "Synthetic filter for the bench.",
+        "languages": ["en"],
+        "dimensions": dimensions,
+        "tiers": [{"key": "low", "label": "Low", "min_overall": 0, "description": "All."}],
         "prompt": "Synthetic.",
     }
 
@@ -126,11 +143,21 @@ def write_random_base(spec: Arch, folder: Path, device: torch.device) -> Path:
 
 
 def _write_jsonl(path: Path, rows: list[dict[str, Any]]) -> str:
-    path.write_text("".join(json.dumps({k: v for k, v in r.items() if k != "id"}) + "\n" for r in rows), encoding="utf-8")
+    path.write_text(
+        "".join(json.dumps({k: v for k, v in r.items() if k != "id"}) + "\n" for r in rows), encoding="utf-8"
+    )
     return str(path)
 
 
-def train_run(base_dir: Path, spec: Arch, seq: int, steps: int, device: torch.device, work: Path, step_articles: int = STEP_ARTICLES) -> dict[str, Any]:
+def train_run(
+    base_dir: Path,
+    spec: Arch,
+    seq: int,
+    steps: int,
+    device: torch.device,
+    work: Path,
+    step_articles: int = STEP_ARTICLES,
+) -> dict[str, Any]:
     """``steps`` optimizer steps of the regression student through :func:`train.train`; its row and folder."""
     from .jobfile import parse_job
     from .train import train
@@ -141,13 +168,26 @@ def train_run(base_dir: Path, spec: Arch, seq: int, steps: int, device: torch.de
         "train": _write_jsonl(work / "train.jsonl", synthetic_rows(steps * step_articles, "train", 1)),
         "validation": _write_jsonl(work / "validation.jsonl", synthetic_rows(step_articles, "validation", 2)),
     }
-    job = parse_job({
-        "command": "train", "job_id": f"bench-{spec.name}-{seq}".replace("/", "_"), "filter": bench_filter(),
-        "student": {"kind": "regression", "base_model": str(base_dir), "hyperparameters": {
-            "batch_size": batch, "gradient_accumulation": max(step_articles // batch, 1), "epochs": 1, "max_length": seq,
-        }},
-        "data": data, "device": device.type, "checkpoint_every_steps": steps + 1,
-    })
+    job = parse_job(
+        {
+            "command": "train",
+            "job_id": f"bench-{spec.name}-{seq}".replace("/", "_"),
+            "filter": bench_filter(),
+            "student": {
+                "kind": "regression",
+                "base_model": str(base_dir),
+                "hyperparameters": {
+                    "batch_size": batch,
+                    "gradient_accumulation": max(step_articles // batch, 1),
+                    "epochs": 1,
+                    "max_length": seq,
+                },
+            },
+            "data": data,
+            "device": device.type,
+            "checkpoint_every_steps": steps + 1,
+        }
+    )
     _free(device)
     result = train(job, work / "model")
     throughput = result["details"]["throughput"]
@@ -155,11 +195,20 @@ def train_run(base_dir: Path, spec: Arch, seq: int, steps: int, device: torch.de
     tokens_per_s = throughput.get("tokens_per_s") or 0.0
     articles_per_s = throughput.get("examples_per_s") or 0.0
     row = {
-        "architecture": spec.name, "mode": "train", "seq_len": seq, "batch": step_articles,
-        "articles_per_s": round(articles_per_s, 2), "articles_per_h": round(articles_per_s * 3600),
-        "tokens_per_s": tokens_per_s, "params_matmul": spec.matmul_params(), "flops_per_token": flops_per_token,
-        "mfu": throughput.get("mfu"), "hfu": throughput.get("hfu"), "step_time_s": throughput.get("step_time_s"),
-        "padding_share": throughput.get("padding_share"), "steps_measured": throughput.get("steps_measured"),
+        "architecture": spec.name,
+        "mode": "train",
+        "seq_len": seq,
+        "batch": step_articles,
+        "articles_per_s": round(articles_per_s, 2),
+        "articles_per_h": round(articles_per_s * 3600),
+        "tokens_per_s": tokens_per_s,
+        "params_matmul": spec.matmul_params(),
+        "flops_per_token": flops_per_token,
+        "mfu": throughput.get("mfu"),
+        "hfu": throughput.get("hfu"),
+        "step_time_s": throughput.get("step_time_s"),
+        "padding_share": throughput.get("padding_share"),
+        "steps_measured": throughput.get("steps_measured"),
         "gradient_checkpointing": result["details"]["training"]["gradient_checkpointing"],
         "micro_batch_tokens": result["details"]["training"]["micro_batch_tokens"],
         "gpu_mem_gb": round(throughput["gpu_mem_gb"], 2) if throughput.get("gpu_mem_gb") else None,
@@ -167,7 +216,9 @@ def train_run(base_dir: Path, spec: Arch, seq: int, steps: int, device: torch.de
     return {"row": row, "model_dir": work / "model"}
 
 
-def score_run(model_dir: Path, spec: Arch, seq: int, articles: int, device: torch.device, batch_tokens: int, scorer: Any = None) -> dict[str, Any]:
+def score_run(
+    model_dir: Path, spec: Arch, seq: int, articles: int, device: torch.device, batch_tokens: int, scorer: Any = None
+) -> dict[str, Any]:
     """Scoring ``articles`` synthetic articles cut at ``seq`` tokens through :class:`scorer.Scorer`."""
     from .scorer import Scorer
 
@@ -189,26 +240,50 @@ def score_run(model_dir: Path, spec: Arch, seq: int, articles: int, device: torc
     peak = device_peak_flops(device)
     per_s = len(rows) / seconds
     row = {
-        "architecture": spec.name, "mode": "score", "seq_len": seq, "batch": batch_tokens,
-        "articles_per_s": round(per_s, 2), "articles_per_h": round(per_s * 3600), "tokens_per_s": round(tokens / seconds, 1),
-        "params_matmul": spec.matmul_params(), "flops_per_token": spec.score_flops_per_token(seq),
-        "mfu": round(flops / seconds / peak, 4) if peak else None, "hfu": round(flops / seconds / peak, 4) if peak else None,
+        "architecture": spec.name,
+        "mode": "score",
+        "seq_len": seq,
+        "batch": batch_tokens,
+        "articles_per_s": round(per_s, 2),
+        "articles_per_h": round(per_s * 3600),
+        "tokens_per_s": round(tokens / seconds, 1),
+        "params_matmul": spec.matmul_params(),
+        "flops_per_token": spec.score_flops_per_token(seq),
+        "mfu": round(flops / seconds / peak, 4) if peak else None,
+        "hfu": round(flops / seconds / peak, 4) if peak else None,
         "gpu_mem_gb": round(torch.cuda.max_memory_allocated(device) / 1e9, 2) if device.type == "cuda" else None,
     }
     return {"row": row, "scorer": scorer}
 
 
 def _report(number: int, total: int, row: dict[str, Any]) -> None:
-    events.progress(step=number, total=total, examples_per_s=row["articles_per_s"], tokens_per_s=row["tokens_per_s"], gpu_mem_gb=row["gpu_mem_gb"])
+    events.progress(
+        step=number,
+        total=total,
+        examples_per_s=row["articles_per_s"],
+        tokens_per_s=row["tokens_per_s"],
+        gpu_mem_gb=row["gpu_mem_gb"],
+    )
     mfu = f"{row['mfu']:.1%}" if row["mfu"] is not None else "n/a"
-    events.emit({"event": "log", "message": (
-        f"{row['architecture']} {row['mode']} @{row['seq_len']}: {row['articles_per_h']:,} articles/h, "
-        f"{row['tokens_per_s']:,.0f} tokens/s, MFU {mfu}"
-    )})
+    events.emit(
+        {
+            "event": "log",
+            "message": (
+                f"{row['architecture']} {row['mode']} @{row['seq_len']}: {row['articles_per_h']:,} articles/h, "
+                f"{row['tokens_per_s']:,.0f} tokens/s, MFU {mfu}"
+            ),
+        }
+    )
 
 
 def bench_architecture(
-    spec: Arch, seq_lengths: list[int], modes: list[str], steps: int, articles: int, device: torch.device, work: Path,
+    spec: Arch,
+    seq_lengths: list[int],
+    modes: list[str],
+    steps: int,
+    articles: int,
+    device: torch.device,
+    work: Path,
     on_row: Any = None,
 ) -> list[dict[str, Any]]:
     """Rows of one architecture: a train run per sequence length (``train`` in ``modes``; else one step,
@@ -253,7 +328,9 @@ def bench(job: dict[str, Any], out_dir: Path) -> dict[str, Any]:
     articles = max(16, 8 * job["steps"])
     for spec in specs:
         with tempfile.TemporaryDirectory(prefix="distillery-bench-", dir=out_dir) as work:
-            bench_architecture(spec, job["seq_lengths"], job["modes"], job["steps"], articles, device, Path(work), on_row)
+            bench_architecture(
+                spec, job["seq_lengths"], job["modes"], job["steps"], articles, device, Path(work), on_row
+            )
     return {
         "command": "bench",
         "job_id": job["job_id"],

@@ -55,8 +55,14 @@ def lora_params(spec: Arch, r: int, target_modules: list[str]) -> int:
 
 
 def plan_training(
-    spec: Arch, memory_bytes: int, max_length: int, *, lora_r: int = 16, target_modules: list[str] | None = None,
-    weight_bytes_per_param: float = 2, lm_head: bool = False,
+    spec: Arch,
+    memory_bytes: int,
+    max_length: int,
+    *,
+    lora_r: int = 16,
+    target_modules: list[str] | None = None,
+    weight_bytes_per_param: float = 2,
+    lm_head: bool = False,
 ) -> TrainingPlan:
     """The micro-batch size and checkpointing for ``spec`` on a GPU with ``memory_bytes`` of memory
     (``weight_bytes_per_param`` 0.5 for a 4-bit base; ``lm_head`` for the generative student, whose

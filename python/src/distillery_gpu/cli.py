@@ -5,8 +5,8 @@ runs the command, checks its result against the exported result schema, writes `
 ``--out`` and exits 0. A result that breaks the schema is a failure (``result.invalid`` naming the field)
 and no ``result.json`` is written. The probe and lexical students (the ``probe`` package) never import
 torch, and nothing here imports it before a LoRA or encoder student needs it. A job with ``device: cuda``
-fails with ``device.cuda_unavailable`` when CUDA does not initialise, before any model loads. Every failure ends with one
-``{"event":"error"}`` line on stdout and a non-zero exit status; this is the only place that maps
+fails with ``device.cuda_unavailable`` when CUDA does not initialise, before any model loads. Every
+failure ends with one ``{"event":"error"}`` line on stdout and a non-zero exit status; this is the only place that maps
 errors to lines and statuses.
 """
 
@@ -67,16 +67,17 @@ def _cpu_student(command: str, job: dict[str, Any]) -> Any:
         try:
             from . import probe
         except ImportError as error:
-            raise DistilleryError("student.unavailable", f"the {kind} student cannot be loaded here: {error}") from error
+            raise DistilleryError(
+                "student.unavailable", f"the {kind} student cannot be loaded here: {error}"
+            ) from error
         function = getattr(probe, "train_lexical" if kind == "lexical" else "train_probe", None)
         if function is None:
             raise DistilleryError("student.unavailable", f"this version of distillery_gpu cannot train {kind} students")
         return function
-    if command in ("eval", "infer"):
-        if probe_model(job["model_dir"]):
-            from .probe import evaluate_probe, infer_probe
+    if command in ("eval", "infer") and probe_model(job["model_dir"]):
+        from .probe import evaluate_probe, infer_probe
 
-            return evaluate_probe if command == "eval" else infer_probe
+        return evaluate_probe if command == "eval" else infer_probe
     return None
 
 
@@ -86,7 +87,9 @@ def _run(args: argparse.Namespace) -> dict[str, Any]:
 
         return capabilities(args.out)
     if not args.job or not args.out:
-        raise DistilleryError("args.invalid", f"{args.command} needs --job JOB.json and --out DIR", exit_code=EXIT_BAD_JOB)
+        raise DistilleryError(
+            "args.invalid", f"{args.command} needs --job JOB.json and --out DIR", exit_code=EXIT_BAD_JOB
+        )
     job = read_job(args.job, expected_command=args.command)
     out_dir = Path(args.out)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -147,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
         events.log(f"{error.code}: {error.message}")
         events.error(error.code, error.message)
         return error.exit_code
-    except Exception as error:  # the final error line is the agent's only view of a crash
+    except Exception as error:  # noqa: BLE001 (the final error line is the agent's only view of a crash)
         traceback.print_exc(file=sys.stderr)
         events.error("internal", f"{type(error).__name__}: {error}"[:2000])
         return 1

@@ -92,7 +92,7 @@ def iter_jsonl(path: str | Path, schema_file: str) -> Iterator[tuple[int, dict[s
     """Yields ``(line_number, row)`` for each non-empty line, each checked against ``schema_file``."""
     validator = _validator(schema_file)
     try:
-        handle = open(path, encoding="utf-8")
+        handle = open(path, encoding="utf-8")  # noqa: SIM115 (closed by the `with` below; open errors named here)
     except OSError as error:
         raise DistilleryError("data.unreadable", f"cannot read {path}: {error.strerror}") from error
     with handle:
@@ -133,5 +133,3 @@ def windows(path: str | Path, size: int) -> Iterator[list[dict[str, Any]]]:
             window = []
     if window:
         yield window
-
-

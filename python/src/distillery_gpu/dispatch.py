@@ -79,13 +79,15 @@ def cuda_problem() -> str | None:
         return "torch is not installed in this Python environment (the cpu profile)"
     try:
         import torch
-    except Exception as error:  # a broken torch install fails in many ways; the reason is the message
+    # A broken torch install fails in many ways; the reason is the message.
+    except Exception as error:  # noqa: BLE001
         return f"torch does not import ({type(error).__name__}: {error})"[:300]
     if torch.cuda.is_available():
         return None
     try:
         torch.cuda.init()
-    except Exception as error:  # e.g. "Torch not compiled with CUDA enabled", "Found no NVIDIA driver"
+    # E.g. "Torch not compiled with CUDA enabled", "Found no NVIDIA driver".
+    except Exception as error:  # noqa: BLE001
         return f"torch {torch.__version__} cannot initialise CUDA: {error}"[:300]
     return f"torch {torch.__version__} sees no CUDA device"
 

@@ -44,7 +44,8 @@ def module_importable(name: str) -> dict[str, Any]:
     """Imports ``name`` and reports its version, or the error that stopped it."""
     try:
         module = importlib.import_module(name)
-    except Exception as error:  # an optional package may fail in any way (missing CUDA libraries, ...)
+    # An optional package may fail in any way (missing CUDA libraries, ...).
+    except Exception as error:  # noqa: BLE001
         return {"ok": False, "error": f"{type(error).__name__}: {error}"[:300]}
     return {"ok": True, "version": str(getattr(module, "__version__", "unknown"))}
 
@@ -53,7 +54,8 @@ def _torch() -> Any:
     """The torch module, or None when it is not installed or does not import."""
     try:
         import torch
-    except Exception:  # not installed (the cpu profile), or a broken install: no torch either way
+    # Not installed (the cpu profile), or a broken install: no torch either way.
+    except Exception:  # noqa: BLE001
         return None
     return torch
 
@@ -84,7 +86,7 @@ def cpu_student_kinds() -> list[str]:
     """The probe package's students whose dependencies import here (``lexical``, ``probe``)."""
     try:
         probe = importlib.import_module("distillery_gpu.probe")
-    except Exception:  # without numpy or scikit-learn there is no CPU student at all
+    except Exception:  # noqa: BLE001 (without numpy or scikit-learn there is no CPU student at all)
         return []
     available = getattr(probe, "available_kinds", None)
     if callable(available):
@@ -151,5 +153,9 @@ def capabilities(out_dir: str | None = None) -> dict[str, Any]:
         "train_backend": train_backend,
         "student_kinds": kinds,
         "unavailable_student_kinds": unavailable,
-        "disk": {"path": str(disk_path), "free_gb": round(usage.free / 1e9, 2), "total_gb": round(usage.total / 1e9, 2)},
+        "disk": {
+            "path": str(disk_path),
+            "free_gb": round(usage.free / 1e9, 2),
+            "total_gb": round(usage.total / 1e9, 2),
+        },
     }

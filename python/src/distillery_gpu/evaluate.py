@@ -63,7 +63,9 @@ def write_lexical_baseline(
     baseline = lexical_baseline(train_rows, test_rows, dimensions, filter_part, max_chars)
     if baseline is None:
         return None, "scikit-learn is not installed in this Python environment"
-    write_jsonl(out_dir / LEXICAL_FILE, [{"article_id": r["article_id"], **p} for r, p in zip(test_rows, baseline, strict=True)])
+    write_jsonl(
+        out_dir / LEXICAL_FILE, [{"article_id": r["article_id"], **p} for r, p in zip(test_rows, baseline, strict=True)]
+    )
     return LEXICAL_FILE, None
 
 
@@ -84,7 +86,9 @@ def evaluate(job: dict[str, Any], out_dir: Path) -> dict[str, Any]:
     """The regression, generative or encoder student's eval (the probe package evaluates its own students)."""
     scorer = load_scorer(job["model_dir"], job["device"])
     rows = read_dataset(job["data"]["test"], scorer.dimensions)
-    events.emit({"event": "log", "message": f"evaluating the {scorer.head} student on {len(rows)} articles ({scorer.engine})"})
+    events.emit(
+        {"event": "log", "message": f"evaluating the {scorer.head} student on {len(rows)} articles ({scorer.engine})"}
+    )
     throughput = events.Throughput()
     predictions: list[dict[str, Any]] = []
     for start in range(0, len(rows), WINDOW):
@@ -93,12 +97,20 @@ def evaluate(job: dict[str, Any], out_dir: Path) -> dict[str, Any]:
         predictions += batch
         throughput.add(len(window), tokens)
         per_s, tokens_per_s, eta = throughput.rates(len(predictions), len(rows) - len(predictions))
-        events.progress(step=len(predictions), total=len(rows), examples_per_s=per_s, tokens_per_s=tokens_per_s, eta_s=eta)
+        events.progress(
+            step=len(predictions), total=len(rows), examples_per_s=per_s, tokens_per_s=tokens_per_s, eta_s=eta
+        )
     articles_per_s = round(len(predictions) / max(time.perf_counter() - throughput.start, 1e-9), 2)
     write_jsonl(out_dir / PREDICTIONS_FILE, predictions)
-    missing = {"conformal": f"the {scorer.kind} student has no conformal calibration, so its predictions carry no interval"}
-    categories = {"categories": [{"key": c["key"], "values": [{"key": v} for v in c["values"]]} for c in scorer.categories]}
-    lexical_file, why_not = write_lexical_baseline(job, rows, scorer.dimensions, categories, scorer.card.get("max_article_chars"), out_dir)
+    missing = {
+        "conformal": f"the {scorer.kind} student has no conformal calibration, so its predictions carry no interval"
+    }
+    categories = {
+        "categories": [{"key": c["key"], "values": [{"key": v} for v in c["values"]]} for c in scorer.categories]
+    }
+    lexical_file, why_not = write_lexical_baseline(
+        job, rows, scorer.dimensions, categories, scorer.card.get("max_article_chars"), out_dir
+    )
     if why_not:
         missing["lexical_baseline"] = why_not
     parse = None
@@ -107,7 +119,9 @@ def evaluate(job: dict[str, Any], out_dir: Path) -> dict[str, Any]:
         for prediction in predictions:
             parse[prediction["parse_status"]] += 1
         if parse["invalid"]:
-            events.emit({"event": "log", "message": f"{parse['invalid']} of {len(predictions)} answers were not valid JSON"})
+            events.emit(
+                {"event": "log", "message": f"{parse['invalid']} of {len(predictions)} answers were not valid JSON"}
+            )
     return {
         "command": "eval",
         "job_id": job["job_id"],

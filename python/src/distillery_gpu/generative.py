@@ -124,7 +124,9 @@ def batch_loss(student: Any, examples: list[dict[str, Any]]) -> tuple[Any, int]:
 _FENCE = re.compile(r"^```(?:json)?\s*|\s*```$")
 
 
-def parse_completion(text: str, dimensions: list[str], categories: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+def parse_completion(
+    text: str, dimensions: list[str], categories: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
     """Reads a generated answer into a prediction's ``scores``, ``reasons``, ``categories`` (when the filter
     has categorical fields) and ``parse_status``.
 

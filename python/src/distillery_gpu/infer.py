@@ -43,7 +43,12 @@ def infer(job: dict[str, Any], out_dir: Path) -> dict[str, Any]:
         if scorer is None:
             # Loaded only once there is work: a finished job reruns in seconds.
             scorer = load_scorer(job["model_dir"], job["device"], job["max_new_tokens"])
-            events.emit({"event": "log", "message": f"scoring with the {scorer.head} student on {scorer.device} ({scorer.engine})"})
+            events.emit(
+                {
+                    "event": "log",
+                    "message": f"scoring with the {scorer.head} student on {scorer.device} ({scorer.engine})",
+                }
+            )
         predictions, tokens = scorer.predict(window, job["batch_tokens"])
         for prediction in predictions:
             if "parse_status" in prediction:
@@ -55,7 +60,10 @@ def infer(job: dict[str, Any], out_dir: Path) -> dict[str, Any]:
         per_s, tokens_per_s, _ = throughput.rates(written, None)
         events.chunk(index, relative, len(predictions))
         events.progress(
-            step=index + 1, total=None, examples_per_s=per_s, tokens_per_s=tokens_per_s,
+            step=index + 1,
+            total=None,
+            examples_per_s=per_s,
+            tokens_per_s=tokens_per_s,
             gpu_mem_gb=torch.cuda.max_memory_allocated() / 1e9 if torch.cuda.is_available() else None,
         )
     elapsed = time.perf_counter() - throughput.start

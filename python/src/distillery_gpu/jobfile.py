@@ -98,7 +98,9 @@ def parse_job(document: Any, expected_command: str | None = None) -> dict[str, A
         )
     validator_class = jsonschema.validators.validator_for(schema)
     validator = validator_class({**branch, "$schema": schema.get("$schema")})
-    errors = sorted(validator.iter_errors(document), key=lambda e: (len(e.absolute_path), list(map(str, e.absolute_path))))
+    errors = sorted(
+        validator.iter_errors(document), key=lambda e: (len(e.absolute_path), list(map(str, e.absolute_path)))
+    )
     if errors:
         first = errors[0]
         raise DistilleryError(
@@ -114,7 +116,9 @@ def read_job(path: str | os.PathLike[str], expected_command: str | None = None) 
     try:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as error:
-        raise DistilleryError("job.unreadable", f"cannot read job file {path}: {error.strerror}", exit_code=EXIT_BAD_JOB) from error
+        raise DistilleryError(
+            "job.unreadable", f"cannot read job file {path}: {error.strerror}", exit_code=EXIT_BAD_JOB
+        ) from error
     try:
         document = json.loads(text)
     except json.JSONDecodeError as error:
@@ -144,8 +148,12 @@ def check_result(result: dict[str, Any], command: str) -> dict[str, Any]:
             raise DistilleryError("result.invalid", f"result.json of {command}: no schema for this command")
     validator_class = jsonschema.validators.validator_for(schema)
     validator = validator_class({**branch, "$schema": schema.get("$schema")})
-    errors = sorted(validator.iter_errors(result), key=lambda e: (len(e.absolute_path), list(map(str, e.absolute_path))))
+    errors = sorted(
+        validator.iter_errors(result), key=lambda e: (len(e.absolute_path), list(map(str, e.absolute_path)))
+    )
     if errors:
         first = errors[0]
-        raise DistilleryError("result.invalid", f"result.json of {command}: field '{_field_name(first.absolute_path)}': {first.message}")
+        raise DistilleryError(
+            "result.invalid", f"result.json of {command}: field '{_field_name(first.absolute_path)}': {first.message}"
+        )
     return result

@@ -35,7 +35,9 @@ def category_fields(filter_package: dict[str, Any]) -> list[dict[str, Any]]:
     >>> category_fields({"categories": [{"key": "type", "values": [{"key": "news"}, {"key": "ad"}]}]})
     [{'key': 'type', 'values': ['news', 'ad']}]
     """
-    return [{"key": c["key"], "values": [v["key"] for v in c["values"]]} for c in filter_package.get("categories") or []]
+    return [
+        {"key": c["key"], "values": [v["key"] for v in c["values"]]} for c in filter_package.get("categories") or []
+    ]
 
 
 def write_model_card(

@@ -73,7 +73,11 @@ class TargetScaling:
         targets = card.get("targets")
         if targets is None:
             return cls(list(dimensions), [0.0] * len(dimensions), [SCORE_SCALE] * len(dimensions))
-        return cls(list(dimensions), [float(targets["mean"][d]) for d in dimensions], [float(targets["std"][d]) for d in dimensions])
+        return cls(
+            list(dimensions),
+            [float(targets["mean"][d]) for d in dimensions],
+            [float(targets["std"][d]) for d in dimensions],
+        )
 
     def to_card(self) -> dict[str, dict[str, float]]:
         return {
@@ -102,7 +106,8 @@ def end_marker_id(tokenizer: Any) -> int:
     if tokenizer.eos_token_id is None:
         raise DistilleryError(
             "student.no_end_marker",
-            "the base model's tokenizer has no EOS token to mark the end of an article; use a model whose tokenizer defines one",
+            "the base model's tokenizer has no EOS token to mark the end of an article; "
+            "use a model whose tokenizer defines one",
         )
     return int(tokenizer.eos_token_id)
 
@@ -201,7 +206,9 @@ def batch_loss(student: Any, examples: list[dict[str, Any]]) -> tuple[torch.Tens
         label_list = [e["category_targets"][index] for e in examples]
         if any(label != NO_CATEGORY for label in label_list):
             labels = torch.tensor(label_list, dtype=torch.long).to(student.device, non_blocking=True)
-            loss = loss + CATEGORY_LOSS_WEIGHT * torch.nn.functional.cross_entropy(logits, labels, ignore_index=NO_CATEGORY)
+            loss = loss + CATEGORY_LOSS_WEIGHT * torch.nn.functional.cross_entropy(
+                logits, labels, ignore_index=NO_CATEGORY
+            )
     return loss, sum(len(e["input_ids"]) for e in examples)
 
 
@@ -211,7 +218,9 @@ def to_scores(outputs: torch.Tensor, dimensions: list[str], scaling: TargetScali
     return [{d: round(v, 4) for d, v in zip(dimensions, row, strict=True)} for row in values]
 
 
-def to_categories(outputs: torch.Tensor, dimensions: list[str], categories: list[dict[str, Any]]) -> list[dict[str, str]]:
+def to_categories(
+    outputs: torch.Tensor, dimensions: list[str], categories: list[dict[str, Any]]
+) -> list[dict[str, str]]:
     """Rows of the head's output as ``{category: most likely value}`` (empty without categorical fields)."""
     picked = [logits.argmax(dim=1).cpu().tolist() for logits in category_logits(outputs, len(dimensions), categories)]
     return [

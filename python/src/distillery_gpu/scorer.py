@@ -43,7 +43,8 @@ def _vllm_usable(device: torch.device) -> bool:
         return False
     try:
         importlib.import_module("vllm")
-    except Exception as error:  # vLLM fails to import in many ways on a machine it does not support
+    # vLLM fails to import in many ways on a machine it does not support.
+    except Exception as error:  # noqa: BLE001
         events.log(f"vLLM does not import ({type(error).__name__}); using transformers generate")
         return False
     return True
@@ -81,7 +82,8 @@ class Scorer:
         if self.quantization is not None and self.device.type != "cuda":
             raise DistilleryError(
                 "model.needs_gpu",
-                f"{self.model_dir} was trained on a {self.quantization} (4-bit) base, which loads on a CUDA GPU only: score it on a GPU node",
+                f"{self.model_dir} was trained on a {self.quantization} (4-bit) base, which loads on a CUDA GPU "
+                "only: score it on a GPU node",
             )
         base_class = AutoModelForSequenceClassification if self.head == "regression" else AutoModelForCausalLM
         extra = {"num_labels": self.card["num_labels"]} if self.head == "regression" else {}
@@ -130,12 +132,16 @@ class Scorer:
 
     def _encode(self, rows: list[dict[str, Any]]) -> list[list[int]]:
         if self.head == "regression":
-            return regression.encode_texts(self.tokenizer, [article_text(r) for r in rows], self.max_length, self.end_marker)
+            return regression.encode_texts(
+                self.tokenizer, [article_text(r) for r in rows], self.max_length, self.end_marker
+            )
         system = self.card["system_prompt"]
         return [generative.prompt_ids(self.tokenizer, system, r, self.max_length) for r in rows]
 
     @torch.inference_mode()
-    def predict(self, rows: list[dict[str, Any]], batch_tokens: int, id_field: str = "id") -> tuple[list[dict[str, Any]], int]:
+    def predict(
+        self, rows: list[dict[str, Any]], batch_tokens: int, id_field: str = "id"
+    ) -> tuple[list[dict[str, Any]], int]:
         """Predictions for ``rows`` in their order, and the number of input tokens read."""
         encoded = self._encode(rows)
         lengths = [len(ids) for ids in encoded]
@@ -155,7 +161,10 @@ class Scorer:
                     scores = regression.to_scores(outputs, self.dimensions, self.scaling)
                     categories = regression.to_categories(outputs, self.dimensions, self.categories)
                     for index, row_scores, row_categories in zip(batch, scores, categories, strict=True):
-                        results[index] = {"scores": row_scores, **({"categories": row_categories} if row_categories else {})}
+                        results[index] = {
+                            "scores": row_scores,
+                            **({"categories": row_categories} if row_categories else {}),
+                        }
                 else:
                     for index, text in zip(batch, self._generate(sequences), strict=True):
                         results[index] = generative.parse_completion(text, self.dimensions, self.categories)

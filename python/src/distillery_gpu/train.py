@@ -13,10 +13,10 @@ progress line, a checkpoint or an epoch's end reads them. Every progress line (a
 MFU counts the model FLOPs of real tokens (:mod:`archs`) over the GPU's dense bf16 peak (:mod:`gpus`,
 or ``DISTILLERY_PEAK_TFLOPS``); padding and checkpointing's recompute are not counted (the result's
 ``details.throughput.hfu`` counts the recompute). Every ``checkpoint_every_steps`` steps and at each
-epoch's end a checkpoint is written; validation loss is measured after each epoch and can stop training early. A rerun with the same
-``--out`` resumes from the newest checkpoint. The result is the adapter in ``--out`` (PEFT layout) and
-``distillery.json`` describing it; ``result.json`` is ``python-result.json``'s train branch: the loss per
-step with the validation loss at each epoch's end as the training curve, and the held-out validation
+epoch's end a checkpoint is written; validation loss is measured after each epoch and can stop training
+early. A rerun with the same ``--out`` resumes from the newest checkpoint. The result is the adapter in
+``--out`` (PEFT layout) and ``distillery.json`` describing it; ``result.json`` is ``python-result.json``'s train branch:
+the loss per step with the validation loss at each epoch's end as the training curve, and the held-out validation
 split's MAE per dimension and category accuracy (regression) beside the lexical baseline's on the same rows.
 """
 
@@ -53,10 +53,14 @@ def _loss_fn(head: str):
     return regression.batch_loss if head == "regression" else generative.batch_loss
 
 
-def _encode(student: TrainableStudent, job: dict[str, Any], rows: list[dict[str, Any]], dimensions: list[str]) -> list[dict[str, Any]]:
+def _encode(
+    student: TrainableStudent, job: dict[str, Any], rows: list[dict[str, Any]], dimensions: list[str]
+) -> list[dict[str, Any]]:
     max_length = job["student"]["hyperparameters"]["max_length"]
     if student.head == "regression":
-        return regression.encode_rows(student.tokenizer, rows, dimensions, max_length, student.categories, student.scaling)
+        return regression.encode_rows(
+            student.tokenizer, rows, dimensions, max_length, student.categories, student.scaling
+        )
     system = generative.system_prompt(job["filter"])
     return generative.encode_rows(student.tokenizer, system, rows, dimensions, max_length, student.categories)
 
@@ -98,7 +102,9 @@ def validation_predictions(student: TrainableStudent, examples: list[dict[str, A
     n_dimensions = len(student.scaling.dimensions)
     rows: list[torch.Tensor | None] = [None] * len(examples)
     for batch in micro_batches(student, examples, list(range(len(examples)))):
-        ids, mask = regression.pad_batch([examples[i]["input_ids"] for i in batch], student.tokenizer.pad_token_id, student.device)
+        ids, mask = regression.pad_batch(
+            [examples[i]["input_ids"] for i in batch], student.tokenizer.pad_token_id, student.device
+        )
         with student.autocast():
             outputs = regression.forward_scores(student.backbone(), student.score_head(), ids, mask)
         scores = student.scaling.scores(outputs).clamp(0, 10)
@@ -149,7 +155,11 @@ def artifact_bytes(out_dir: Path) -> int:
     total = 0
     for path in out_dir.rglob("*"):
         relative = path.relative_to(out_dir)
-        if relative.parts[0] == checkpoint.checkpoints_dir(out_dir).name or path.name == "result.json" or path.suffix == ".tmp":
+        if (
+            relative.parts[0] == checkpoint.checkpoints_dir(out_dir).name
+            or path.name == "result.json"
+            or path.suffix == ".tmp"
+        ):
             continue
         if path.is_file():
             total += path.stat().st_size
@@ -157,7 +167,10 @@ def artifact_bytes(out_dir: Path) -> int:
 
 
 def _lexical_validation_mae(
-    train_rows: list[dict[str, Any]], validation_rows: list[dict[str, Any]], dimensions: list[str], max_chars: int | None
+    train_rows: list[dict[str, Any]],
+    validation_rows: list[dict[str, Any]],
+    dimensions: list[str],
+    max_chars: int | None,
 ) -> float | None:
     """The lexical baseline's dimension MAE on the validation split (fitted on train), or None without it."""
     from .evaluate import lexical_baseline
@@ -166,7 +179,8 @@ def _lexical_validation_mae(
     if predictions is None:
         return None
     per_dimension = [
-        sum(abs(p["scores"][d] - float(r["scores"][d])) for p, r in zip(predictions, validation_rows, strict=True)) / len(validation_rows)
+        sum(abs(p["scores"][d] - float(r["scores"][d])) for p, r in zip(predictions, validation_rows, strict=True))
+        / len(validation_rows)
         for d in dimensions
     ]
     return round(sum(per_dimension) / len(per_dimension), 4)
@@ -230,7 +244,13 @@ def _rates(figures: dict[str, float], peak: float | None) -> dict[str, float | N
     }
 
 
-def _end_epoch(student: TrainableStudent, examples: list[dict[str, Any]], state: dict[str, Any], patience: int | None, out_dir: Path) -> None:
+def _end_epoch(
+    student: TrainableStudent,
+    examples: list[dict[str, Any]],
+    state: dict[str, Any],
+    patience: int | None,
+    out_dir: Path,
+) -> None:
     """Validation loss at an epoch's end; keeps the best adapter and decides early stopping."""
     val = validation_loss(student, examples)
     state["epochs"].append({"epoch": len(state["epochs"]) + 1, "step": state["step"], "validation_loss": round(val, 6)})
@@ -259,7 +279,9 @@ def train(job: dict[str, Any], out_dir: Path) -> dict[str, Any]:
     hyper = settings["hyperparameters"]
     head = settings["kind"]
     if head not in ("regression", "generative"):
-        raise DistilleryError("student.unsupported", f"job field 'student.kind': '{head}' is not trained by this command")
+        raise DistilleryError(
+            "student.unsupported", f"job field 'student.kind': '{head}' is not trained by this command"
+        )
     dimensions = [d["key"] for d in filter_package["dimensions"]]
     categories = category_fields(filter_package)
     train_rows = read_dataset(job["data"]["train"], dimensions)
@@ -268,7 +290,9 @@ def train(job: dict[str, Any], out_dir: Path) -> dict[str, Any]:
 
     device = resolve_device(job["device"])
     backend = choose_backend(device)
-    events.emit({"event": "log", "message": f"training a {head} student of {settings['base_model']} with {backend} on {device}"})
+    events.emit(
+        {"event": "log", "message": f"training a {head} student of {settings['base_model']} with {backend} on {device}"}
+    )
     num_labels = regression.num_outputs(dimensions, categories) if head == "regression" else len(dimensions)
     student = load_for_training(job, head, num_labels, device, backend, categories)
     if head == "regression":
@@ -276,30 +300,52 @@ def train(job: dict[str, Any], out_dir: Path) -> dict[str, Any]:
     train_examples = _encode(student, job, train_rows, dimensions)
     validation_examples = _encode(student, job, validation_rows, dimensions)
     plan = student.plan
-    events.emit({"event": "log", "message": (
-        f"micro-batches of up to {plan.micro_batch_tokens} tokens, activation checkpointing "
-        f"{'on' if plan.checkpointing else 'off'}, {student.training['dtype']}"
-        + (f", {student.training['quantization']}" if student.training["quantization"] else "")
-    )})
+    events.emit(
+        {
+            "event": "log",
+            "message": (
+                f"micro-batches of up to {plan.micro_batch_tokens} tokens, activation checkpointing "
+                f"{'on' if plan.checkpointing else 'off'}, {student.training['dtype']}"
+                + (f", {student.training['quantization']}" if student.training["quantization"] else "")
+            ),
+        }
+    )
 
     step_size = hyper["batch_size"] * hyper["gradient_accumulation"]
     steps_per_epoch = math.ceil(len(train_examples) / step_size)
     total_steps = max(math.ceil(steps_per_epoch * hyper["epochs"]), 1)
     optimizer = torch.optim.AdamW(
-        student.parameter_groups(hyper["learning_rate"], hyper["weight_decay"]), lr=hyper["learning_rate"],
+        student.parameter_groups(hyper["learning_rate"], hyper["weight_decay"]),
+        lr=hyper["learning_rate"],
         fused=device.type == "cuda",
     )
     from transformers import get_linear_schedule_with_warmup
 
     scheduler = get_linear_schedule_with_warmup(optimizer, round(hyper["warmup_ratio"] * total_steps), total_steps)
-    fingerprint = {"data": data_hashes, "base_model": settings["base_model"], "head": head, "hyperparameters": hyper, "recipe": RECIPE}
+    fingerprint = {
+        "data": data_hashes,
+        "base_model": settings["base_model"],
+        "head": head,
+        "hyperparameters": hyper,
+        "recipe": RECIPE,
+    }
     if categories:  # they shape the head (regression) and the completions (generative)
         fingerprint["categories"] = categories
-    state: dict[str, Any] = {"step": 0, "fingerprint": fingerprint, "losses": [], "epochs": [], "best": None, "stale_epochs": 0, "stopped_early": False}
+    state: dict[str, Any] = {
+        "step": 0,
+        "fingerprint": fingerprint,
+        "losses": [],
+        "epochs": [],
+        "best": None,
+        "stale_epochs": 0,
+        "stopped_early": False,
+    }
     resumed_from = checkpoint.latest(out_dir)
     if resumed_from is not None:
         state = checkpoint.restore(resumed_from, student, optimizer, scheduler, fingerprint)
-        events.emit({"event": "log", "message": f"resuming from {resumed_from.name} (step {state['step']} of {total_steps})"})
+        events.emit(
+            {"event": "log", "message": f"resuming from {resumed_from.name} (step {state['step']} of {total_steps})"}
+        )
 
     loss_fn = _loss_fn(head)
     patience = job["early_stopping_patience"]
@@ -343,15 +389,27 @@ def train(job: dict[str, Any], out_dir: Path) -> dict[str, Any]:
                 last_print = time.perf_counter()
                 per_s, tokens_per_s, eta = throughput.rates(state["step"] - first_step, total_steps - state["step"])
                 events.progress(
-                    step=state["step"], total=total_steps, loss=state["losses"][-1], examples_per_s=per_s,
-                    tokens_per_s=tokens_per_s, eta_s=eta, gpu_mem_gb=_gpu_mem_gb(device),
-                    step_time_s=rates["step_time_s"], mfu=rates["mfu"],
+                    step=state["step"],
+                    total=total_steps,
+                    loss=state["losses"][-1],
+                    examples_per_s=per_s,
+                    tokens_per_s=tokens_per_s,
+                    eta_s=eta,
+                    gpu_mem_gb=_gpu_mem_gb(device),
+                    step_time_s=rates["step_time_s"],
+                    mfu=rates["mfu"],
                 )
                 mfu = f"{rates['mfu']:.1%}" if rates["mfu"] is not None else "n/a (no known peak)"
-                events.emit({"event": "log", "message": (
-                    f"step {state['step']}/{total_steps}: loss {state['losses'][-1]:.4f}, {rates['step_time_s'] * 1000:.0f} ms/step, "
-                    f"{rates['tokens_per_s']:,.0f} tokens/s, MFU {mfu}"
-                )})
+                events.emit(
+                    {
+                        "event": "log",
+                        "message": (
+                            f"step {state['step']}/{total_steps}: loss {state['losses'][-1]:.4f}, "
+                            f"{rates['step_time_s'] * 1000:.0f} ms/step, "
+                            f"{rates['tokens_per_s']:,.0f} tokens/s, MFU {mfu}"
+                        ),
+                    }
+                )
             if state["step"] % job["checkpoint_every_steps"] == 0:
                 _flush_losses(pending, state)
                 with meter.paused():
@@ -399,9 +457,17 @@ def train(job: dict[str, Any], out_dir: Path) -> dict[str, Any]:
             "the eval job's test split gives its MAE"
         )
     card = write_model_card(
-        out_dir, job=job, head=head, backend=backend, dimensions=dimensions, data_hashes=data_hashes,
-        rows={"train": len(train_rows), "validation": len(validation_rows)}, metrics=metrics, steps=state["step"],
-        training=student.training, scaling=student.scaling,
+        out_dir,
+        job=job,
+        head=head,
+        backend=backend,
+        dimensions=dimensions,
+        data_hashes=data_hashes,
+        rows={"train": len(train_rows), "validation": len(validation_rows)},
+        metrics=metrics,
+        steps=state["step"],
+        training=student.training,
+        scaling=student.scaling,
         end_marker=regression.end_marker_id(student.tokenizer) if head == "regression" else None,
     )
     curve = training_curve(state["losses"], state["epochs"])

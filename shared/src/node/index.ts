@@ -1,7 +1,9 @@
 /**
  * @module
  * Node-only helpers of `@distillery/shared` (`@distillery/shared/node`): reading filter packages
- * from disk. Kept apart so the main entry stays free of `node:` imports and runs in workerd.
+ * from disk, and the Python job runner (`runPython`, from `./runner`) that the GPU node agent and the
+ * CLI's `distill` both use. Kept apart so the main entry stays free of `node:` imports and runs in
+ * workerd.
  */
 import { readdir, readFile } from "node:fs/promises";
 import { dirname, join, relative } from "node:path";
@@ -9,6 +11,8 @@ import { fileURLToPath } from "node:url";
 import { DistilleryError } from "../errors";
 import { parseFilterPackage } from "../filter/load";
 import type { FilterPackage } from "../schemas/filter";
+
+export * from "./runner";
 
 /** The built-in filter packages shipped with Distillery (`shared/filters/<name>/v<N>/`). */
 export const builtinFiltersDir = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "filters");

@@ -98,9 +98,13 @@ export const uploadPartSchema = z.object({
 });
 export type UploadPart = z.infer<typeof uploadPartSchema>;
 
+/** Where an upload is: parts still arriving, all assembled in R2, or given up. */
+export const uploadStateSchema = z.enum(["uploading", "complete", "aborted"]);
+export type UploadState = z.infer<typeof uploadStateSchema>;
+
 export const uploadSchema = z.object({
   id: idSchema,
-  state: z.enum(["uploading", "complete", "aborted"]),
+  state: uploadStateSchema,
   filename: z.string().nullable(),
   /** Every part but the last must be exactly this many bytes (R2 multipart rule). */
   part_bytes: z.number().int().min(1),

@@ -4,6 +4,7 @@
  * configuration reference is generated from these schemas (`npm run -w shared docs:config`).
  */
 import { z } from "zod";
+import { IMPORT_PART_BYTES } from "./api";
 
 /** USD per million tokens. Cached input is the context-caching price; batch is half of interactive. */
 export const modelPriceSchema = z.object({
@@ -77,6 +78,12 @@ export const edgeConfigSchema = z.object({
   HUB_POLL_MS: numberFromEnv(2_000).describe("How often the node hub looks for new or cancelled GPU jobs."),
   MAX_JSON_BODY_BYTES: numberFromEnv(10_485_760).describe(
     "Largest accepted JSON request body; NDJSON streams and uploads are not buffered whole.",
+  ),
+  IMPORT_PART_BYTES: numberFromEnv(IMPORT_PART_BYTES).describe(
+    "Size of every bulk-import upload part but the last, in bytes; R2 needs at least 5 MiB (smaller values are raised to it).",
+  ),
+  IMPORT_CHUNK_BYTES: numberFromEnv(4 * 1024 * 1024).describe(
+    "Bytes of an uploaded import file the import consumer reads per chunk.",
   ),
   ARTIFACT_MAX_BYTES: numberFromEnv(2 * 1024 ** 3).describe(
     "Largest model artifact a node may upload (413 `artifact.too_large` above it); LoRA adapters and encoders stay well under 2 GiB.",

@@ -47,11 +47,15 @@ export type ArticleSelection = z.infer<typeof articleSelectionSchema>;
 
 const filterRefShape = { filter: slugSchema, filter_version: z.number().int().min(1).optional() };
 
+/** How an oracle job calls Gemini: one request per article, or the batch API (cheaper, slower). */
+export const oracleJobModeSchema = z.enum(["interactive", "batch"]);
+export type OracleJobMode = z.infer<typeof oracleJobModeSchema>;
+
 export const oracleJobSpecSchema = z.strictObject({
   kind: z.literal("oracle"),
   ...filterRefShape,
   selection: articleSelectionSchema,
-  mode: z.enum(["interactive", "batch"]).default("interactive"),
+  mode: oracleJobModeSchema.default("interactive"),
   budget_usd: z.number().gt(0),
   /** Overrides the filter's oracle model for this job (e.g. a Pro model for calibration). */
   model: z.string().min(1).optional(),

@@ -29,4 +29,12 @@ def available_kinds() -> list[str]:
     return kinds
 
 
-__all__ = ["available_kinds", "evaluate_probe", "infer_probe", "is_cpu_student", "is_probe", "train_lexical", "train_probe"]
+__all__ = [
+    "available_kinds",
+    "evaluate_probe",
+    "infer_probe",
+    "is_cpu_student",
+    "is_probe",
+    "train_lexical",
+    "train_probe",
+]

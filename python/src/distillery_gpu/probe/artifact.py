@@ -34,21 +34,39 @@ def postfilter_part(filter_package: dict[str, Any]) -> dict[str, Any]:
 def save(out_dir: Path, card: dict[str, Any], arrays: dict[str, np.ndarray]) -> dict[str, Any]:
     out_dir.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(out_dir / HEADS_FILE, **arrays)
-    card = {"format": FORMAT_VERSION, **card, "created_at": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")}
+    card = {
+        "format": FORMAT_VERSION,
+        **card,
+        "created_at": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+    }
     (out_dir / CARD_FILE).write_text(json.dumps(card, indent=2, allow_nan=False) + "\n", encoding="utf-8")
     return card
 
 
 def _card(model_dir: str | Path) -> dict[str, Any] | None:
+    """``model_dir/distillery.json``, or None when there is none; ``model.invalid`` naming the file when it
+    cannot be read or is not a JSON object (a corrupt card is an error, never "some other kind of model")."""
+    path = Path(model_dir) / CARD_FILE
     try:
-        card = json.loads((Path(model_dir) / CARD_FILE).read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError):
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
         return None
-    return card if isinstance(card, dict) else None
+    except (OSError, UnicodeDecodeError) as error:
+        raise DistilleryError("model.invalid", f"{path}: cannot read the model card ({error})") from error
+    try:
+        card = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise DistilleryError(
+            "model.invalid", f"{path}: the model card is not JSON ({error.msg} at line {error.lineno}); train again"
+        ) from error
+    if not isinstance(card, dict):
+        raise DistilleryError("model.invalid", f"{path}: the model card is not a JSON object; train again")
+    return card
 
 
 def is_probe(model_dir: str | Path) -> bool:
-    """Whether ``model_dir`` holds a CPU student (``probe`` or ``lexical``): the eval/infer dispatch asks this."""
+    """Whether ``model_dir`` holds a CPU student (``probe`` or ``lexical``): the eval/infer dispatch asks this.
+    A folder without a card is not one; a corrupt card raises ``model.invalid`` naming the file."""
     card = _card(model_dir)
     return card is not None and card.get("head") in KINDS
 
@@ -59,15 +77,23 @@ is_cpu_student = is_probe
 def load(model_dir: str | Path) -> tuple[dict[str, Any], Any]:
     """The card and the arrays (an open ``NpzFile``, read without pickles)."""
     folder = Path(model_dir)
+    card = _card(folder)
+    if card is None:
+        raise DistilleryError(
+            "model.missing", f"job field 'model_dir': {folder / CARD_FILE} not found (train writes it)"
+        )
     try:
-        card = json.loads((folder / CARD_FILE).read_text(encoding="utf-8"))
         arrays = np.load(folder / HEADS_FILE, allow_pickle=False)
     except FileNotFoundError as error:
-        raise DistilleryError("model.missing", f"job field 'model_dir': {error.filename} not found (train writes it)") from error
+        raise DistilleryError(
+            "model.missing", f"job field 'model_dir': {error.filename} not found (train writes it)"
+        ) from error
     if card.get("head") not in KINDS:
         raise DistilleryError("model.invalid", f"{folder / CARD_FILE}: not a probe or lexical student")
     if card.get("format") != FORMAT_VERSION:
         raise DistilleryError(
-            "model.invalid", f"{folder / CARD_FILE}: a {card.get('head')} student of format {card.get('format')}; this version reads format {FORMAT_VERSION}: train it again"
+            "model.invalid",
+            f"{folder / CARD_FILE}: a {card.get('head')} student of format {card.get('format')}; "
+            f"this version reads format {FORMAT_VERSION}: train it again",
         )
     return card, {name: arrays[name] for name in arrays.files}

@@ -37,7 +37,9 @@ def interval(overall: float, half_width: float) -> tuple[float, float]:
     return (round(max(0.0, overall - half_width), 4), round(min(10.0, overall + half_width), 4))
 
 
-def scores(oracle_overall: Sequence[float], student_overall: Sequence[float], scale: Sequence[float] | None = None) -> list[float]:
+def scores(
+    oracle_overall: Sequence[float], student_overall: Sequence[float], scale: Sequence[float] | None = None
+) -> list[float]:
     """Sorted nonconformity scores (scale 1 when none is given)."""
     residual = np.abs(np.asarray(oracle_overall, dtype=np.float64) - np.asarray(student_overall, dtype=np.float64))
     if scale is not None:

@@ -10,10 +10,10 @@ All articles the job gives (train + validation, N of them) are cut into K = 5 fo
    - category heads: a softmax regression per categorical field on each feature set.
 2. **Stacking** (probe): per dimension, a ridge on the 3·D base predictions (every dimension's encoder
    ridge, kernel ridge and lexical prediction: the multi-output head that uses the dimensions'
-   correlation), fitted on the other folds' OOF base predictions and applied to fold k's. A dimension whose stacked OOF MAE is not
-   below the lexical model's uses the lexical prediction alone (weight 1), so on OOF data the student is
-   never worse than the lexical model. Category probabilities: a convex blend of the two heads, its
-   weight chosen on OOF log-loss.
+   correlation), fitted on the other folds' OOF base predictions and applied to fold k's. A dimension
+   whose stacked OOF MAE is not below the lexical model's uses the lexical prediction alone (weight 1), so
+   on OOF data the student is never worse than the lexical model. Category probabilities: a convex blend of the two
+   heads, its weight chosen on OOF log-loss.
 3. **Isotonic calibration** per dimension, cross-fitted: fold k's calibrated score comes from a map
    fitted on the other folds' OOF predictions, and whether fold k gets a map at all is decided on the
    other folds too (by an inner cross-fit there), so no map and no decision ever saw the article it
@@ -76,10 +76,16 @@ class Data:
 
     def __post_init__(self) -> None:
         if len(self.oracle_overall) != len(self.y):
-            self.oracle_overall = np.array([
-                postfilter(self.filter_part, dict(zip(self.dimensions, map(float, row), strict=True)), self.oracle_categories(i))["overall"]
-                for i, row in enumerate(self.y)
-            ])
+            self.oracle_overall = np.array(
+                [
+                    postfilter(
+                        self.filter_part,
+                        dict(zip(self.dimensions, map(float, row), strict=True)),
+                        self.oracle_categories(i),
+                    )["overall"]
+                    for i, row in enumerate(self.y)
+                ]
+            )
 
     def oracle_categories(self, i: int) -> dict[str, str]:
         return {key: values[self.labels[key][i]] for key, values in self.categories if self.labels[key][i] >= 0}
@@ -105,7 +111,9 @@ class Base:
     mean: np.ndarray | None = None
     scale: np.ndarray | None = None
     encoder: dict[str, Any] | None = None
-    kernel: dict[str, Any] | None = None  # {"train": standardised training vectors (float16 values), "dual", "b", "alpha"}
+    kernel: dict[str, Any] | None = (
+        None  # {"train": standardised training vectors (float16 values), "dual", "b", "alpha"}
+    )
     encoder_categories: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def lexical_features(self, data: Data, rows: np.ndarray) -> sp.csr_matrix:
@@ -119,10 +127,14 @@ class Base:
 def fit_base(data: Data, rows: np.ndarray, *, categories: bool = True, seed: int = 0) -> Base:
     columns, idf = fit_columns(data.counts.matrix, rows)
     x = weigh(data.counts.matrix[rows][:, columns], idf)
-    base = Base(columns=columns, idf=idf, lexical=heads.fit_ridge(x, data.y[rows], LEXICAL_ALPHA), lexical_categories={})
+    base = Base(
+        columns=columns, idf=idf, lexical=heads.fit_ridge(x, data.y[rows], LEXICAL_ALPHA), lexical_categories={}
+    )
     if categories:
         for key, values in data.categories:
-            base.lexical_categories[key] = heads.fit_category(x, data.labels[key][rows], len(values), c=LEXICAL_CATEGORY_C, seed=seed)
+            base.lexical_categories[key] = heads.fit_category(
+                x, data.labels[key][rows], len(values), c=LEXICAL_CATEGORY_C, seed=seed
+            )
     if data.embeddings is not None:
         e = data.embeddings[rows]
         base.mean, base.scale = e.mean(axis=0), e.std(axis=0) + 1e-6
@@ -130,10 +142,15 @@ def fit_base(data: Data, rows: np.ndarray, *, categories: bool = True, seed: int
         base.encoder = heads.fit_ridge(z, data.y[rows], ENCODER_ALPHAS)
         # Stored as float16, so the fit uses the same rounded vectors that scoring will.
         anchors = z.astype(np.float16).astype(np.float32)
-        base.kernel = {"train": anchors, **heads.fit_kernel_ridge(heads.rbf_kernel(anchors, anchors, KERNEL_GAMMA), data.y[rows], KERNEL_ALPHAS)}
+        base.kernel = {
+            "train": anchors,
+            **heads.fit_kernel_ridge(heads.rbf_kernel(anchors, anchors, KERNEL_GAMMA), data.y[rows], KERNEL_ALPHAS),
+        }
         if categories:
             for key, values in data.categories:
-                base.encoder_categories[key] = heads.fit_category(z, data.labels[key][rows], len(values), c=ENCODER_CATEGORY_C, seed=seed)
+                base.encoder_categories[key] = heads.fit_category(
+                    z, data.labels[key][rows], len(values), c=ENCODER_CATEGORY_C, seed=seed
+                )
     return base
 
 
@@ -155,7 +172,9 @@ def predict_base(base: Base, data: Data, rows: np.ndarray) -> BaseOut:
     )
     if base.encoder is not None:
         z = base.encoder_features(data, rows)
-        out.encoder = np.hstack([np.clip(heads.linear(base.encoder, z), 0, 10), np.clip(kernel_predict(base.kernel, z), 0, 10)])
+        out.encoder = np.hstack(
+            [np.clip(heads.linear(base.encoder, z), 0, 10), np.clip(kernel_predict(base.kernel, z), 0, 10)]
+        )
         out.encoder_probs = {k: heads.category_probabilities(h, z) for k, h in base.encoder_categories.items()}
     return out
 
@@ -194,7 +213,9 @@ def blend(lexical: np.ndarray, encoder: np.ndarray | None, weight: float) -> np.
     return lexical if encoder is None else weight * encoder + (1.0 - weight) * lexical
 
 
-def overall_scores(data_part: dict[str, Any], dimensions: list[str], scores: np.ndarray, categories: list[dict[str, str]]) -> tuple[np.ndarray, np.ndarray]:
+def overall_scores(
+    data_part: dict[str, Any], dimensions: list[str], scores: np.ndarray, categories: list[dict[str, str]]
+) -> tuple[np.ndarray, np.ndarray]:
     """(overall, raw weighted mean) of each row through the postfilter with the given categories."""
     overall, raw = [], []
     for row, cats in zip(scores, categories, strict=True):
@@ -204,11 +225,20 @@ def overall_scores(data_part: dict[str, Any], dimensions: list[str], scores: np.
     return np.asarray(overall, dtype=np.float64), np.asarray(raw, dtype=np.float64)
 
 
-def scale_features(overall: np.ndarray, raw: np.ndarray, confidence: np.ndarray, disagreement: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+def scale_features(
+    overall: np.ndarray, raw: np.ndarray, confidence: np.ndarray, disagreement: np.ndarray, lengths: np.ndarray
+) -> np.ndarray:
     """Per-article difficulty features for the error-scale model."""
-    return np.column_stack([
-        overall, overall**2, np.maximum(raw - overall, 0.0), 1.0 - confidence, disagreement, np.log1p(lengths),
-    ])
+    return np.column_stack(
+        [
+            overall,
+            overall**2,
+            np.maximum(raw - overall, 0.0),
+            1.0 - confidence,
+            disagreement,
+            np.log1p(lengths),
+        ]
+    )
 
 
 def fit_scale(g: np.ndarray, residual: np.ndarray) -> dict[str, Any]:
@@ -218,7 +248,13 @@ def fit_scale(g: np.ndarray, residual: np.ndarray) -> dict[str, Any]:
     mean, std = g.mean(axis=0), g.std(axis=0) + 1e-9
     model = Ridge(alpha=SCALE_ALPHA).fit((g - mean) / std, residual)
     floor = max(0.02, 0.25 * float(np.mean(residual)))
-    return {"mean": mean, "std": std, "w": np.asarray(model.coef_, dtype=np.float64), "b": float(model.intercept_), "floor": floor}
+    return {
+        "mean": mean,
+        "std": std,
+        "w": np.asarray(model.coef_, dtype=np.float64),
+        "b": float(model.intercept_),
+        "floor": floor,
+    }
 
 
 def predict_scale(model: dict[str, Any], g: np.ndarray) -> np.ndarray:
@@ -232,7 +268,9 @@ def category_confidence(probs: dict[str, np.ndarray], n: int) -> np.ndarray:
     return np.min(np.stack([p.max(axis=1) for p in probs.values()], axis=1), axis=1)
 
 
-def argmax_categories(categories: list[tuple[str, list[str]]], probs: dict[str, np.ndarray], n: int) -> list[dict[str, str]]:
+def argmax_categories(
+    categories: list[tuple[str, list[str]]], probs: dict[str, np.ndarray], n: int
+) -> list[dict[str, str]]:
     picks = {key: probs[key].argmax(axis=1) for key, _ in categories if key in probs}
     return [{key: values[picks[key][i]] for key, values in categories if key in picks} for i in range(n)]
 
@@ -333,13 +371,13 @@ def _crossfit(data: Data, *, seed: int, log: Any, curve: bool) -> Fitted:
         base = fit_base(data, rest, seed=seed)
         out = predict_base(base, data, held)
         lex_oof[held] = out.lexical
-        for key in lex_probs:
-            lex_probs[key][held] = out.lexical_probs[key]
+        for key, probs in lex_probs.items():
+            probs[held] = out.lexical_probs[key]
         if with_encoder:
             assert enc_oof is not None and out.encoder is not None
             enc_oof[held] = out.encoder
-            for key in enc_probs:
-                enc_probs[key][held] = out.encoder_probs[key]
+            for key, probs in enc_probs.items():
+                probs[held] = out.encoder_probs[key]
         alphas.append({"lexical": base.lexical["alpha"], "encoder": base.encoder["alpha"] if base.encoder else None})
         say(f"fold {k + 1}/{k_folds}: base models fitted on {len(rest)} articles")
         insides.append((rest, predict_base(base, data, rest)))
@@ -425,7 +463,9 @@ def _crossfit(data: Data, *, seed: int, log: Any, curve: bool) -> Fitted:
         "per_dimension": per_dimension,
         "lexical_dimension_mae": round(float(np.mean(lex_mae)), 4),
         "lexical_per_dimension": {dim: round(float(v), 4) for dim, v in zip(data.dimensions, lex_mae, strict=True)},
-        "stacked_per_dimension": None if stacked_mae is None else {dim: round(float(v), 4) for dim, v in zip(data.dimensions, stacked_mae, strict=True)},
+        "stacked_per_dimension": None
+        if stacked_mae is None
+        else {dim: round(float(v), 4) for dim, v in zip(data.dimensions, stacked_mae, strict=True)},
         "lexical_fallback": fallback,
         "category_accuracy": {k: round(v, 4) for k, v in category_accuracy.items()},
         "category_encoder_weight": category_weight,
@@ -433,22 +473,42 @@ def _crossfit(data: Data, *, seed: int, log: Any, curve: bool) -> Fitted:
         "overall_mae": round(float(np.mean(residual)), 4),
         "folds": k_folds,
         "alphas": {
-            "lexical": final.lexical["alpha"], "encoder": final.encoder["alpha"] if final.encoder else None,
-            "kernel": final.kernel["alpha"] if final.kernel else None, "stack": stack["alpha"] if stack else None,
+            "lexical": final.lexical["alpha"],
+            "encoder": final.encoder["alpha"] if final.encoder else None,
+            "kernel": final.kernel["alpha"] if final.kernel else None,
+            "stack": stack["alpha"] if stack else None,
         },
-        "vocabulary": int(len(final.columns)),
+        "vocabulary": len(final.columns),
         "curve": points,
         "seconds": round(time.perf_counter() - started, 2),
     }
     return Fitted(
-        dimensions=data.dimensions, categories=data.categories, base=final, stack=stack, category_weight=category_weight,
-        isotonic=isotonic, scale=scale, conformal_scores=conformal_scores, figures=figures,
-        oof={"folds": folds, "raw": raw_oof, "calibrated": calibrated, "lexical": lex_oof, "encoder": enc_oof, "overall": overall,
-             "scale": scale_oof, "residual": residual, "categories": predicted_categories},
+        dimensions=data.dimensions,
+        categories=data.categories,
+        base=final,
+        stack=stack,
+        category_weight=category_weight,
+        isotonic=isotonic,
+        scale=scale,
+        conformal_scores=conformal_scores,
+        figures=figures,
+        oof={
+            "folds": folds,
+            "raw": raw_oof,
+            "calibrated": calibrated,
+            "lexical": lex_oof,
+            "encoder": enc_oof,
+            "overall": overall,
+            "scale": scale_oof,
+            "residual": residual,
+            "categories": predicted_categories,
+        },
     )
 
 
-def learning_curve(data: Data, folds: np.ndarray, stack: dict[str, Any] | None, raw_oof: np.ndarray, train_mae: list[float], seed: int) -> list[dict[str, float]]:
+def learning_curve(
+    data: Data, folds: np.ndarray, stack: dict[str, Any] | None, raw_oof: np.ndarray, train_mae: list[float], seed: int
+) -> list[dict[str, float]]:
     """Training and held-out MAE (before isotonic) against the number of training articles."""
     rng = np.random.default_rng(seed + 1)
     k_folds = int(folds.max()) + 1
@@ -457,7 +517,7 @@ def learning_curve(data: Data, folds: np.ndarray, stack: dict[str, Any] | None, 
         sizes, fits, vals = [], [], []
         for k in range(min(CURVE_FOLDS, k_folds)):
             held, rest = np.flatnonzero(folds == k), np.flatnonzero(folds != k)
-            size = max(8, int(round(fraction * len(rest))))
+            size = max(8, round(fraction * len(rest)))
             if size >= len(rest):
                 continue
             subset = np.sort(rng.choice(rest, size=size, replace=False))
@@ -466,9 +526,21 @@ def learning_curve(data: Data, folds: np.ndarray, stack: dict[str, Any] | None, 
             vals.append(_combined_mae(predict_base(base, data, held), stack, data.y[held]))
             sizes.append(size)
         if sizes:
-            points.append({"x": float(np.mean(sizes)), "loss": round(float(np.mean(fits)), 4), "val_loss": round(float(np.mean(vals)), 4)})
+            points.append(
+                {
+                    "x": float(np.mean(sizes)),
+                    "loss": round(float(np.mean(fits)), 4),
+                    "val_loss": round(float(np.mean(vals)), 4),
+                }
+            )
     full = float(np.mean([np.sum(folds != k) for k in range(k_folds)]))
-    points.append({"x": full, "loss": round(float(np.nanmean(train_mae)), 4), "val_loss": round(float(np.mean(np.abs(raw_oof - data.y))), 4)})
+    points.append(
+        {
+            "x": full,
+            "loss": round(float(np.nanmean(train_mae)), 4),
+            "val_loss": round(float(np.mean(np.abs(raw_oof - data.y))), 4),
+        }
+    )
     return points
 
 

@@ -123,7 +123,10 @@ def packaged_path(name: str) -> Path:
     module = PACKAGED_MODELS.get(key)
     if module is None:
         known = sorted([*PACKAGED_MODELS, *ONNX_MODELS])
-        raise DistilleryError("encoder.unknown", f"encoder '{name}': known packaged encoders are {', '.join(PACKAGED_PREFIX + k for k in known)}")
+        raise DistilleryError(
+            "encoder.unknown",
+            f"encoder '{name}': known packaged encoders are {', '.join(PACKAGED_PREFIX + k for k in known)}",
+        )
     spec = importlib.util.find_spec(module)
     if spec is None or not spec.submodule_search_locations:
         raise DistilleryError("encoder.missing", f"encoder '{name}' needs the PyPI package {module.replace('_', '-')}")
@@ -163,9 +166,11 @@ def pool(vectors: np.ndarray) -> np.ndarray:
 
 class _OnnxBackend:
     def __init__(self, name: str, int8: bool) -> None:
-        from .e5_onnx import OnnxE5Encoder  # noqa: PLC0415 — loaded only when chosen
+        from .e5_onnx import OnnxE5Encoder
 
-        self.model = OnnxE5Encoder(int8=int8, threads=int(os.environ["DISTILLERY_THREADS"]) if os.environ.get("DISTILLERY_THREADS") else None)
+        self.model = OnnxE5Encoder(
+            int8=int8, threads=int(os.environ["DISTILLERY_THREADS"]) if os.environ.get("DISTILLERY_THREADS") else None
+        )
         self.max_tokens = int(self.model.max_tokens)
         self.dim = int(self.model.dim)
         self.device = "cpu"
@@ -192,7 +197,8 @@ class _SentenceTransformersBackend:
             model = SentenceTransformer(location, device=device)
         except OSError as error:
             raise DistilleryError(
-                "encoder.unavailable", f"cannot load encoder '{name}' ({error}); without internet use '{PACKAGED_E5}' or a local folder"
+                "encoder.unavailable",
+                f"cannot load encoder '{name}' ({error}); without internet use '{PACKAGED_E5}' or a local folder",
             ) from error
         self.int8 = bool(int8 and device == "cpu")
         if self.int8:
@@ -222,7 +228,9 @@ class _SentenceTransformersBackend:
             ids[i, : len(r)] = torch.tensor(r)
             mask[i, : len(r)] = 1
         with torch.inference_mode():
-            out = self.model.forward({"input_ids": ids.to(self.device), "attention_mask": mask.to(self.device)})["sentence_embedding"]
+            out = self.model.forward({"input_ids": ids.to(self.device), "attention_mask": mask.to(self.device)})[
+                "sentence_embedding"
+            ]
             out = torch.nn.functional.normalize(out.float(), dim=1)
         return out.cpu().numpy().astype(np.float32)
 
@@ -231,7 +239,13 @@ class Encoder:
     """A frozen encoder over whole articles, loaded on first use (a fully cached run never loads it)."""
 
     def __init__(
-        self, name: str, *, device: str = "auto", int8: bool | None = None, max_seq_length: int | None = None, overlap: int = OVERLAP
+        self,
+        name: str,
+        *,
+        device: str = "auto",
+        int8: bool | None = None,
+        max_seq_length: int | None = None,
+        overlap: int = OVERLAP,
     ) -> None:
         self.name = name
         self.onnx = is_onnx(name)
@@ -288,7 +302,9 @@ class Encoder:
         size = self.window_tokens - 2 - len(prefix_ids)
         return [[prefix_ids + w for w in token_windows(ids, size, self.overlap)] for ids in backend.tokenize(texts)]
 
-    def embed_articles(self, texts: list[str], *, group: int = 16, on_batch: Callable[[int], None] | None = None) -> np.ndarray:
+    def embed_articles(
+        self, texts: list[str], *, group: int = 16, on_batch: Callable[[int], None] | None = None
+    ) -> np.ndarray:
         """Pooled whole-article vectors ``[mean, max, first]`` of ``texts`` (rows in input order)."""
         backend = self.load()
         if not texts:

@@ -51,7 +51,12 @@ def lexical_predictions(
     targets = np.array([[r["scores"][d] for d in dimensions] for r in train_rows], dtype=np.float64)
     predicted = np.clip(heads.linear(heads.fit_ridge(x_train, targets, LEXICAL_ALPHA), x_test), 0, 10)
     labels = category_labels(train_rows, fields)
-    probs = {key: heads.category_probabilities(heads.fit_category(x_train, labels[key], len(values), c=LEXICAL_CATEGORY_C), x_test) for key, values in fields}
+    probs = {
+        key: heads.category_probabilities(
+            heads.fit_category(x_train, labels[key], len(values), c=LEXICAL_CATEGORY_C), x_test
+        )
+        for key, values in fields
+    }
     categories = argmax_categories(fields, probs, len(test_rows))
     return [
         {"scores": {d: round(float(v), 4) for d, v in zip(dimensions, row, strict=True)}, "categories": cats}

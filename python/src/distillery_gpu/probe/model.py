@@ -72,10 +72,19 @@ class StudentModel:
         if base.encoder is not None:
             encoder = {"mean": base.mean, "scale": base.scale, "w": base.encoder["w"], "b": base.encoder["b"]}
         return cls(
-            dimensions=fitted.dimensions, categories=fitted.categories, postfilter_part=postfilter_part, tfidf=tfidf,
-            lexical={"w": base.lexical["w"], "b": base.lexical["b"]}, lexical_categories=base.lexical_categories,
-            encoder=encoder, kernel=base.kernel, encoder_categories=base.encoder_categories, stack=fitted.stack,
-            category_weight=fitted.category_weight, isotonic=fitted.isotonic, scale=fitted.scale,
+            dimensions=fitted.dimensions,
+            categories=fitted.categories,
+            postfilter_part=postfilter_part,
+            tfidf=tfidf,
+            lexical={"w": base.lexical["w"], "b": base.lexical["b"]},
+            lexical_categories=base.lexical_categories,
+            encoder=encoder,
+            kernel=base.kernel,
+            encoder_categories=base.encoder_categories,
+            stack=fitted.stack,
+            category_weight=fitted.category_weight,
+            isotonic=fitted.isotonic,
+            scale=fitted.scale,
             conformal_scores=fitted.conformal_scores,
         )
 
@@ -125,18 +134,31 @@ class StudentModel:
         encoder_categories: dict[str, dict[str, Any]] = {}
         if model["encoder_head"]:
             encoder = {part: arrays[f"encoder/{part}"] for part in ("mean", "scale", "w", "b")}
-            kernel = {"train": arrays["kernel/train"].astype(np.float32), "dual": arrays["kernel/dual"], "b": arrays["kernel/b"]}
+            kernel = {
+                "train": arrays["kernel/train"].astype(np.float32),
+                "dual": arrays["kernel/dual"],
+                "b": arrays["kernel/b"],
+            }
             encoder_categories = {k: head(f"encoder_category/{k}") for k, _ in categories}
         isotonic = {
-            d: (arrays[f"isotonic/{d}/x"], arrays[f"isotonic/{d}/y"]) if f"isotonic/{d}/x" in arrays else None for d in model["dimensions"]
+            d: (arrays[f"isotonic/{d}/x"], arrays[f"isotonic/{d}/y"]) if f"isotonic/{d}/x" in arrays else None
+            for d in model["dimensions"]
         }
         scale = {"mean": arrays["scale/mean"], "std": arrays["scale/std"], "w": arrays["scale/w"], **model["scale"]}
         return cls(
-            dimensions=list(model["dimensions"]), categories=categories, postfilter_part=model["postfilter"],
-            tfidf=Tfidf.from_arrays(arrays, "tfidf/"), lexical=head("lexical"),
+            dimensions=list(model["dimensions"]),
+            categories=categories,
+            postfilter_part=model["postfilter"],
+            tfidf=Tfidf.from_arrays(arrays, "tfidf/"),
+            lexical=head("lexical"),
             lexical_categories={k: head(f"lexical_category/{k}") for k, _ in categories},
-            encoder=encoder, kernel=kernel, encoder_categories=encoder_categories, stack=head("stack") if model["stacked"] else None,
-            category_weight={k: float(v) for k, v in model["category_weight"].items()}, isotonic=isotonic, scale=scale,
+            encoder=encoder,
+            kernel=kernel,
+            encoder_categories=encoder_categories,
+            stack=head("stack") if model["stacked"] else None,
+            category_weight={k: float(v) for k, v in model["category_weight"].items()},
+            isotonic=isotonic,
+            scale=scale,
             conformal_scores=list(card["conformal"]["scores"]),
         )
 
@@ -156,27 +178,42 @@ class StudentModel:
                 raise ValueError("this student needs encoder vectors")
             z = (embeddings - self.encoder["mean"]) / self.encoder["scale"]
             assert self.kernel is not None
-            encoder = np.hstack([np.clip(heads.linear(self.encoder, z), 0, 10), np.clip(kernel_predict(self.kernel, z), 0, 10)])
+            encoder = np.hstack(
+                [np.clip(heads.linear(self.encoder, z), 0, 10), np.clip(kernel_predict(self.kernel, z), 0, 10)]
+            )
             encoder_probs = {k: heads.category_probabilities(h, z) for k, h in self.encoder_categories.items()}
-        raw = lexical if self.stack is None else np.clip(heads.linear(self.stack, stack_inputs(lexical, encoder)), 0, 10)
-        calibrated = np.column_stack([heads.apply_isotonic(self.isotonic[d], raw[:, j]) for j, d in enumerate(self.dimensions)]) if n else raw
+        raw = (
+            lexical if self.stack is None else np.clip(heads.linear(self.stack, stack_inputs(lexical, encoder)), 0, 10)
+        )
+        calibrated = (
+            np.column_stack([heads.apply_isotonic(self.isotonic[d], raw[:, j]) for j, d in enumerate(self.dimensions)])
+            if n
+            else raw
+        )
         probs = {
-            key: blend(lexical_probs[key], encoder_probs.get(key), self.category_weight.get(key, 0.0)) for key, _ in self.categories
+            key: blend(lexical_probs[key], encoder_probs.get(key), self.category_weight.get(key, 0.0))
+            for key, _ in self.categories
         }
         categories = argmax_categories(self.categories, probs, n)
         overall, raw_overall = overall_scores(self.postfilter_part, self.dimensions, calibrated, categories)
         disagreement = disagreement_of(lexical, encoder)
         lengths = np.array([len(t) for t in texts], dtype=np.float64)
-        scale = predict_scale(self.scale, scale_features(overall, raw_overall, category_confidence(probs, n), disagreement, lengths))
+        scale = predict_scale(
+            self.scale, scale_features(overall, raw_overall, category_confidence(probs, n), disagreement, lengths)
+        )
         q = conformal.quantile(self.conformal_scores, coverage)
         out = []
         for i in range(n):
-            out.append({
-                "scores": {d: round(float(v), 4) for d, v in zip(self.dimensions, calibrated[i], strict=True)},
-                "uncalibrated_scores": {d: round(float(v), 4) for d, v in zip(self.dimensions, raw[i], strict=True)},
-                "categories": categories[i],
-                "overall": float(overall[i]),
-                "overall_scale": round(float(scale[i]), 6),
-                "overall_interval": list(conformal.interval(float(overall[i]), q * float(scale[i]))),
-            })
+            out.append(
+                {
+                    "scores": {d: round(float(v), 4) for d, v in zip(self.dimensions, calibrated[i], strict=True)},
+                    "uncalibrated_scores": {
+                        d: round(float(v), 4) for d, v in zip(self.dimensions, raw[i], strict=True)
+                    },
+                    "categories": categories[i],
+                    "overall": float(overall[i]),
+                    "overall_scale": round(float(scale[i]), 6),
+                    "overall_interval": list(conformal.interval(float(overall[i]), q * float(scale[i]))),
+                }
+            )
         return out

@@ -47,7 +47,9 @@ def pooling_columns(dim: int, parts: tuple[str, ...] | list[str]) -> np.ndarray:
     return np.concatenate([np.arange(POOLINGS.index(p) * dim, (POOLINGS.index(p) + 1) * dim) for p in parts])
 
 
-def embed(encoder: Encoder, texts: list[str], cache: EmbeddingCache, *, done: int = 0, total: int | None = None) -> np.ndarray:
+def embed(
+    encoder: Encoder, texts: list[str], cache: EmbeddingCache, *, done: int = 0, total: int | None = None
+) -> np.ndarray:
     """Pooled whole-article vectors of ``texts`` through the cache, printing progress per encoded batch."""
     started = time.perf_counter()
     counter = {"n": 0}
@@ -56,9 +58,13 @@ def embed(encoder: Encoder, texts: list[str], cache: EmbeddingCache, *, done: in
         counter["n"] += size
         rate = counter["n"] / max(time.perf_counter() - started, 1e-9)
         left = (total or 0) - done - counter["n"]
-        events.progress(step=done + counter["n"], total=total, examples_per_s=rate, eta_s=left / rate if total else None)
+        events.progress(
+            step=done + counter["n"], total=total, examples_per_s=rate, eta_s=left / rate if total else None
+        )
 
-    vectors, hits = embed_with_cache(texts, encoder_key=encoder.cache_key, encode=lambda t: encoder.embed_articles(t, on_batch=on_batch), cache=cache)
+    vectors, hits = embed_with_cache(
+        texts, encoder_key=encoder.cache_key, encode=lambda t: encoder.embed_articles(t, on_batch=on_batch), cache=cache
+    )
     if hits:
         events.emit({"event": "log", "message": f"{hits} of {len(texts)} embeddings came from the cache"})
     return vectors
@@ -84,10 +90,12 @@ def _train(job: dict[str, Any], out_dir: Path, kind: str) -> dict[str, Any]:
     encoder: Encoder | None = None
     embeddings = None
     encode_s = 0.0
-    encoded_from_cache = 0
     if kind == "probe":
         encoder = make_encoder(settings.get("encoder") or HUB_E5, job.get("device", "auto"))
-        _log(f"training a probe on {encoder.name} ({len(train_rows)} train + {len(validation_rows)} validation articles, cross-fitted)")
+        _log(
+            f"training a probe on {encoder.name} ({len(train_rows)} train + {len(validation_rows)} "
+            "validation articles, cross-fitted)"
+        )
         cache = EmbeddingCache(default_path())
         t0 = time.perf_counter()
         pooled = embed(encoder, texts, cache, total=len(texts))
@@ -96,66 +104,128 @@ def _train(job: dict[str, Any], out_dir: Path, kind: str) -> dict[str, Any]:
         width = pooled.shape[1] // len(POOLINGS)
         embeddings = pooled[:, pooling_columns(width, PROBE_POOLING)]
     else:
-        _log(f"training a lexical student ({len(train_rows)} train + {len(validation_rows)} validation articles, cross-fitted)")
+        _log(
+            f"training a lexical student ({len(train_rows)} train + {len(validation_rows)} "
+            "validation articles, cross-fitted)"
+        )
 
     data = Data(
-        dimensions=dimensions, y=np.array([[r["scores"][d] for d in dimensions] for r in rows], dtype=np.float64),
-        categories=fields, labels=category_labels(rows, fields), counts=TermCounts.count(texts), embeddings=embeddings,
-        lengths=np.array([len(t) for t in texts], dtype=np.float64), filter_part=filter_part,
+        dimensions=dimensions,
+        y=np.array([[r["scores"][d] for d in dimensions] for r in rows], dtype=np.float64),
+        categories=fields,
+        labels=category_labels(rows, fields),
+        counts=TermCounts.count(texts),
+        embeddings=embeddings,
+        lengths=np.array([len(t) for t in texts], dtype=np.float64),
+        filter_part=filter_part,
     )
     fitted = crossfit(data, seed=seed, log=_log)
     model = StudentModel.from_fitted(fitted, vectorizer(data, fitted), filter_part)
     figures = fitted.figures
     for dim in dimensions:
         numbers = figures["calibration"][dim]
-        _log(f"{dim}: out-of-fold MAE {numbers['mae_after']} (lexical {figures['lexical_per_dimension'][dim]}, isotonic {'on' if numbers['applied'] else 'off'})")
+        _log(
+            f"{dim}: out-of-fold MAE {numbers['mae_after']} (lexical {figures['lexical_per_dimension'][dim]}, "
+            f"isotonic {'on' if numbers['applied'] else 'off'})"
+        )
     validation = {
-        "method": figures["method"], "n": figures["n"], "dimension_mae": figures["dimension_mae"],
-        "per_dimension": figures["per_dimension"], "lexical_dimension_mae": figures["lexical_dimension_mae"],
+        "method": figures["method"],
+        "n": figures["n"],
+        "dimension_mae": figures["dimension_mae"],
+        "per_dimension": figures["per_dimension"],
+        "lexical_dimension_mae": figures["lexical_dimension_mae"],
         "category_accuracy": figures["category_accuracy"],
     }
     conformal_part = {
-        "method": conformal.METHOD, "default_coverage": DEFAULT_COVERAGE, "n": len(fitted.conformal_scores), "scores": fitted.conformal_scores,
-        "data": f"out-of-fold predictions over train+validation ({figures['n']} articles, {figures['folds']}-fold cross-fitting)",
+        "method": conformal.METHOD,
+        "default_coverage": DEFAULT_COVERAGE,
+        "n": len(fitted.conformal_scores),
+        "scores": fitted.conformal_scores,
+        "data": (
+            f"out-of-fold predictions over train+validation ({figures['n']} articles, "
+            f"{figures['folds']}-fold cross-fitting)"
+        ),
     }
     base_model = encoder.name if encoder else LEXICAL_BASE_MODEL
     backend = encoder.backend if encoder else LEXICAL_BACKEND
     elapsed = time.perf_counter() - started
     details = {
-        "folds": figures["folds"], "articles": len(rows), "train_articles": len(train_rows), "validation_articles": len(validation_rows),
-        "max_article_chars": max_chars, "vocabulary": figures["vocabulary"], "alphas": figures["alphas"],
-        "lexical_per_dimension": figures["lexical_per_dimension"], "stacked_per_dimension": figures["stacked_per_dimension"],
-        "lexical_fallback": figures["lexical_fallback"], "category_encoder_weight": figures["category_encoder_weight"],
-        "overall_mae_oof": figures["overall_mae"], "conformal_q90": conformal.quantile(fitted.conformal_scores, DEFAULT_COVERAGE),
-        "fit_seconds": figures["seconds"], "encode_seconds": round(encode_s, 2), "train_seconds": round(elapsed, 2),
+        "folds": figures["folds"],
+        "articles": len(rows),
+        "train_articles": len(train_rows),
+        "validation_articles": len(validation_rows),
+        "max_article_chars": max_chars,
+        "vocabulary": figures["vocabulary"],
+        "alphas": figures["alphas"],
+        "lexical_per_dimension": figures["lexical_per_dimension"],
+        "stacked_per_dimension": figures["stacked_per_dimension"],
+        "lexical_fallback": figures["lexical_fallback"],
+        "category_encoder_weight": figures["category_encoder_weight"],
+        "overall_mae_oof": figures["overall_mae"],
+        "conformal_q90": conformal.quantile(fitted.conformal_scores, DEFAULT_COVERAGE),
+        "fit_seconds": figures["seconds"],
+        "encode_seconds": round(encode_s, 2),
+        "train_seconds": round(elapsed, 2),
     }
     if encoder is not None:
-        details.update({
-            "encoder": encoder.name, "encoder_backend": encoder.backend, "pooling": list(PROBE_POOLING), "window_overlap": encoder.overlap,
-            "encode_articles_per_s": round(len(texts) / encode_s, 2) if encode_s > 0 else None,
-        })
-    card = artifact.save(out_dir, {
-        "head": kind, "kind": kind, "filter": {"name": filter_package["name"], "version": filter_package["version"]},
-        "base_model": base_model, "backend": backend, "dimensions": dimensions,
-        "encoder": None if encoder is None else {
-            "name": encoder.name, "int8": encoder.want_int8, "backend": encoder.backend, "pooling": list(PROBE_POOLING),
-            "max_tokens": encoder.requested_tokens, "overlap": encoder.overlap,
+        details.update(
+            {
+                "encoder": encoder.name,
+                "encoder_backend": encoder.backend,
+                "pooling": list(PROBE_POOLING),
+                "window_overlap": encoder.overlap,
+                "encode_articles_per_s": round(len(texts) / encode_s, 2) if encode_s > 0 else None,
+            }
+        )
+    card = artifact.save(
+        out_dir,
+        {
+            "head": kind,
+            "kind": kind,
+            "filter": {"name": filter_package["name"], "version": filter_package["version"]},
+            "base_model": base_model,
+            "backend": backend,
+            "dimensions": dimensions,
+            "encoder": None
+            if encoder is None
+            else {
+                "name": encoder.name,
+                "int8": encoder.want_int8,
+                "backend": encoder.backend,
+                "pooling": list(PROBE_POOLING),
+                "max_tokens": encoder.requested_tokens,
+                "overlap": encoder.overlap,
+            },
+            "max_article_chars": max_chars,
+            "model": model.card_part(),
+            "conformal": conformal_part,
+            "validation": validation,
+            "calibration": figures["calibration"],
+            "training_curve": figures["curve"],
+            "data": {
+                "train": {"sha256": file_sha256(job["data"]["train"]), "rows": len(train_rows)},
+                "validation": {"sha256": file_sha256(job["data"]["validation"]), "rows": len(validation_rows)},
+            },
+            "job_id": job["job_id"],
         },
-        "max_article_chars": max_chars, "model": model.card_part(), "conformal": conformal_part, "validation": validation,
-        "calibration": figures["calibration"], "training_curve": figures["curve"],
-        "data": {
-            "train": {"sha256": file_sha256(job["data"]["train"]), "rows": len(train_rows)},
-            "validation": {"sha256": file_sha256(job["data"]["validation"]), "rows": len(validation_rows)},
-        },
-        "job_id": job["job_id"],
-    }, model.to_arrays())
+        model.to_arrays(),
+    )
     del card
     size = sum(p.stat().st_size for p in out_dir.iterdir() if p.is_file())
     return {
-        "command": "train", "job_id": job["job_id"], "kind": kind, "base_model": base_model, "backend": backend,
-        "device": encoder.device if encoder else "cpu", "model_dir": str(out_dir), "artifact_bytes": size,
+        "command": "train",
+        "job_id": job["job_id"],
+        "kind": kind,
+        "base_model": base_model,
+        "backend": backend,
+        "device": encoder.device if encoder else "cpu",
+        "model_dir": str(out_dir),
+        "artifact_bytes": size,
         "training_curve": {"unit": "train_articles", "points": figures["curve"]},
-        "validation": validation, "calibration": figures["calibration"], "missing": {}, "details": details,
+        "validation": validation,
+        "calibration": figures["calibration"],
+        "missing": {},
+        "details": details,
     }
 
 
@@ -184,8 +254,16 @@ class LoadedStudent:
         if settings is not None:
             wanted = os.environ.get("DISTILLERY_PROBE_ENCODER")
             if wanted and wanted != settings["name"]:
-                raise DistilleryError("encoder.mismatch", f"the probe was trained on '{settings['name']}', but {wanted} was asked for")
-            self.encoder = Encoder(settings["name"], device=device, int8=bool(settings["int8"]), max_seq_length=settings.get("max_tokens"), overlap=int(settings["overlap"]))
+                raise DistilleryError(
+                    "encoder.mismatch", f"the probe was trained on '{settings['name']}', but {wanted} was asked for"
+                )
+            self.encoder = Encoder(
+                settings["name"],
+                device=device,
+                int8=bool(settings["int8"]),
+                max_seq_length=settings.get("max_tokens"),
+                overlap=int(settings["overlap"]),
+            )
             self.pooling = tuple(settings["pooling"])
             self.cache = EmbeddingCache(default_path())
 
@@ -193,7 +271,15 @@ class LoadedStudent:
     def default_coverage(self) -> float:
         return float(self.card["conformal"]["default_coverage"])
 
-    def predict(self, rows: list[dict[str, Any]], coverage: float, *, done: int = 0, total: int | None = None, uncalibrated: bool = False) -> list[dict[str, Any]]:
+    def predict(
+        self,
+        rows: list[dict[str, Any]],
+        coverage: float,
+        *,
+        done: int = 0,
+        total: int | None = None,
+        uncalibrated: bool = False,
+    ) -> list[dict[str, Any]]:
         texts = [article_text(r, self.max_chars) for r in rows]
         embeddings = None
         if self.encoder is not None and self.cache is not None:
@@ -203,7 +289,9 @@ class LoadedStudent:
         out = []
         for row, prediction in zip(rows, self.model.predict(texts, embeddings, coverage), strict=True):
             line = {"article_id": row.get("article_id", row.get("id"))}
-            line.update({k: v for k, v in prediction.items() if k != "overall" and (uncalibrated or k != "uncalibrated_scores")})
+            line.update(
+                {k: v for k, v in prediction.items() if k != "overall" and (uncalibrated or k != "uncalibrated_scores")}
+            )
             out.append(line)
         return out
 
@@ -226,13 +314,21 @@ def evaluate_probe(job: dict[str, Any], out_dir: Path) -> dict[str, Any]:
     write_jsonl(out_dir / PREDICTIONS_FILE, predictions)
     conformal_card = student.card["conformal"]
     result: dict[str, Any] = {
-        "command": "eval", "job_id": job["job_id"], "kind": student.kind, "n": len(predictions), "predictions": PREDICTIONS_FILE,
+        "command": "eval",
+        "job_id": job["job_id"],
+        "kind": student.kind,
+        "n": len(predictions),
+        "predictions": PREDICTIONS_FILE,
         "articles_per_s": round(len(predictions) / max(elapsed, 1e-9), 2),
         "conformal": {
-            "method": conformal_card["method"], "scores": conformal_card["scores"], "default_coverage": conformal_card["default_coverage"],
+            "method": conformal_card["method"],
+            "scores": conformal_card["scores"],
+            "default_coverage": conformal_card["default_coverage"],
             "data": conformal_card["data"],
         },
-        "lexical_baseline": None, "parse": None, "missing": {},
+        "lexical_baseline": None,
+        "parse": None,
+        "missing": {},
     }
     result["lexical_baseline"], why_not = write_lexical_baseline(
         job, test_rows, student.dimensions, student.model.postfilter_part, student.max_chars, out_dir
@@ -264,6 +360,11 @@ def infer_probe(job: dict[str, Any], out_dir: Path) -> dict[str, Any]:
     student.close()
     elapsed = time.perf_counter() - started
     return {
-        "command": "infer", "job_id": job["job_id"], "kind": student.kind, "predictions": done, "chunks": index + 1,
-        "coverage": coverage, "articles_per_s": round(scored / max(elapsed, 1e-9), 2),
+        "command": "infer",
+        "job_id": job["job_id"],
+        "kind": student.kind,
+        "predictions": done,
+        "chunks": index + 1,
+        "coverage": coverage,
+        "articles_per_s": round(scored / max(elapsed, 1e-9), 2),
     }

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Sequence
+from itertools import pairwise
 
 import numpy as np
 import scipy.sparse as sp
@@ -28,7 +29,7 @@ MAX_FEATURES = 200_000
 def ngrams(text: str) -> list[str]:
     """The unigrams and bigrams of ``text`` (bigrams are two tokens joined by a space)."""
     tokens = TOKEN.findall(text.lower())
-    return tokens + [f"{a} {b}" for a, b in zip(tokens, tokens[1:], strict=False)]
+    return tokens + [f"{a} {b}" for a, b in pairwise(tokens)]
 
 
 def default_min_df(n_documents: int) -> int:
@@ -36,7 +37,9 @@ def default_min_df(n_documents: int) -> int:
     return 2 if n_documents >= 50 else 1
 
 
-def count_matrix(texts: Iterable[str], column_of: Callable[[str], int | None], width: Callable[[], int]) -> sp.csr_matrix:
+def count_matrix(
+    texts: Iterable[str], column_of: Callable[[str], int | None], width: Callable[[], int]
+) -> sp.csr_matrix:
     """Per text, how often each n-gram occurs, in the column ``column_of`` gives it (None: not counted)."""
     indptr = [0]
     indices: list[int] = []
@@ -81,7 +84,9 @@ def idf_from_df(df: np.ndarray, n_documents: int) -> np.ndarray:
     return (np.log((1.0 + n_documents) / (1.0 + df)) + 1.0).astype(np.float32)
 
 
-def fit_columns(counts: sp.csr_matrix, rows: np.ndarray, *, min_df: int | None = None, max_features: int = MAX_FEATURES) -> tuple[np.ndarray, np.ndarray]:
+def fit_columns(
+    counts: sp.csr_matrix, rows: np.ndarray, *, min_df: int | None = None, max_features: int = MAX_FEATURES
+) -> tuple[np.ndarray, np.ndarray]:
     """The vocabulary (column indices of ``counts``) and idf fitted on ``rows`` only."""
     part = counts[rows]
     df = np.bincount(part.indices, minlength=counts.shape[1])

@@ -27,10 +27,22 @@ _record("import")
 class FastLanguageModel:
     @staticmethod
     def from_pretrained(
-        model_name: str, max_seq_length: int, dtype: Any = None, load_in_4bit: bool = False, num_labels: int | None = None, **kwargs: Any
+        model_name: str,
+        max_seq_length: int,
+        dtype: Any = None,
+        load_in_4bit: bool = False,
+        num_labels: int | None = None,
+        **kwargs: Any,
     ):
         extra = {"num_labels": num_labels} if num_labels is not None else {}
-        _record("from_pretrained", model_name=model_name, max_seq_length=max_seq_length, dtype=str(dtype), load_in_4bit=load_in_4bit, **extra)
+        _record(
+            "from_pretrained",
+            model_name=model_name,
+            max_seq_length=max_seq_length,
+            dtype=str(dtype),
+            load_in_4bit=load_in_4bit,
+            **extra,
+        )
         from transformers import AutoModelForCausalLM, AutoModelForSequenceClassification, AutoTokenizer
 
         # As Unsloth does: num_labels loads a sequence-classification model (no LM head).
@@ -41,9 +53,17 @@ class FastLanguageModel:
         return model, AutoTokenizer.from_pretrained(model_name)
 
     @staticmethod
-    def get_peft_model(model: Any, r: int, target_modules: list[str], lora_alpha: int, lora_dropout: float, bias: str, **kwargs: Any):
+    def get_peft_model(
+        model: Any, r: int, target_modules: list[str], lora_alpha: int, lora_dropout: float, bias: str, **kwargs: Any
+    ):
         _record(
-            "get_peft_model", r=r, target_modules=target_modules, lora_alpha=lora_alpha, lora_dropout=lora_dropout, bias=bias, **kwargs
+            "get_peft_model",
+            r=r,
+            target_modules=target_modules,
+            lora_alpha=lora_alpha,
+            lora_dropout=lora_dropout,
+            bias=bias,
+            **kwargs,
         )
         from peft import LoraConfig, get_peft_model
 

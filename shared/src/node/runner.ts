@@ -1,35 +1,31 @@
 /**
  * @module
- * The job runner: runs one command of the Python package (`python -m distillery_gpu <command> --job
- * JOB.json --out DIR`) as a subprocess in its own process group, reads its JSON lines (validated with
- * `pythonEventSchema`) as they come, and returns its exit status and `result.json`, validated with the
- * command's result schema (`pythonTrainResultSchema`, …, `pythonDoctorResultSchema`): a result that
- * does not match is refused with `result.invalid` naming the field, so no caller ever guesses keys.
- * Cancelling terminates the whole process group (data loader workers included). Shared by the node
- * agent and the CLI's file-based `distill`; it knows nothing about the edge.
- */
+ * The Python job runner, part of `@distillery/shared/node`: runs one command of the Python package
+ * (`python -m distillery_gpu <command> --job JOB.json --out DIR`) as a subprocess in its own process
+ * group, reads its JSON lines (validated with `pythonEventSchema`) as they come, and returns its exit
+ * status and `result.json`, validated with the command's result schema (`pythonTrainResultSchema`, …,
+ * `pythonDoctorResultSchema`): a result that does not match is refused with `result.invalid` naming the
+ * field, so no caller ever guesses keys. Cancelling terminates the whole process group (data loader
+ * workers included). Used by the GPU node agent and the CLI's file-based `distill`; it knows nothing
+ * about the edge. */
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import type { z } from "zod";
+import { DistilleryError, parseOrThrow } from "../errors";
+import { type PythonEvent, type PythonJobFile, pythonEventSchema, pythonJobFileSchema } from "../schemas/job";
 import {
-  DistilleryError,
-  type PythonEvent,
-  type PythonJobFile,
-  parseOrThrow,
   pythonBenchResultSchema,
   pythonDoctorResultSchema,
   pythonEvalResultSchema,
-  pythonEventSchema,
   pythonInferResultSchema,
-  pythonJobFileSchema,
   pythonTrainResultSchema,
-} from "@distillery/shared";
-import type { z } from "zod";
+} from "../schemas/result";
 
-/** The repository root (gpu-node/src/runner → ../../..): where python/src and scripts/ live. */
+/** The repository root (shared/src/node → ../../..): where python/src and scripts/ live. */
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
 
 /** The schema each command's `result.json` must match (the contract in `shared/src/schemas/result.ts`). */

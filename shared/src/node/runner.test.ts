@@ -2,9 +2,10 @@ import { existsSync } from "node:fs";
 import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DistilleryError, type PythonEvent } from "@distillery/shared";
 import { describe, expect, it } from "vitest";
-import { readResult, repoRoot, runPython } from "./index";
+import { DistilleryError } from "../errors";
+import type { PythonEvent } from "../schemas/job";
+import { readResult, repoRoot, runPython } from "./runner";
 
 const stub = { python: "python3", module: "stub_gpu", pythonPath: [join(repoRoot, "gpu-node", "fixtures")] };
 

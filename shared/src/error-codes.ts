@@ -239,6 +239,11 @@ export const ERROR_CODES = {
     status: null,
     meaning: "The client could not reach the edge at all (CLI, bot, node).",
   },
+  "python.unavailable": {
+    status: null,
+    meaning:
+      "Node and CLI: the Python environment could not be prepared (a job fails with it; the message says why).",
+  },
   "docs.markers_missing": {
     status: null,
     meaning: "Build tooling: `docs/api.md` lost its error-table markers.",

@@ -14,6 +14,7 @@
 import { DistilleryError, type TokenRole } from "@distillery/shared";
 import { createMiddleware } from "hono/factory";
 import { requireRole } from "../auth/middleware";
+import { edgeConfig } from "../config";
 import type { AppEnv, Env } from "../env";
 
 const STORED_KEY = "secrets/export-signing-key";
@@ -21,7 +22,8 @@ const encoder = new TextEncoder();
 
 /** The signing secret: the configured one, or this database's generated one. */
 async function signingSecret(env: Env): Promise<string> {
-  if (env.EXPORT_SIGNING_KEY) return env.EXPORT_SIGNING_KEY;
+  const configured = edgeConfig(env).EXPORT_SIGNING_KEY;
+  if (configured) return configured;
   const stored = await env.BUCKET.get(STORED_KEY);
   if (stored) return stored.text();
   const bytes = crypto.getRandomValues(new Uint8Array(32));

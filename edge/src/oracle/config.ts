@@ -1,10 +1,10 @@
 /**
  * @module
- * The oracle's settings, read from the worker's vars and secrets through `edgeConfigSchema` (one
- * definition of names, defaults and checks): the Gemini key and base URL, the default model, the
- * quota the limiter keeps to, and the price table.
+ * The oracle's settings, read from the worker's parsed configuration (`edgeConfig`, one definition of
+ * names, defaults and checks): the Gemini key and base URL, the default model, the quota the limiter
+ * keeps to, and the price table.
  */
-import { edgeConfigSchema, parseOrThrow } from "@distillery/shared";
+import { edgeConfig } from "../config";
 import type { Env } from "../env";
 import { geminiClient } from "./client";
 import { type PriceTable, resolvePriceTable } from "./cost";
@@ -20,26 +20,7 @@ export type OracleSettings = {
 
 /** The oracle settings of this worker; a bad value is a `config.invalid` error naming the variable. */
 export function oracleSettings(env: Env): OracleSettings {
-  const config = parseOrThrow(
-    edgeConfigSchema.pick({
-      GEMINI_API_KEY: true,
-      GEMINI_BASE_URL: true,
-      ORACLE_MODEL: true,
-      ORACLE_RPM: true,
-      ORACLE_TPM: true,
-      ORACLE_PRICES: true,
-    }),
-    {
-      GEMINI_API_KEY: env.GEMINI_API_KEY || undefined,
-      GEMINI_BASE_URL: env.GEMINI_BASE_URL || undefined,
-      ORACLE_MODEL: env.ORACLE_MODEL || undefined,
-      ORACLE_RPM: env.ORACLE_RPM || undefined,
-      ORACLE_TPM: env.ORACLE_TPM || undefined,
-      ORACLE_PRICES: env.ORACLE_PRICES || undefined,
-    },
-    "config.invalid",
-    "oracle configuration",
-  );
+  const config = edgeConfig(env);
   return {
     model: config.ORACLE_MODEL,
     rpm: config.ORACLE_RPM,

@@ -14,7 +14,6 @@ import {
   datasetIdSchema,
   datasetRowsQuerySchema,
   datasetSchema,
-  edgeConfigSchema,
   jobIdSchema,
   jobPatchRequestSchema,
   jobSchema,
@@ -27,6 +26,7 @@ import { createRoute } from "@hono/zod-openapi";
 import { and, eq, gte, lte, type SQL, sql } from "drizzle-orm";
 import { z } from "zod";
 import { requireRole } from "../auth/middleware";
+import { edgeConfig } from "../config";
 import { database } from "../db/client";
 import { oracleItems, oracleLabels } from "../db/schema";
 import { limitBody } from "../routes/limits";
@@ -91,9 +91,7 @@ oracleRouter.openapi(
       .orderBy(day, oracleItems.filter, oracleItems.model)
       .all();
     const total = rows.reduce((sum, row) => sum + row.usd, 0);
-    const budget = edgeConfigSchema.shape.ORACLE_DAILY_BUDGET_USD.parse(
-      c.env.ORACLE_DAILY_BUDGET_USD || undefined,
-    );
+    const budget = edgeConfig(c.env).ORACLE_DAILY_BUDGET_USD;
     return c.json({ rows, total_usd: Math.round(total * 1e8) / 1e8, budget_usd_per_day: budget }, 200);
   },
 );

@@ -7,19 +7,14 @@
  * The link's scheme and host are `PUBLIC_URL` when it is set, so a forged `Host` header cannot point a
  * link elsewhere; unset (a local edge), they are the request's.
  */
-import {
-  DistilleryError,
-  edgeConfigSchema,
-  exportLinkRequestSchema,
-  exportLinkSchema,
-} from "@distillery/shared";
+import { DistilleryError, exportLinkRequestSchema, exportLinkSchema } from "@distillery/shared";
 import { createRoute } from "@hono/zod-openapi";
 import { desc, eq } from "drizzle-orm";
 import { recordAudit } from "../audit";
 import { requireRole } from "../auth/middleware";
+import { edgeConfig } from "../config";
 import { database } from "../db/client";
 import { studentModels } from "../db/schema";
-import type { Env } from "../env";
 import { signExportUrl } from "../exports/signing";
 import { getFilterRecord } from "../filters/store";
 import { limitBody } from "./limits";
@@ -40,7 +35,8 @@ exportLinksRouter.openapi(
   }),
   async (c) => {
     const request = c.req.valid("json");
-    const url = new URL(`/v1/exports/${request.kind}`, publicBase(c.env) ?? c.req.url);
+    // A bad PUBLIC_URL is the operator's error: edgeConfig answers 500 `config.invalid` naming it.
+    const url = new URL(`/v1/exports/${request.kind}`, edgeConfig(c.env).PUBLIC_URL ?? c.req.url);
     const params = url.searchParams;
     if (request.kind === "labels") {
       // An unknown filter or version is refused now rather than when someone opens the link.
@@ -64,18 +60,6 @@ exportLinksRouter.openapi(
     return c.json(link, 201);
   },
 );
-
-/** `PUBLIC_URL`, checked; a bad value is a `config.invalid` error (500: the operator's, not the caller's). */
-function publicBase(env: Env): string | undefined {
-  const raw = env.PUBLIC_URL || undefined;
-  const result = edgeConfigSchema.shape.PUBLIC_URL.safeParse(raw);
-  if (result.success) return result.data;
-  const issue = result.error.issues[0]?.message ?? "invalid";
-  throw new DistilleryError("config.invalid", `invalid edge configuration: PUBLIC_URL '${raw}' ${issue}`, {
-    status: 500,
-    details: [{ path: "PUBLIC_URL", issue }],
-  });
-}
 
 async function newestModel(db: D1Database, filter: string): Promise<string> {
   const row = await database(db)

@@ -95,6 +95,12 @@ export async function startEdge(
   options: { port: number; leaseMs: number; pollMs?: number; vars?: Record<string, string> },
 ): Promise<Edge> {
   const { persist } = prepared;
+  // A wrangler left behind by an interrupted run would answer the health check with another database.
+  const stale = await fetch(`http://127.0.0.1:${options.port}/v1/health`).then(
+    () => true,
+    () => false,
+  );
+  if (stale) throw new Error(`port ${options.port} already answers HTTP: stop the process holding it`);
   const args = [
     "wrangler",
     "dev",
@@ -108,7 +114,6 @@ export async function startEdge(
   args.push("--show-interactive-dev-session=false", "--var", `HUB_LEASE_MS:${options.leaseMs}`);
   args.push("--var", `HUB_POLL_MS:${options.pollMs ?? 250}`);
   for (const [key, value] of Object.entries(options.vars ?? {})) args.push("--var", `${key}:${value}`);
-  for (const [name, value] of Object.entries(options.vars ?? {})) args.push("--var", `${name}:${value}`);
   // Our own inspector port (the next one): the default 9229 may be another wrangler's.
   args.push("--inspector-port", String(options.port + 1));
   const child = spawn("npx", args, {

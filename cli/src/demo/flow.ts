@@ -89,9 +89,17 @@ export async function runDemo(options: DemoOptions, io: Io, hooks: DemoHooks = {
   );
   const corpus = generateSampleCorpus({ count: options.articles, seed: options.corpusSeed });
   const viaWebhook = corpus.slice(0, Math.ceil(corpus.length / 10));
-  const { secret } = await client.createWebhookSecret("demo-webhook");
+  // A secret posts for the one source it was created for, as each real sender gets its own.
+  const secrets = new Map<string, string>();
   let created = 0;
-  for (const article of viaWebhook) if (await sendArticleWebhook(options.edge, secret, article)) created++;
+  for (const article of viaWebhook) {
+    let secret = secrets.get(article.source);
+    if (!secret) {
+      secret = (await client.createWebhookSecret(article.source)).secret;
+      secrets.set(article.source, secret);
+    }
+    if (await sendArticleWebhook(options.edge, secret, article)) created++;
+  }
   io.err(`  webhook: ${viaWebhook.length} sent, ${created} new\n`);
   const dir = await mkdtemp(join(tmpdir(), "distillery-demo-"));
   let bulk: ImportResult;

@@ -9,6 +9,7 @@ import { DistilleryError } from "@distillery/shared";
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "./env";
 import { handleError } from "./errors";
+import "./kinds";
 import { nodesRouter } from "./hub/routes";
 import { oracleRouter } from "./oracle/routes";
 import { articlesRouter } from "./routes/articles";

@@ -23,8 +23,7 @@ import { z } from "zod";
 import { requireRole } from "../auth/middleware";
 import { database } from "../db/client";
 import { importErrors } from "../db/schema";
-import { settleCascade } from "../hub/cascade";
-import { createJob, getJob, listJobs, setJobNotify, transitionJob } from "../jobs/index";
+import { cancelJob, createJob, getJob, listJobs, setJobNotify } from "../jobs/index";
 import { loadEvalReport } from "../jobs/reports";
 import { limitBody } from "./limits";
 import { bearerSecurity, createRouter, errorResponses, jsonBody, jsonResponse } from "./openapi";
@@ -96,15 +95,8 @@ jobsRouter.openapi(
     request: { params: idParams },
     responses: { 200: jsonResponse(jobSchema, "The cancelled job"), ...errorResponses },
   }),
-  async (c) => {
-    const { id } = c.req.valid("param");
-    const job = await transitionJob(c.env, id, "cancelled", {
-      audit: { auth: c.get("auth"), action: "job.cancel" },
-    });
-    // A cascade scoring job takes its oracle job with it (see hub/cascade.ts).
-    if (job.kind === "infer") await settleCascade(c.env, id);
-    return c.json(job, 200);
-  },
+  // The kind's `cancelled` hook runs too: a cascade scoring job takes its oracle job with it.
+  async (c) => c.json(await cancelJob(c.env, c.req.valid("param").id, c.get("auth")), 200),
 );
 
 jobsRouter.openapi(

@@ -36,7 +36,7 @@ export type NodeAttachment = {
   node_id: string | null;
   /** The API token the socket was opened with (also the socket's tag `token:<id>`). */
   token_id: string;
-  /** When the token was last checked to be active (heartbeats re-check it every `TOKEN_RECHECK_MS`). */
+  /** When the token was last checked to be active (heartbeats re-check it every `TOKEN_RECHECK_MS`, `handlers.ts`). */
   token_checked_at: string;
   name: string;
   connected_at: string;

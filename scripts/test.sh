@@ -11,7 +11,7 @@ bash scripts/py-env.sh ensure
 npm run -s lint
 # ruff on python/ (its own small venv: scripts/py-lint.sh).
 npm run -s lint:py
-npm run -s typecheck
+npm run -s typecheck && npm run -s check:cycles
 npm run -s test:ts
 # Property-based fuzz of the whole API from its OpenAPI document: no 5xx, no response outside the schema.
 npm run -s -w edge fuzz

@@ -9,8 +9,7 @@ import { DistilleryError } from "@distillery/shared";
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "./env";
 import { handleError } from "./errors";
-import { nodesRouter } from "./hub/routes";
-import { oracleRouter } from "./oracle/routes";
+import "./kinds";
 import { articlesRouter } from "./routes/articles";
 import { auditRouter } from "./routes/audit";
 import { chartsRouter } from "./routes/charts";
@@ -23,6 +22,8 @@ import { healthRouter } from "./routes/health";
 import { importsRouter } from "./routes/imports";
 import { jobsRouter } from "./routes/jobs";
 import { modelsRouter } from "./routes/models";
+import { nodesRouter } from "./routes/nodes";
+import { oracleRouter } from "./routes/oracle";
 import { tokensRouter } from "./routes/tokens";
 import { webhooksRouter } from "./routes/webhooks";
 
@@ -39,8 +40,8 @@ const ROUTERS = [
   eventsRouter,
   nodesRouter,
   oracleRouter,
-  modelsRouter,
   datasetsRouter,
+  modelsRouter,
   exportLinksRouter,
   chartsRouter,
 ];

@@ -5,6 +5,7 @@
  */
 import { createApp } from "./app";
 import type { Env } from "./env";
+import "./kinds";
 import { queue } from "./queue/index";
 import { scheduled } from "./scheduled";
 

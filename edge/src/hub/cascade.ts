@@ -33,7 +33,7 @@ import type { Env } from "../env";
 import { createJob, getJob, isTerminal, setJobResult, transitionJob } from "../jobs/index";
 import { getOracleJob } from "../oracle/store";
 import { loadFilter, loadModel } from "./context";
-import { tierCounts } from "./finalize";
+import { tierCounts } from "./tiers";
 
 /** Labels written into predictions per statement (one JSON parameter each). */
 const REPLACE_BATCH = 500;

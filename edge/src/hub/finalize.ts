@@ -19,7 +19,6 @@ import {
   datasetRowSchema,
   type EvalJobResult,
   evalJobResultSchema,
-  type FilterPackage,
   type InferJobResult,
   inferJobResultSchema,
   type JobSpec,
@@ -43,6 +42,7 @@ import { datasetRowsKey } from "../oracle/datasets";
 import { startCascade } from "./cascade";
 import { loadDataset, loadFilter, loadModel, modelIdForTrainJob } from "./context";
 import { parseNodeResult } from "./results";
+import { tierCounts } from "./tiers";
 
 export const artifactKey = (modelId: string) => `models/${modelId}/adapter.tar.gz`;
 
@@ -90,23 +90,6 @@ export async function finalizeJob(
   };
   if (spec.cascade) result.cascade = await startCascade(env, { id: job.id, spec }, filter);
   return inferJobResultSchema.parse(result);
-}
-
-/** How many of a job's predictions fall in each tier: every tier of the filter, best first, zeros included; predictions without a tier come last. */
-export async function tierCounts(
-  env: Env,
-  jobId: string,
-  filter: Pick<FilterPackage, "tiers">,
-): Promise<Record<string, number>> {
-  const tiers = await database(env.DB)
-    .select({ tier: predictions.tier, count: sql<number>`count(*)` })
-    .from(predictions)
-    .where(eq(predictions.job_id, jobId))
-    .groupBy(predictions.tier)
-    .all();
-  const counts: Record<string, number> = Object.fromEntries(filter.tiers.map((t) => [t.key, 0]));
-  for (const t of tiers) counts[t.tier ?? "unscored"] = t.count;
-  return counts;
 }
 
 async function registerModel(

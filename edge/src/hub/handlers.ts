@@ -15,7 +15,7 @@ import { database } from "../db/client";
 import { getJob } from "../jobs/index";
 import { storeChunk } from "./chunks";
 import { endLease, leasedShardOf, renewLeases, type ShardRow, shardByLease } from "./leases";
-import { type NodeAttachment, type NodeHub, TOKEN_RECHECK_MS } from "./node-hub";
+import type { NodeAttachment, NodeHub } from "./node-hub";
 import { claimNodeId } from "./nodes";
 import { parseNodeResult } from "./results";
 import { MAX_SHARD_ATTEMPTS } from "./scheduler";
@@ -25,6 +25,9 @@ type Handler<T extends NodeMessage["type"]> = (
   attachment: NodeAttachment,
   message: Extract<NodeMessage, { type: T }>,
 ) => Promise<void>;
+
+/** How often a connected node's token is re-checked on heartbeat (a revocation that bypassed the API). */
+export const TOKEN_RECHECK_MS = 15_000;
 
 export type NodeHandlers = { [T in NodeMessage["type"]]: Handler<T> };
 

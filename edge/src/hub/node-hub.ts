@@ -14,7 +14,7 @@
  *   token that first registered it (`nodes.ts`), revoking a token closes its sockets (`closeSocketsOfToken`,
  *   called by the tokens route) and heartbeats re-check the token every `TOKEN_RECHECK_MS` as a backstop
  *   (a token revoked straight in D1, e.g. by `distillery tokens revoke` on local data).
- * It learns of new jobs from the jobs module's starters (`kick`) and, as a fallback, polls in its alarm.
+ * It learns of new jobs from its jobs' `start` hook (`kick`, `hub/starter.ts`) and, as a fallback, polls in its alarm.
  */
 import { DurableObject } from "cloudflare:workers";
 import {
@@ -36,7 +36,7 @@ export type NodeAttachment = {
   node_id: string | null;
   /** The API token the socket was opened with (also the socket's tag `token:<id>`). */
   token_id: string;
-  /** When the token was last checked to be active (heartbeats re-check it every `TOKEN_RECHECK_MS`). */
+  /** When the token was last checked to be active (heartbeats re-check it every `TOKEN_RECHECK_MS`, `handlers.ts`). */
   token_checked_at: string;
   name: string;
   connected_at: string;
@@ -48,8 +48,6 @@ export type NodeAttachment = {
 export type NodeRecord = { capabilities: NodeCapabilities; checkpoints: { job_id: string; step: number }[] };
 
 const HELLO_TIMEOUT_MS = 10_000;
-/** How often a connected node's token is re-checked on heartbeat (a revocation that bypassed the API). */
-export const TOKEN_RECHECK_MS = 15_000;
 /** The header the `/v1/nodes/connect` route sets to the id of the token it authenticated. */
 export const TOKEN_ID_HEADER = "x-distillery-token-id";
 

@@ -50,3 +50,8 @@ export async function ownerOfNode(env: Env, nodeId: string): Promise<string | nu
     .get();
   return row?.token_id ?? null;
 }
+
+/** The one node hub Durable Object (sockets, offers, leases), by its fixed name. */
+export function nodeHub(env: Env) {
+  return env.NODE_HUB.get(env.NODE_HUB.idFromName("hub"));
+}

@@ -9,7 +9,7 @@ import { eq } from "drizzle-orm";
 import { database } from "../db/client";
 import { uploads } from "../db/schema";
 import type { Env } from "../env";
-import type { JobStarter } from "../jobs/starters";
+import type { JobKindHooks } from "../jobs/kinds";
 import { chunkMessage, ensureCursor, START_OF_UPLOAD } from "./cursor";
 
 /** Sends the chunk message that continues the job from its cursor (the start, for a new job). */
@@ -19,7 +19,7 @@ async function sendNextChunk(env: Env, job: Job): Promise<void> {
   await env.JOBS.send(chunkMessage(await ensureCursor(env, seed)));
 }
 
-export const importStarter: JobStarter = {
+export const importJobHooks: JobKindHooks = {
   validate: async (env, spec) => {
     if (spec.kind !== "import") return;
     const upload = await database(env.DB).select().from(uploads).where(eq(uploads.id, spec.upload_id)).get();

@@ -25,8 +25,8 @@ import { database, newId, nowIso } from "../db/client";
 import { jobs } from "../db/schema";
 import type { Env } from "../env";
 import { notFound } from "../errors";
+import { jobKindHooks } from "./kinds";
 import { jobFromRow } from "./rows";
-import { JOB_STARTERS } from "./starters";
 import { assertTransition, isTerminal, statesLeadingTo } from "./state";
 
 export { jobFromRow } from "./rows";
@@ -40,7 +40,8 @@ export async function publishJob(env: Env, job: Job): Promise<void> {
 
 /**
  * Creates a job in state `queued` from a spec (validated again here, since internal callers skip the
- * HTTP layer), records who asked in the audit log, and runs the kind's starter if it has one.
+ * HTTP layer), records who asked in the audit log, and runs the kind's `validate` and `start` hooks
+ * (`jobs/kinds.ts`).
  */
 export async function createJob(
   env: Env,
@@ -53,8 +54,8 @@ export async function createJob(
       details: parsed.error.issues.map((i) => ({ path: i.path.join("."), issue: i.message })),
     });
   }
-  const starter = JOB_STARTERS[parsed.data.kind];
-  await starter?.validate?.(env, parsed.data);
+  const hooks = jobKindHooks(parsed.data.kind);
+  await hooks.validate?.(env, parsed.data);
   const now = nowIso();
   const db = database(env.DB);
   const auth = options.auth;
@@ -81,7 +82,7 @@ export async function createJob(
     details: { kind: job.kind },
   });
   await publishJob(env, job);
-  await starter?.start?.(env, job);
+  await hooks.start?.(env, job);
   return job;
 }
 
@@ -226,6 +227,18 @@ export async function transitionJob(
     });
   }
   await publishJob(env, job);
+  return job;
+}
+
+/**
+ * Cancels a job that has not finished (audited as `job.cancel`), then runs its kind's `cancelled` hook.
+ *
+ * @example
+ * const job = await cancelJob(env, "job_01...", auth);
+ */
+export async function cancelJob(env: Env, id: string, auth: AuthContext | null): Promise<Job> {
+  const job = await transitionJob(env, id, "cancelled", { audit: { auth, action: "job.cancel" } });
+  await jobKindHooks(job.kind).cancelled?.(env, job);
   return job;
 }
 

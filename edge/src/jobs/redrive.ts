@@ -4,17 +4,17 @@
  * articles, any kind added later). A message can be lost — a local `wrangler dev` restart drops the
  * queue; a message can use up its retries — while its job stays `queued` or `running`. A job's
  * `updated_at` is its heartbeat (every chunk, article or progress update moves it); a job of a kind
- * with a `redrive` hook (`jobs/starters.ts`) that has been quiet for `STALLED_JOB_MS` is touched and
+ * with a `redrive` hook (`jobs/kinds.ts`) that has been quiet for `STALLED_JOB_MS` is touched and
  * re-driven by the minute task. Touching is compare-and-set, so a job is re-driven once per stall.
- * To re-drive another kind, give its starter a `redrive` hook.
+ * To re-drive another kind, register a `redrive` hook for it (`src/kinds.ts`).
  *
  * @example
  * const redriven = await redriveStalledJobs(env); // ids of the jobs whose work was sent again
  */
-import { DistilleryError, type JobKind } from "@distillery/shared";
+import { DistilleryError } from "@distillery/shared";
 import type { Env } from "../env";
 import { listQuietJobs, touchQuietJob } from "./index";
-import { JOB_STARTERS } from "./starters";
+import { jobKindHooks, redrivableKinds } from "./kinds";
 
 /** A queued or running job that has not changed for this long has lost its queue messages. */
 export const STALLED_JOB_MS = 2 * 60_000;
@@ -23,7 +23,7 @@ const REDRIVE_PER_RUN = 50;
 
 /** Re-drives every quiet job whose kind has a `redrive` hook; returns the ids re-driven. */
 export async function redriveStalledJobs(env: Env, now = Date.now()): Promise<string[]> {
-  const kinds = (Object.keys(JOB_STARTERS) as JobKind[]).filter((kind) => JOB_STARTERS[kind]?.redrive);
+  const kinds = redrivableKinds();
   const before = new Date(now - STALLED_JOB_MS).toISOString();
   const quiet = await listQuietJobs(env, kinds, before, REDRIVE_PER_RUN);
   const redriven: string[] = [];
@@ -31,7 +31,7 @@ export async function redriveStalledJobs(env: Env, now = Date.now()): Promise<st
   for (const job of quiet) {
     if (!(await touchQuietJob(env, job))) continue;
     try {
-      await JOB_STARTERS[job.kind]?.redrive?.(env, job);
+      await jobKindHooks(job.kind).redrive?.(env, job);
       redriven.push(job.id);
     } catch (error) {
       failures.push({ jobId: job.id, error });

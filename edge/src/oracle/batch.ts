@@ -13,9 +13,9 @@ import { readOracleAnswer } from "./answer";
 import type { OracleCallResult } from "./call";
 import { oracleGemini, oracleSettings } from "./config";
 import { costUsd, priceFor, usageTokens } from "./cost";
-import { settleJob } from "./jobs";
 import { oracleRequest } from "./request";
 import { classifyFailure } from "./retry";
+import { settleJob } from "./settle";
 import {
   claimKey,
   getOracleJob,

@@ -19,8 +19,8 @@ import { retriesExhausted } from "../queue/failures";
 import { callOracle, type OracleCallResult } from "./call";
 import { oracleGemini, oracleSettings } from "./config";
 import { costUsd, priceFor } from "./cost";
-import { pauseAtBudget, settleJob } from "./jobs";
 import { estimateCallTokens } from "./request";
+import { pauseAtBudget, settleJob } from "./settle";
 import {
   claimKey,
   failPendingItem,

@@ -12,7 +12,7 @@ import {
   rowsToJsonl,
   type SplitName,
 } from "@distillery/shared";
-import { and, eq } from "drizzle-orm";
+import { and, desc, eq, lt, type SQL } from "drizzle-orm";
 import { database, newId } from "../db/client";
 import { datasets, oracleLabels } from "../db/schema";
 import type { Env } from "../env";
@@ -132,4 +132,23 @@ export async function datasetRowsStream(env: Env, id: string, split?: SplitName)
     await writable.close();
   })().catch((error: unknown) => writable.abort(error));
   return readable;
+}
+
+/** Datasets newest first, optionally of one filter; `cursor` is the last id of the previous page. */
+export async function listDatasets(
+  env: Env,
+  query: { filter?: string; cursor?: string; limit: number },
+): Promise<{ items: Dataset[]; next_cursor: string | null }> {
+  const conditions: SQL[] = [];
+  if (query.filter) conditions.push(eq(datasets.filter, query.filter));
+  if (query.cursor) conditions.push(lt(datasets.id, query.cursor));
+  const rows = await database(env.DB)
+    .select()
+    .from(datasets)
+    .where(and(...conditions))
+    .orderBy(desc(datasets.id))
+    .limit(query.limit + 1)
+    .all();
+  const items = rows.slice(0, query.limit).map(toDataset);
+  return { items, next_cursor: rows.length > query.limit ? items.at(-1)!.id : null };
 }

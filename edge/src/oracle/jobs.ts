@@ -1,32 +1,24 @@
 /**
  * @module
- * Oracle jobs: the starter `createJob` runs (plan, estimate, dry run, items, fan-out to the
- * `distillery-oracle` queue or submission to Gemini Batch Mode), the result a job carries (counts,
- * failures by reason, spend, the stand-in banner), finishing when no item is pending (`failed` when no
- * article got a label), pausing at the budget cap and resuming when the cap is raised, and re-driving
- * a job whose queue messages were lost.
+ * Oracle jobs: the hooks `createJob` runs (validate; start: plan, estimate, dry run, items, fan-out to
+ * the `distillery-oracle` queue or submission to Gemini Batch Mode), resuming when the budget cap is
+ * raised (`changeBudget`), and re-driving a job whose queue messages were lost. How a job ends (its
+ * result, finishing, pausing at the cap) is `settle.ts`.
  */
-import {
-  DistilleryError,
-  type Job,
-  type JobSpec,
-  type OracleJobResult,
-  type OracleJobSpec,
-  promptHash,
-} from "@distillery/shared";
+import { DistilleryError, type Job, type JobSpec, type OracleJobSpec, promptHash } from "@distillery/shared";
 import { and, eq } from "drizzle-orm";
 import { database } from "../db/client";
 import { oracleItems, oracleJobs } from "../db/schema";
 import type { Env } from "../env";
-import { settleCascadeOfOracleJob } from "../hub/cascade";
 import { getJob, transitionJob, updateJobProgress } from "../jobs/index";
-import type { JobStarter } from "../jobs/starters";
+import type { JobKindHooks } from "../jobs/kinds";
 import { submitBatches } from "./batch";
 import { STANDIN_BANNER } from "./client";
 import { oracleSettings } from "./config";
 import { priceFor } from "./cost";
 import { estimateJob, selectArticleIds } from "./plan";
 import { prefilterArticles } from "./prefilter";
+import { oracleJobResult, settleJob } from "./settle";
 import {
   getOracleJob,
   insertItems,
@@ -35,25 +27,7 @@ import {
   loadFilter,
   type OracleJobRow,
   PREFILTER_REASON_PREFIX,
-  reservedUsd,
 } from "./store";
-
-/** The job's result so far: estimate, counts, spend, and why it paused or who answered. */
-export async function oracleJobResult(
-  env: Env,
-  row: OracleJobRow,
-  pausedReason?: string,
-): Promise<OracleJobResult> {
-  const { spent_usd, ...counts } = await itemCounts(env, row.job_id);
-  return {
-    estimate: row.estimate as OracleJobResult["estimate"],
-    budget_usd: row.budget_usd,
-    spent_usd,
-    ...counts,
-    ...(row.uses_standin ? { banner: STANDIN_BANNER } : {}),
-    ...(pausedReason ? { paused_reason: pausedReason } : {}),
-  };
-}
 
 /** Enqueues one message per pending item (duplicates are harmless: each message re-checks). */
 export async function enqueuePending(env: Env, jobId: string) {
@@ -98,64 +72,6 @@ async function redriveOracleJob(env: Env, job: Job): Promise<void> {
   }
   if (row.mode === "interactive") await enqueuePending(env, job.id);
   await settleJob(env, job.id);
-}
-
-/** `oracle.forbidden: 3, oracle.bad_request: 1`, most frequent first. */
-function describeReasons(byReason: Record<string, number>): string {
-  return Object.entries(byReason)
-    .sort(([, a], [, b]) => b - a)
-    .map(([reason, count]) => `${reason}: ${count}`)
-    .join(", ");
-}
-
-/** Ends a running job when nothing is pending; publishes progress otherwise. */
-export async function settleJob(env: Env, jobId: string): Promise<void> {
-  const row = await getOracleJob(env, jobId);
-  const job = await getJob(env, jobId);
-  if (!row || job.state !== "running") return;
-  const result = await oracleJobResult(env, row);
-  const done = result.labelled + result.skipped + result.failed;
-  if (result.pending > 0) {
-    await updateJobProgress(env, jobId, {
-      done,
-      total: done + result.pending,
-      message: `${result.labelled} labelled, ${result.failed} failed, $${result.spent_usd.toFixed(4)} spent`,
-    });
-    return;
-  }
-  // A job that got no label out of any call it made has failed, whatever the reason of each article.
-  const allFailed = result.failed > 0 && result.labelled === 0;
-  const ending = allFailed
-    ? transitionJob(env, jobId, "failed", {
-        result,
-        error: {
-          code: "oracle.all_failed",
-          message: `every article sent to the oracle failed (${describeReasons(result.failed_by_reason)}); fix the cause, then rerun them with "retry_failed_of": "${jobId}"`,
-        },
-        progress: { done, total: done, message: "every article failed" },
-      })
-    : transitionJob(env, jobId, "succeeded", {
-        result,
-        progress: { done, total: done, message: "finished" },
-      });
-  await ending.catch((error: unknown) => {
-    if (!(error instanceof DistilleryError && error.status === 409)) throw error;
-  });
-  await settleCascadeOfOracleJob(env, jobId);
-}
-
-/** Pauses a running job at its budget cap (items stay pending; raising the cap resumes them). */
-export async function pauseAtBudget(env: Env, row: OracleJobRow) {
-  const held = await reservedUsd(env, row.job_id);
-  const inFlight = held > 0 ? ` (counting $${held.toFixed(6)} held for calls in flight)` : "";
-  const reason = `budget cap of $${row.budget_usd} reached${inFlight}; raise it with PATCH /v1/jobs/${row.job_id} {"budget_usd": ...}`;
-  await transitionJob(env, row.job_id, "paused", { result: await oracleJobResult(env, row, reason) }).catch(
-    (error: unknown) => {
-      if (!(error instanceof DistilleryError && error.status === 409)) throw error;
-    },
-  );
-  // A cascade does not wait for a raised cap: its scoring job keeps the student's answers for the rest.
-  await settleCascadeOfOracleJob(env, row.job_id);
 }
 
 /** Sets a new budget cap; a job paused at its cap resumes when the new cap is above what it spent. */
@@ -265,7 +181,7 @@ async function validateOracleJob(env: Env, spec: JobSpec) {
   }
 }
 
-export const oracleStarter: JobStarter = {
+export const oracleJobHooks: JobKindHooks = {
   validate: validateOracleJob,
   start: startOracleJob,
   redrive: redriveOracleJob,

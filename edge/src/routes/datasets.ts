@@ -1,18 +1,68 @@
 /**
  * @module
- * `GET /v1/datasets`: the datasets built so far, newest first, cursor-paginated, optionally one
- * filter's (what the bot offers in autocomplete). Building one and reading one with its rows belong to
- * the oracle stage (`oracle/routes.ts`).
+ * `/v1/datasets`: build an immutable dataset (80/10/10, near duplicates removed) from a filter
+ * version's oracle labels (`POST /v1/datasets`), read one with its validation report (`GET
+ * /v1/datasets/{id}`) or its rows as JSONL (`GET /v1/datasets/{id}/rows?split=`), and list them newest
+ * first, cursor-paginated, optionally one filter's (`GET /v1/datasets`, what the bot offers in
+ * autocomplete). Building and storing are `oracle/datasets.ts`.
  */
-import { catalogListQuerySchema, type Dataset, datasetSchema, pageSchema } from "@distillery/shared";
+import {
+  catalogListQuerySchema,
+  datasetCreateRequestSchema,
+  datasetIdSchema,
+  datasetRowsQuerySchema,
+  datasetSchema,
+  pageSchema,
+  parseOrThrow,
+} from "@distillery/shared";
 import { createRoute } from "@hono/zod-openapi";
-import { and, desc, eq, lt, type SQL } from "drizzle-orm";
+import { z } from "zod";
 import { requireRole } from "../auth/middleware";
-import { database } from "../db/client";
-import { datasets } from "../db/schema";
-import { bearerSecurity, createRouter, errorResponses, jsonResponse } from "./openapi";
+import { createDataset, datasetRowsStream, getDataset, listDatasets } from "../oracle/datasets";
+import { limitBody } from "./limits";
+import { bearerSecurity, createRouter, errorResponses, jsonBody, jsonResponse } from "./openapi";
+
+const idParams = z.object({ id: datasetIdSchema });
+const readers = requireRole("bot", "node");
 
 export const datasetsRouter = createRouter();
+
+datasetsRouter.openapi(
+  createRoute({
+    method: "post",
+    path: "/datasets",
+    tags: ["datasets"],
+    summary: "Build an immutable dataset (80/10/10, near duplicates removed) from a filter version's labels",
+    security: bearerSecurity,
+    middleware: [requireRole("bot"), limitBody()] as const,
+    request: { body: jsonBody(datasetCreateRequestSchema) },
+    responses: { 201: jsonResponse(datasetSchema, "The dataset with its report"), ...errorResponses },
+  }),
+  async (c) => c.json(await createDataset(c.env, c.req.valid("json")), 201),
+);
+
+datasetsRouter.openapi(
+  createRoute({
+    method: "get",
+    path: "/datasets/{id}",
+    tags: ["datasets"],
+    summary: "A dataset and its validation report",
+    security: bearerSecurity,
+    middleware: [readers] as const,
+    request: { params: idParams },
+    responses: { 200: jsonResponse(datasetSchema, "The dataset"), ...errorResponses },
+  }),
+  async (c) => c.json(await getDataset(c.env, c.req.valid("param").id), 200),
+);
+
+// Streamed JSONL is not a JSON response, so this route is a plain one (validated by hand).
+datasetsRouter.get("/datasets/:id/rows", readers, async (c) => {
+  const id = parseOrThrow(datasetIdSchema, c.req.param("id"), "request.invalid", "path", "id");
+  const { split } = datasetRowsQuerySchema.parse(c.req.query());
+  return new Response(await datasetRowsStream(c.env, id, split), {
+    headers: { "content-type": "application/x-ndjson" },
+  });
+});
 
 datasetsRouter.openapi(
   createRoute({
@@ -21,33 +71,9 @@ datasetsRouter.openapi(
     tags: ["datasets"],
     summary: "Datasets, newest first, optionally of one filter",
     security: bearerSecurity,
-    middleware: [requireRole("bot", "node")] as const,
+    middleware: [readers] as const,
     request: { query: catalogListQuerySchema },
     responses: { 200: jsonResponse(pageSchema(datasetSchema), "A page of datasets"), ...errorResponses },
   }),
-  async (c) => {
-    const query = c.req.valid("query");
-    const conditions: SQL[] = [];
-    if (query.filter) conditions.push(eq(datasets.filter, query.filter));
-    if (query.cursor) conditions.push(lt(datasets.id, query.cursor));
-    const rows = await database(c.env.DB)
-      .select()
-      .from(datasets)
-      .where(and(...conditions))
-      .orderBy(desc(datasets.id))
-      .limit(query.limit + 1)
-      .all();
-    const items = rows.slice(0, query.limit).map(
-      (row): Dataset => ({
-        id: row.id,
-        filter: row.filter,
-        filter_version: row.filter_version,
-        seed: row.seed,
-        report: row.report as Dataset["report"],
-        content_hash: row.content_hash,
-        created_at: row.created_at,
-      }),
-    );
-    return c.json({ items, next_cursor: rows.length > query.limit ? items.at(-1)!.id : null }, 200);
-  },
+  async (c) => c.json(await listDatasets(c.env, c.req.valid("query")), 200),
 );

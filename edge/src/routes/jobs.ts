@@ -1,8 +1,9 @@
 /**
  * @module
  * `/v1/jobs`: create jobs of any kind, read their state and progress, list, cancel, attach a chat
- * message, read an import job's per-line errors and an eval job's report. Execution belongs to
- * others (import consumer, oracle stage, GPU nodes); this file only talks to the jobs module.
+ * message, read an import job's per-line errors and an eval job's report, change an oracle job's
+ * budget cap. Execution belongs to others (import consumer, oracle stage, GPU nodes); this file talks
+ * to the jobs module, and to the oracle stage for budgets.
  */
 
 import {
@@ -11,6 +12,7 @@ import {
   jobIdSchema,
   jobListQuerySchema,
   jobNotifyRequestSchema,
+  jobPatchRequestSchema,
   jobSchema,
   jobSpecSchema,
   lineErrorSchema,
@@ -23,9 +25,9 @@ import { z } from "zod";
 import { requireRole } from "../auth/middleware";
 import { database } from "../db/client";
 import { importErrors } from "../db/schema";
-import { settleCascade } from "../hub/cascade";
-import { createJob, getJob, listJobs, setJobNotify, transitionJob } from "../jobs/index";
+import { cancelJob, createJob, getJob, listJobs, setJobNotify } from "../jobs/index";
 import { loadEvalReport } from "../jobs/reports";
+import { changeBudget } from "../oracle/jobs";
 import { limitBody } from "./limits";
 import { bearerSecurity, createRouter, errorResponses, jsonBody, jsonResponse } from "./openapi";
 
@@ -96,15 +98,8 @@ jobsRouter.openapi(
     request: { params: idParams },
     responses: { 200: jsonResponse(jobSchema, "The cancelled job"), ...errorResponses },
   }),
-  async (c) => {
-    const { id } = c.req.valid("param");
-    const job = await transitionJob(c.env, id, "cancelled", {
-      audit: { auth: c.get("auth"), action: "job.cancel" },
-    });
-    // A cascade scoring job takes its oracle job with it (see hub/cascade.ts).
-    if (job.kind === "infer") await settleCascade(c.env, id);
-    return c.json(job, 200);
-  },
+  // The kind's `cancelled` hook runs too: a cascade scoring job takes its oracle job with it.
+  async (c) => c.json(await cancelJob(c.env, c.req.valid("param").id, c.get("auth")), 200),
 );
 
 jobsRouter.openapi(
@@ -178,4 +173,19 @@ jobsRouter.openapi(
     responses: { 200: jsonResponse(evalReportSchema, "The eval report"), ...errorResponses },
   }),
   async (c) => c.json(await loadEvalReport(c.env, c.req.valid("param").id), 200),
+);
+
+jobsRouter.openapi(
+  createRoute({
+    method: "patch",
+    path: "/jobs/{id}",
+    tags: ["jobs"],
+    summary: "Change an oracle job's budget cap; raising it resumes a job paused at its cap",
+    security: bearerSecurity,
+    middleware: [requireRole("bot"), limitBody()] as const,
+    request: { params: idParams, body: jsonBody(jobPatchRequestSchema) },
+    responses: { 200: jsonResponse(jobSchema, "The job"), ...errorResponses },
+  }),
+  async (c) =>
+    c.json(await changeBudget(c.env, c.req.valid("param").id, c.req.valid("json").budget_usd), 200),
 );

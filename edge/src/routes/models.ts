@@ -3,9 +3,18 @@
  * The model registry, read-only: `GET /v1/models` (newest first, cursor-paginated, optionally one
  * filter's) and `GET /v1/models/{id}`, from the `student_models` rows the node hub writes when a
  * training job succeeds. A model's `metrics.eval_job_id` names its latest evaluation, whose report is
- * `GET /v1/jobs/{eval_job_id}/report`. (Artifacts are served by the hub: `/v1/models/{id}/artifact`.)
+ * `GET /v1/jobs/{eval_job_id}/report`. Its trained adapter: `PUT /v1/models/{id}/artifact` (only from
+ * the node holding the train job's lease, header `x-distillery-lease-id`, sha256-checked; never
+ * replaced once registered: `hub/artifacts.ts`) and `GET /v1/models/{id}/artifact`.
  */
-import { catalogListQuerySchema, modelIdSchema, pageSchema, studentModelSchema } from "@distillery/shared";
+import {
+  catalogListQuerySchema,
+  modelIdSchema,
+  NODE_LEASE_HEADER,
+  pageSchema,
+  parseOrThrow,
+  studentModelSchema,
+} from "@distillery/shared";
 import { createRoute } from "@hono/zod-openapi";
 import { and, desc, eq, lt, type SQL } from "drizzle-orm";
 import { z } from "zod";
@@ -13,6 +22,8 @@ import { requireRole } from "../auth/middleware";
 import { database } from "../db/client";
 import { studentModels } from "../db/schema";
 import { notFound } from "../errors";
+import { readArtifact, uploadArtifact } from "../hub/artifacts";
+import { attachmentDisposition } from "./attachment";
 import { bearerSecurity, createRouter, errorResponses, jsonResponse } from "./openapi";
 
 export const modelsRouter = createRouter();
@@ -71,3 +82,29 @@ modelsRouter.openapi(
     return c.json(toModel(row), 200);
   },
 );
+
+// An artifact is a binary body, not JSON, so these routes are plain ones (validated by hand).
+modelsRouter.put("/models/:id/artifact", requireRole("node"), async (c) => {
+  const { status, receipt } = await uploadArtifact(c.env, {
+    modelId: parseOrThrow(modelIdSchema, c.req.param("id"), "request.invalid", "path", "id"),
+    sha256: c.req.header("x-content-sha256"),
+    contentLength: c.req.header("content-length"),
+    leaseId: c.req.header(NODE_LEASE_HEADER),
+    tokenId: c.get("auth").tokenId,
+    body: c.req.raw.body,
+  });
+  return c.json(receipt, status);
+});
+
+modelsRouter.get("/models/:id/artifact", requireRole("bot", "submitter", "node"), async (c) => {
+  const modelId = parseOrThrow(modelIdSchema, c.req.param("id"), "request.invalid", "path", "id");
+  const object = await readArtifact(c.env, modelId);
+  return new Response(object.body, {
+    headers: {
+      "content-type": "application/gzip",
+      "content-length": String(object.size),
+      "content-disposition": attachmentDisposition(`${modelId}.tar.gz`),
+      "x-content-sha256": object.customMetadata?.sha256 ?? "",
+    },
+  });
+});

@@ -22,7 +22,7 @@ import { forgetCachedTokens, generateToken, hashToken } from "../auth/tokens";
 import { database, newId, nowIso } from "../db/client";
 import { apiTokens } from "../db/schema";
 import { notFound } from "../errors";
-import { nodeHub } from "../hub/routes";
+import { nodeHub } from "../hub/nodes";
 import { limitBody } from "./limits";
 import { bearerSecurity, createRouter, errorResponses, jsonBody, jsonResponse } from "./openapi";
 

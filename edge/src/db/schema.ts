@@ -12,6 +12,7 @@ import {
   oracleJobModeSchema,
   oracleModeSchema,
   splitNameSchema,
+  studentKindSchema,
   tokenRoleSchema,
   uploadStateSchema,
 } from "@distillery/shared";
@@ -216,7 +217,7 @@ export const studentModels = sqliteTable(
     filter_version: integer("filter_version").notNull(),
     dataset_id: text("dataset_id").notNull(),
     job_id: text("job_id"),
-    kind: text("kind").notNull(),
+    kind: text("kind", { enum: valuesOf(studentKindSchema) }).notNull(),
     base_model: text("base_model").notNull(),
     backend: text("backend").notNull(),
     metrics: text("metrics", { mode: "json" }),

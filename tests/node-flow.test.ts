@@ -4,11 +4,11 @@
  * checkpoints, adapters and prediction files like the real package), and a raw socket for what the
  * agent never sends (invalid messages, duplicate uploads).
  */
-import { createHash } from "node:crypto";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { evalReportSchema, exampleFilter, jobResultSchemas, PROTOCOL_VERSION } from "@distillery/shared";
+import { sha256HexSync } from "@distillery/shared/node";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
   type AgentProcess,
@@ -229,7 +229,7 @@ describe("node hub", () => {
     const artifact = await edge.api(`/v1/models/${modelId}/artifact`);
     expect(artifact.status).toBe(200);
     const bytes = Buffer.from(await artifact.arrayBuffer());
-    expect(createHash("sha256").update(bytes).digest("hex")).toBe(artifact.headers.get("x-content-sha256"));
+    expect(sha256HexSync(bytes)).toBe(artifact.headers.get("x-content-sha256"));
     expect(done.result?.artifact_sha256).toBe(artifact.headers.get("x-content-sha256"));
 
     const evalJob = await edge.api("/v1/jobs", { json: { kind: "eval", model_id: modelId } });

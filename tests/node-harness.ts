@@ -6,7 +6,7 @@
  * protocol-level checks.
  */
 import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -20,6 +20,7 @@ import {
   type PostfilterFilter,
   postfilter,
 } from "@distillery/shared";
+import { sha256HexSync } from "@distillery/shared/node";
 import WebSocket from "ws";
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -62,7 +63,7 @@ export async function prepareEdge(
   for (const role of ["admin", "node", "submitter"] as const) {
     const token = `dst_test_${role}_${randomBytes(8).toString("hex")}`;
     tokens[`${role}Token`] = token;
-    const hash = createHash("sha256").update(token).digest("hex");
+    const hash = sha256HexSync(token);
     statements.push(
       `INSERT INTO api_tokens (id, name, role, token_hash, created_by) VALUES ('tok_${role}', 'test-${role}', '${role}', '${hash}', 'test');`,
     );
@@ -71,7 +72,7 @@ export async function prepareEdge(
   writeFileSync(file, [...statements, ...(options.seedSql ?? [])].join("\n"));
   await wrangler(["d1", "execute", "DB", "--file", file]);
   for (const [key, text] of Object.entries(options.r2 ?? {})) {
-    const objectFile = join(persist, `r2-${createHash("sha256").update(key).digest("hex")}`);
+    const objectFile = join(persist, `r2-${sha256HexSync(key)}`);
     writeFileSync(objectFile, text);
     await wrangler(["r2", "object", "put", `distillery/${key}`, "--file", objectFile]);
   }

@@ -8,12 +8,12 @@
  * Prints progress on stderr and one line of JSON: predictions stored per second, re-offer time.
  */
 import { execFileSync } from "node:child_process";
-import { createHash } from "node:crypto";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { exampleFilter } from "@distillery/shared";
+import { sha256HexSync } from "@distillery/shared/node";
 import { killGroup, prepareEdge, sqlString, startAgent, startEdge, waitFor } from "../../tests/node-harness";
 
 const { values } = parseArgs({
@@ -41,7 +41,7 @@ writeFileSync(
 const archive = join(mkdtempSync(join(tmpdir(), "bench-archive-")), "model.tar.gz");
 execFileSync("tar", ["-czf", archive, "-C", modelDir, "."]);
 const artifact = new Uint8Array(readFileSync(archive));
-const artifactSha256 = createHash("sha256").update(artifact).digest("hex");
+const artifactSha256 = sha256HexSync(artifact);
 const artifactKey = "models/mdl_bench/adapter.tar.gz";
 
 log(`seeding ${articles} articles…`);

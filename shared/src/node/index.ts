@@ -12,6 +12,7 @@ import { DistilleryError } from "../errors";
 import { parseFilterPackage } from "../filter/load";
 import type { FilterPackage } from "../schemas/filter";
 
+export * from "./hash";
 export * from "./runner";
 
 /** The built-in filter packages shipped with Distillery (`shared/filters/<name>/v<N>/`). */

@@ -17,7 +17,8 @@ import { database, newId } from "../db/client";
 import { type Page, paginate } from "../db/pagination";
 import { datasets, oracleLabels } from "../db/schema";
 import type { Env } from "../env";
-import { loadArticleTexts, loadFilter } from "./store";
+import { loadFilter } from "../filters/store";
+import { loadArticleTexts } from "./store";
 
 type DatasetRecord = typeof datasets.$inferSelect;
 

@@ -16,9 +16,13 @@ import {
   type DatasetRow,
   type HubMessage,
   hubMessageSchema,
+  type Job,
+  jobSchema,
   type NodeCapabilities,
   type PostfilterFilter,
   postfilter,
+  TERMINAL_JOB_STATES,
+  waitForJob,
 } from "@distillery/shared";
 import { sha256HexSync } from "@distillery/shared/node";
 import WebSocket from "ws";
@@ -221,6 +225,20 @@ export async function waitFor<T>(
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/**
+ * Polls job `id` (through `waitForJob`) until it has ended, failing when it has not after `timeoutMs`.
+ * @example
+ * const done = await jobFinished(edge, id, 60_000);
+ */
+export async function jobFinished(edge: Pick<Edge, "api">, id: string, timeoutMs = 30_000): Promise<Job> {
+  const getJob = async (jobId: string) => jobSchema.parse(await (await edge.api(`/v1/jobs/${jobId}`)).json());
+  const job = await waitForJob({ getJob }, id, { intervalMs: 100, timeoutMs });
+  if (!TERMINAL_JOB_STATES.includes(job.state)) {
+    throw new Error(`timed out waiting for job ${id} to finish (it is ${job.state})`);
+  }
+  return job;
 }
 
 /** A raw node socket: for checks below the agent (invalid messages, duplicate uploads). */

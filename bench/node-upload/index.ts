@@ -12,7 +12,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { exampleFilter } from "@distillery/shared";
+import { exampleFilter, jobSchema, waitForJob } from "@distillery/shared";
 import { sha256HexSync } from "@distillery/shared/node";
 import { killGroup, prepareEdge, sqlString, startAgent, startEdge, waitFor } from "../../tests/node-harness";
 
@@ -80,19 +80,21 @@ try {
   const { id } = (await created.json()) as { id: string };
   log(`job ${id}: scoring ${articles} articles on ${agentCount} agent(s)…`);
   let firstStoredAt: number | null = null;
-  const finished = await waitFor(
-    "the scoring job",
-    async () => {
-      const job = await jobState(id);
-      if (firstStoredAt === null && job.progress.done > 0) firstStoredAt = Date.now();
-      return ["succeeded", "failed"].includes(job.state) ? job : undefined;
+  const finished = await waitForJob(
+    { getJob: async (jobId) => jobSchema.parse(await (await edge.api(`/v1/jobs/${jobId}`)).json()) },
+    id,
+    {
+      intervalMs: 100,
+      timeoutMs: 30 * 60_000,
+      onPoll: (job) => {
+        if (firstStoredAt === null && job.progress.done > 0) firstStoredAt = Date.now();
+      },
     },
-    30 * 60_000,
   );
   const doneAt = Date.now();
   if (finished.state !== "succeeded")
     throw new Error(`the scoring job failed: ${JSON.stringify(finished.error)}`);
-  const stored = finished.result?.predictions ?? 0;
+  const stored = Number(finished.result?.predictions ?? 0);
   // From the first stored chunk the job reported (progress is published about once a second, so a
   // job that finishes within a second of its first chunk has no meaningful figure: use more articles).
   const storeSeconds =

@@ -24,7 +24,7 @@ import {
   TERMINAL_JOB_STATES,
   waitForJob,
 } from "@distillery/shared";
-import { sha256HexSync } from "@distillery/shared/node";
+import { sha256HexSync, startWranglerDev } from "@distillery/shared/node";
 import WebSocket from "ws";
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -100,12 +100,6 @@ export async function startEdge(
   options: { port: number; leaseMs: number; pollMs?: number; vars?: Record<string, string> },
 ): Promise<Edge> {
   const { persist } = prepared;
-  // A wrangler left behind by an interrupted run would answer the health check with another database.
-  const stale = await fetch(`http://127.0.0.1:${options.port}/v1/health`).then(
-    () => true,
-    () => false,
-  );
-  if (stale) throw new Error(`port ${options.port} already answers HTTP: stop the process holding it`);
   const args = [
     "wrangler",
     "dev",
@@ -121,27 +115,16 @@ export async function startEdge(
   for (const [key, value] of Object.entries(options.vars ?? {})) args.push("--var", `${key}:${value}`);
   // Our own inspector port (the next one): the default 9229 may be another wrangler's.
   args.push("--inspector-port", String(options.port + 1));
-  const child = spawn("npx", args, {
+  // Refuses a port a wrangler left behind by an interrupted run still answers (another database).
+  const wrangler = await startWranglerDev({
+    command: "npx",
+    args,
+    port: options.port,
     cwd: join(repoRoot, "edge"),
     env: wranglerEnv(persist),
-    detached: true,
-    stdio: ["ignore", "pipe", "pipe"],
+    timeoutMs: 60_000,
   });
-  let output = "";
-  child.stdout?.on("data", (data) => (output += data));
-  child.stderr?.on("data", (data) => (output += data));
-  const url = `http://127.0.0.1:${options.port}`;
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`wrangler dev exited:\n${output}`);
-    const ok = await fetch(`${url}/v1/health`).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ok) break;
-    if (Date.now() > deadline) throw new Error(`wrangler dev did not answer in 60 s:\n${output}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
+  const url = wrangler.url;
   const api: Edge["api"] = (path, init = {}) =>
     fetch(`${url}${path}`, {
       method: init.method ?? (init.json === undefined ? "GET" : "POST"),
@@ -155,7 +138,7 @@ export async function startEdge(
     ...prepared,
     url,
     api,
-    stop: () => killGroup(child),
+    stop: () => wrangler.stop(),
   };
 }
 

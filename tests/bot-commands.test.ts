@@ -5,7 +5,6 @@
  * edge, /label (estimate, Confirm, live result), /dataset build, /export (a link that downloads with
  * no token), /score (counts per tier), /status spend, /eval by model, a refused role and bad options.
  */
-import { createHash } from "node:crypto";
 import {
   EVAL_CHART_NAMES,
   EXAMPLE_FILTER_YAML,
@@ -13,6 +12,7 @@ import {
   PROTOCOL_VERSION,
   sampleEvalReport,
 } from "@distillery/shared";
+import { sha256HexSync } from "@distillery/shared/node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startBot } from "../bot/src/bot";
 import { loadBotConfig } from "../bot/src/config";
@@ -64,7 +64,7 @@ function corpus() {
 
 beforeAll(async () => {
   gemini = await startGeminiStandin({ port: GEMINI_PORT, minCacheTokens: 0, scoring: "lexical" });
-  const hash = createHash("sha256").update(BOT_TOKEN).digest("hex");
+  const hash = sha256HexSync(BOT_TOKEN);
   const report = sampleEvalReport(80);
   const prepared = await prepareEdge({
     seedSql: [

@@ -6,10 +6,10 @@
  * embed fields, chart attachments, refusals, bad input, a bot restart and the edge going away.
  */
 import { execFile } from "node:child_process";
-import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { EVAL_CHART_NAMES, exampleFilter, PROTOCOL_VERSION, sampleEvalReport } from "@distillery/shared";
+import { sha256HexSync } from "@distillery/shared/node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startBot } from "../bot/src/bot";
 import { loadBotConfig } from "../bot/src/config";
@@ -92,7 +92,7 @@ const embed = (m: StoredMessage, i = 0) =>
 const fieldOf = (m: StoredMessage, name: string) => embed(m).fields?.find((f) => f.name === name)?.value;
 
 beforeAll(async () => {
-  const hash = createHash("sha256").update(BOT_TOKEN).digest("hex");
+  const hash = sha256HexSync(BOT_TOKEN);
   const now = "2026-11-25T10:00:00.000Z";
   prepared = await prepareEdge({
     seedSql: [

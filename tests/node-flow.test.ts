@@ -4,17 +4,18 @@
  * checkpoints, adapters and prediction files like the real package), and a raw socket for what the
  * agent never sends (invalid messages, duplicate uploads).
  */
-import { createHash } from "node:crypto";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { evalReportSchema, exampleFilter, jobResultSchemas, PROTOCOL_VERSION } from "@distillery/shared";
+import { sha256HexSync } from "@distillery/shared/node";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
   type AgentProcess,
   cpuNodeCapabilities,
   datasetFiles,
   type Edge,
+  jobFinished,
   killGroup,
   prepareEdge,
   rawNode,
@@ -152,10 +153,8 @@ describe("node hub", () => {
     await waitFor("two result acks", async () =>
       node.received.filter((m) => m.type === "job.result.ack").length === 2 ? true : undefined,
     );
-    const finished = await waitFor("the job to succeed", async () => {
-      const current = await job(id);
-      return current.state === "succeeded" ? current : undefined;
-    });
+    const finished = await jobFinished(edge, id);
+    expect(finished.state).toBe("succeeded");
     expect(finished.result).toMatchObject({ predictions: 30, chunks: 1 });
     node.socket.close();
     await node.closed;
@@ -179,10 +178,8 @@ describe("node hub", () => {
     // The pre-contract shape: `count` instead of `predictions`, no kind.
     node.send({ type: "job.result", job_id: id, lease_id: offer.lease_id, result: { count: 30 } });
     await node.next("job.result.ack");
-    const failed = await waitFor("the job to fail", async () => {
-      const current = await job(id);
-      return current.state === "failed" ? current : undefined;
-    });
+    const failed = await jobFinished(edge, id);
+    expect(failed.state).toBe("failed");
     expect(failed.error).toMatchObject({ code: "result.invalid", message: expect.stringMatching(/kind/) });
     expect(failed.result).toBeNull();
     node.socket.close();
@@ -201,14 +198,7 @@ describe("node hub", () => {
     const killedAt = Date.now();
     const second = startAgent(edge, { token: edge.nodeToken, name: "second" });
     agents.push(second);
-    const done = await waitFor(
-      "the job to finish on the second node",
-      async () => {
-        const current = await job(id);
-        return ["succeeded", "failed"].includes(current.state) ? current : undefined;
-      },
-      60_000,
-    );
+    const done = await jobFinished(edge, id, 60_000);
     expect(done.error).toBeNull();
     expect(done.state).toBe("succeeded");
     expect(done.attempts).toBe(2);
@@ -229,16 +219,13 @@ describe("node hub", () => {
     const artifact = await edge.api(`/v1/models/${modelId}/artifact`);
     expect(artifact.status).toBe(200);
     const bytes = Buffer.from(await artifact.arrayBuffer());
-    expect(createHash("sha256").update(bytes).digest("hex")).toBe(artifact.headers.get("x-content-sha256"));
+    expect(sha256HexSync(bytes)).toBe(artifact.headers.get("x-content-sha256"));
     expect(done.result?.artifact_sha256).toBe(artifact.headers.get("x-content-sha256"));
 
     const evalJob = await edge.api("/v1/jobs", { json: { kind: "eval", model_id: modelId } });
     expect(evalJob.status).toBe(201);
     const evalId = ((await evalJob.json()) as { id: string }).id;
-    const evaluated = await waitFor("the eval job", async () => {
-      const current = await job(evalId);
-      return ["succeeded", "failed"].includes(current.state) ? current : undefined;
-    });
+    const evaluated = await jobFinished(edge, evalId);
     expect(evaluated.error).toBeNull();
     // The stub predicts the oracle's scores + 0.3 (clamped to 10): every dimension's MAE is at most 0.3.
     const { metrics } = jobResultSchemas.eval.parse(evaluated.result);
@@ -268,14 +255,7 @@ describe("node hub", () => {
     await killGroup(first.child, "SIGKILL");
     const again = startAgent(edge, { token: edge.nodeToken, workDir, env });
     agents.push(again);
-    const done = await waitFor(
-      "the resumed job",
-      async () => {
-        const current = await job(id);
-        return ["succeeded", "failed"].includes(current.state) ? current : undefined;
-      },
-      60_000,
-    );
+    const done = await jobFinished(edge, id, 60_000);
     expect(done.state).toBe("succeeded");
     expect(jobResultSchemas.train.parse(done.result).details.resumed_from_step).toBeGreaterThanOrEqual(10);
     expect(again.output()).toContain("resuming from checkpoint");

@@ -6,7 +6,7 @@
  * protocol-level checks.
  */
 import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -16,10 +16,15 @@ import {
   type DatasetRow,
   type HubMessage,
   hubMessageSchema,
+  type Job,
+  jobSchema,
   type NodeCapabilities,
   type PostfilterFilter,
   postfilter,
+  TERMINAL_JOB_STATES,
+  waitForJob,
 } from "@distillery/shared";
+import { sha256HexSync, startWranglerDev } from "@distillery/shared/node";
 import WebSocket from "ws";
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -62,7 +67,7 @@ export async function prepareEdge(
   for (const role of ["admin", "node", "submitter"] as const) {
     const token = `dst_test_${role}_${randomBytes(8).toString("hex")}`;
     tokens[`${role}Token`] = token;
-    const hash = createHash("sha256").update(token).digest("hex");
+    const hash = sha256HexSync(token);
     statements.push(
       `INSERT INTO api_tokens (id, name, role, token_hash, created_by) VALUES ('tok_${role}', 'test-${role}', '${role}', '${hash}', 'test');`,
     );
@@ -71,7 +76,7 @@ export async function prepareEdge(
   writeFileSync(file, [...statements, ...(options.seedSql ?? [])].join("\n"));
   await wrangler(["d1", "execute", "DB", "--file", file]);
   for (const [key, text] of Object.entries(options.r2 ?? {})) {
-    const objectFile = join(persist, `r2-${createHash("sha256").update(key).digest("hex")}`);
+    const objectFile = join(persist, `r2-${sha256HexSync(key)}`);
     writeFileSync(objectFile, text);
     await wrangler(["r2", "object", "put", `distillery/${key}`, "--file", objectFile]);
   }
@@ -95,12 +100,6 @@ export async function startEdge(
   options: { port: number; leaseMs: number; pollMs?: number; vars?: Record<string, string> },
 ): Promise<Edge> {
   const { persist } = prepared;
-  // A wrangler left behind by an interrupted run would answer the health check with another database.
-  const stale = await fetch(`http://127.0.0.1:${options.port}/v1/health`).then(
-    () => true,
-    () => false,
-  );
-  if (stale) throw new Error(`port ${options.port} already answers HTTP: stop the process holding it`);
   const args = [
     "wrangler",
     "dev",
@@ -116,27 +115,16 @@ export async function startEdge(
   for (const [key, value] of Object.entries(options.vars ?? {})) args.push("--var", `${key}:${value}`);
   // Our own inspector port (the next one): the default 9229 may be another wrangler's.
   args.push("--inspector-port", String(options.port + 1));
-  const child = spawn("npx", args, {
+  // Refuses a port a wrangler left behind by an interrupted run still answers (another database).
+  const wrangler = await startWranglerDev({
+    command: "npx",
+    args,
+    port: options.port,
     cwd: join(repoRoot, "edge"),
     env: wranglerEnv(persist),
-    detached: true,
-    stdio: ["ignore", "pipe", "pipe"],
+    timeoutMs: 60_000,
   });
-  let output = "";
-  child.stdout?.on("data", (data) => (output += data));
-  child.stderr?.on("data", (data) => (output += data));
-  const url = `http://127.0.0.1:${options.port}`;
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`wrangler dev exited:\n${output}`);
-    const ok = await fetch(`${url}/v1/health`).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ok) break;
-    if (Date.now() > deadline) throw new Error(`wrangler dev did not answer in 60 s:\n${output}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
+  const url = wrangler.url;
   const api: Edge["api"] = (path, init = {}) =>
     fetch(`${url}${path}`, {
       method: init.method ?? (init.json === undefined ? "GET" : "POST"),
@@ -150,7 +138,7 @@ export async function startEdge(
     ...prepared,
     url,
     api,
-    stop: () => killGroup(child),
+    stop: () => wrangler.stop(),
   };
 }
 
@@ -220,6 +208,20 @@ export async function waitFor<T>(
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/**
+ * Polls job `id` (through `waitForJob`) until it has ended, failing when it has not after `timeoutMs`.
+ * @example
+ * const done = await jobFinished(edge, id, 60_000);
+ */
+export async function jobFinished(edge: Pick<Edge, "api">, id: string, timeoutMs = 30_000): Promise<Job> {
+  const getJob = async (jobId: string) => jobSchema.parse(await (await edge.api(`/v1/jobs/${jobId}`)).json());
+  const job = await waitForJob({ getJob }, id, { intervalMs: 100, timeoutMs });
+  if (!TERMINAL_JOB_STATES.includes(job.state)) {
+    throw new Error(`timed out waiting for job ${id} to finish (it is ${job.state})`);
+  }
+  return job;
 }
 
 /** A raw node socket: for checks below the agent (invalid messages, duplicate uploads). */

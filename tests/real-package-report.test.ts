@@ -6,18 +6,18 @@
  * says why it is not: what the node-flow tests (on the stub) cannot show, since the stub only writes
  * the contract's shapes.
  */
-import { evalReportSchema, exampleFilter, type Job, jobResultSchemas, jobSchema } from "@distillery/shared";
+import { evalReportSchema, exampleFilter, type Job, jobResultSchemas } from "@distillery/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type AgentProcess,
   datasetFiles,
   type Edge,
+  jobFinished,
   killGroup,
   prepareEdge,
   sqlString,
   startAgent,
   startEdge,
-  waitFor,
 } from "./node-harness";
 
 const PORT = 8815;
@@ -74,14 +74,7 @@ afterAll(async () => {
 }, 30_000);
 
 async function finished(id: string): Promise<Job> {
-  return waitFor(
-    `job ${id} to finish`,
-    async () => {
-      const job = jobSchema.parse(await (await edge.api(`/v1/jobs/${id}`)).json());
-      return ["succeeded", "failed", "cancelled"].includes(job.state) ? job : undefined;
-    },
-    150_000,
-  ).catch((error: Error) => {
+  return jobFinished(edge, id, 150_000).catch((error: Error) => {
     throw new Error(`${error.message}; the agent said:\n${agent?.output().slice(-4000)}`);
   });
 }

@@ -7,7 +7,7 @@
  * Loss is measured on what D1 holds afterwards (`SELECT count(*)`), not on what was sent.
  * Ends with one line of JSON: articles/s, stored, lost, and single-POST p50/p99 in ms.
  */
-import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { execFile } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
@@ -15,6 +15,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs, promisify } from "node:util";
 import { DistilleryClient } from "@distillery/shared";
+import { startWranglerDev } from "@distillery/shared/node";
 
 const { values } = parseArgs({
   options: {
@@ -102,25 +103,14 @@ async function storedCount(dataDir: string): Promise<number> {
   return (JSON.parse(stdout) as { results: { n: number }[] }[])[0]?.results[0]?.n ?? -1;
 }
 
-async function startEdge(dataDir: string): Promise<ChildProcess> {
-  const server = spawn("bash", [join(ROOT, "edge/scripts/dev.sh")], {
-    env: { ...process.env, PORT: String(PORT), DISTILLERY_HOME: dataDir },
-    detached: true,
-    stdio: "ignore",
-  });
-  for (let attempt = 0; attempt < 120; attempt++) {
-    try {
-      if ((await fetch(`${EDGE}/v1/health`)).ok) return server;
-    } catch {
-      // Not listening yet.
-    }
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
-  throw new Error(`wrangler dev did not come up on ${EDGE}`);
-}
-
 const dataDir = await mkdtemp(join(tmpdir(), "distillery-bench-ingest-"));
-const server = await startEdge(dataDir);
+const server = await startWranglerDev({
+  command: "bash",
+  args: [join(ROOT, "edge/scripts/dev.sh")],
+  port: PORT,
+  env: { PORT: String(PORT), DISTILLERY_HOME: dataDir },
+  timeoutMs: 60_000,
+});
 try {
   // The token comes from the CLI as a user would make it: `distillery tokens create` on the local data.
   const { stdout: token } = await promisify(execFile)(
@@ -168,6 +158,6 @@ try {
     }),
   );
 } finally {
-  if (server.pid) process.kill(-server.pid, "SIGTERM");
+  await server.stop();
   await rm(dataDir, { recursive: true, force: true });
 }

@@ -8,12 +8,12 @@
  * Prints progress on stderr and one line of JSON: predictions stored per second, re-offer time.
  */
 import { execFileSync } from "node:child_process";
-import { createHash } from "node:crypto";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { exampleFilter } from "@distillery/shared";
+import { exampleFilter, jobSchema, waitForJob } from "@distillery/shared";
+import { sha256HexSync } from "@distillery/shared/node";
 import { killGroup, prepareEdge, sqlString, startAgent, startEdge, waitFor } from "../../tests/node-harness";
 
 const { values } = parseArgs({
@@ -41,7 +41,7 @@ writeFileSync(
 const archive = join(mkdtempSync(join(tmpdir(), "bench-archive-")), "model.tar.gz");
 execFileSync("tar", ["-czf", archive, "-C", modelDir, "."]);
 const artifact = new Uint8Array(readFileSync(archive));
-const artifactSha256 = createHash("sha256").update(artifact).digest("hex");
+const artifactSha256 = sha256HexSync(artifact);
 const artifactKey = "models/mdl_bench/adapter.tar.gz";
 
 log(`seeding ${articles} articles…`);
@@ -80,19 +80,21 @@ try {
   const { id } = (await created.json()) as { id: string };
   log(`job ${id}: scoring ${articles} articles on ${agentCount} agent(s)…`);
   let firstStoredAt: number | null = null;
-  const finished = await waitFor(
-    "the scoring job",
-    async () => {
-      const job = await jobState(id);
-      if (firstStoredAt === null && job.progress.done > 0) firstStoredAt = Date.now();
-      return ["succeeded", "failed"].includes(job.state) ? job : undefined;
+  const finished = await waitForJob(
+    { getJob: async (jobId) => jobSchema.parse(await (await edge.api(`/v1/jobs/${jobId}`)).json()) },
+    id,
+    {
+      intervalMs: 100,
+      timeoutMs: 30 * 60_000,
+      onPoll: (job) => {
+        if (firstStoredAt === null && job.progress.done > 0) firstStoredAt = Date.now();
+      },
     },
-    30 * 60_000,
   );
   const doneAt = Date.now();
   if (finished.state !== "succeeded")
     throw new Error(`the scoring job failed: ${JSON.stringify(finished.error)}`);
-  const stored = finished.result?.predictions ?? 0;
+  const stored = Number(finished.result?.predictions ?? 0);
   // From the first stored chunk the job reported (progress is published about once a second, so a
   // job that finishes within a second of its first chunk has no meaningful figure: use more articles).
   const storeSeconds =

@@ -11,6 +11,7 @@ export * from "./dataset/index";
 export * from "./error-codes";
 export * from "./errors";
 export * from "./filter/index";
+export * from "./hash/index";
 export * from "./ids";
 export * from "./import/index";
 export * from "./json-schemas";

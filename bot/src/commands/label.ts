@@ -6,7 +6,13 @@
  * time — with Confirm / Cancel buttons. Confirm creates the real job from the dry run's spec and the
  * message becomes the job's live message (labelled, failures by reason, prefilter blocks, spend).
  */
-import { type ArticleSelection, DistilleryError, type Job, oracleEstimateSchema } from "@distillery/shared";
+import {
+  type ArticleSelection,
+  DistilleryError,
+  type Job,
+  oracleEstimateSchema,
+  waitForJob,
+} from "@distillery/shared";
 import { ActionRowBuilder, ButtonBuilder, ButtonStyle, SlashCommandBuilder } from "discord.js";
 import { estimateEmbed } from "../format/catalog";
 import { filterChoices, parseFilterRef } from "./choices";
@@ -28,11 +34,7 @@ export async function settled(
   job: Job,
   { attempts = 40, intervalMs = 250 }: SettleOptions = {},
 ): Promise<Job> {
-  let current = job;
-  for (let i = 0; i < attempts && !["succeeded", "failed", "cancelled"].includes(current.state); i++) {
-    await new Promise((r) => setTimeout(r, intervalMs));
-    current = await edge.getJob(job.id);
-  }
+  const current = await waitForJob(edge, job.id, { current: job, intervalMs, maxPolls: attempts });
   if (current.state === "succeeded") return current;
   if (current.state === "failed") {
     throw new DistilleryError(

@@ -6,7 +6,13 @@
  * point to pick, each with its 95% lower bound), the verdict, and one embed per chart pointing at its PNG
  * attachment (`attachment://<name>.png`). A part the report lacks shows the report's reason.
  */
-import { cascadeHighlight, type EvalReport, QUALITY_BAR, type QualityMetric } from "@distillery/shared";
+import {
+  cascadeHighlight,
+  type EvalReport,
+  meetsQualityBar,
+  QUALITY_BAR,
+  type QualityMetric,
+} from "@distillery/shared";
 import type { APIEmbed } from "discord.js";
 import { formatPercent } from "./progress";
 
@@ -23,12 +29,6 @@ const METRIC_LABELS: Record<QualityMetric, string> = {
 
 function metricValue(metric: QualityMetric, value: number): string {
   return QUALITY_BAR[metric].higher_is_better ? formatPercent(value) : value.toFixed(2);
-}
-
-/** Whether `value` meets the quality bar's target for `metric`. */
-export function meetsBar(metric: QualityMetric, value: number): boolean {
-  const bar = QUALITY_BAR[metric];
-  return bar.higher_is_better ? value >= bar.target : value <= bar.target;
 }
 
 /** Joins lines into a code block, dropping lines (and saying how many) to stay under Discord's limit. */
@@ -53,7 +53,7 @@ export function qualityBarLines(report: EvalReport): string[] {
     const value = report.metrics[metric];
     const bar = QUALITY_BAR[metric];
     const target = `${bar.higher_is_better ? "≥" : "≤"} ${metricValue(metric, bar.target)}`;
-    return `${meetsBar(metric, value) ? PASS : FAIL} ${METRIC_LABELS[metric].padEnd(19)} ${metricValue(metric, value).padStart(6)}  ${target}`;
+    return `${meetsQualityBar(metric, value) ? PASS : FAIL} ${METRIC_LABELS[metric].padEnd(19)} ${metricValue(metric, value).padStart(6)}  ${target}`;
   });
 }
 
@@ -61,7 +61,7 @@ export function qualityBarLines(report: EvalReport): string[] {
 export function dimensionLines(report: EvalReport): string[] {
   const width = Math.max(...Object.keys(report.metrics.per_dimension).map((k) => k.length), 4);
   return Object.entries(report.metrics.per_dimension).map(([key, m]) => {
-    const mark = meetsBar("dimension_mae", m.mae) ? PASS : FAIL;
+    const mark = meetsQualityBar("dimension_mae", m.mae) ? PASS : FAIL;
     const rho = m.spearman === null ? "  n/a" : m.spearman.toFixed(2).padStart(5);
     return `${mark} ${key.padEnd(width)} ${m.mae.toFixed(2).padStart(5)}  ρ ${rho}`;
   });
@@ -137,7 +137,9 @@ export function cascadeLines(report: EvalReport): string[] {
  * interaction.editReply({ embeds: evalEmbeds(report, ["scatter.png"]), files: [...] });
  */
 export function evalEmbeds(report: EvalReport, charts: { file: string; title: string }[] = []): APIEmbed[] {
-  const allPass = (Object.keys(QUALITY_BAR) as QualityMetric[]).every((m) => meetsBar(m, report.metrics[m]));
+  const allPass = (Object.keys(QUALITY_BAR) as QualityMetric[]).every((m) =>
+    meetsQualityBar(m, report.metrics[m]),
+  );
   const summary: APIEmbed = {
     title: `Evaluation · ${report.filter} v${report.filter_version} · ${report.model.id}`,
     description: `${report.model.kind} student on \`${report.model.base_model}\` (${report.model.backend}), ${report.n_test} test articles. ${allPass ? `${PASS} meets the quality bar.` : `${FAIL} misses the quality bar.`}`,

@@ -3,12 +3,12 @@
  * folder), a token made by `distillery tokens create` on the local data, the shared client, the
  * event stream, and `distillery import articles` resuming an interrupted upload.
  */
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { DistilleryClient, DistilleryError, jobEventSchema } from "@distillery/shared";
+import { startWranglerDev, type WranglerDev } from "@distillery/shared/node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { memoryIo } from "../io";
 import { runCli } from "../program";
@@ -19,21 +19,7 @@ const EDGE = `http://127.0.0.1:${PORT}`;
 const DEV_SCRIPT = fileURLToPath(new URL("../../../edge/scripts/dev.sh", import.meta.url));
 
 let dataDir: string;
-let server: ChildProcess;
-let serverLog = "";
-
-async function waitForHealth(): Promise<void> {
-  for (let attempt = 0; attempt < 120; attempt++) {
-    try {
-      if ((await fetch(`${EDGE}/v1/health`)).ok) return;
-    } catch {
-      // Not listening yet.
-    }
-    if (server.exitCode !== null) break;
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
-  throw new Error(`wrangler dev did not come up on ${EDGE}:\n${serverLog.slice(-2000)}`);
-}
+let server: WranglerDev | undefined;
 
 async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const io = memoryIo();
@@ -43,26 +29,17 @@ async function cli(...args: string[]): Promise<{ code: number; stdout: string; s
 
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), "distillery-edge-http-"));
-  server = spawn("bash", [DEV_SCRIPT], {
-    env: { ...process.env, PORT: String(PORT), DISTILLERY_HOME: dataDir },
-    detached: true,
-    stdio: ["ignore", "pipe", "pipe"],
+  server = await startWranglerDev({
+    command: "bash",
+    args: [DEV_SCRIPT],
+    port: PORT,
+    env: { PORT: String(PORT), DISTILLERY_HOME: dataDir },
+    timeoutMs: 60_000,
   });
-  server.stdout?.on("data", (chunk) => {
-    serverLog += chunk;
-  });
-  server.stderr?.on("data", (chunk) => {
-    serverLog += chunk;
-  });
-  await waitForHealth();
 }, 120_000);
 
 afterAll(async () => {
-  if (server?.pid && server.exitCode === null) {
-    const exited = new Promise((resolve) => server.once("exit", resolve));
-    process.kill(-server.pid, "SIGTERM");
-    await exited;
-  }
+  await server?.stop();
   await rm(dataDir, { recursive: true, force: true });
 });
 

@@ -7,7 +7,6 @@
  * not fit the filter, and the error lists the dimensions found so the user can `--rename`.
  * Within one run a label for the same article, model and prompt is kept once.
  */
-import { createHash } from "node:crypto";
 import { once } from "node:events";
 import { createReadStream, createWriteStream, existsSync, type WriteStream } from "node:fs";
 import { readdir, rename, rm, stat } from "node:fs/promises";
@@ -19,6 +18,7 @@ import {
   isLabelRecordShape,
   type LabelRecord,
   parseLegacyLabelRecord,
+  sha256Hex,
 } from "@distillery/shared";
 import { fileError, usageError } from "../errors";
 
@@ -58,9 +58,7 @@ export type ImportLabelsSummary = {
  */
 export async function importLabels(options: ImportLabelsOptions): Promise<ImportLabelsSummary> {
   const files = await listRecordFiles(options.paths);
-  const promptHash = `import:${createHash("sha256")
-    .update(options.promptText ?? options.filter.prompt)
-    .digest("hex")}`;
+  const promptHash = `import:${await sha256Hex(options.promptText ?? options.filter.prompt)}`;
   const summary: ImportLabelsSummary = {
     imported: 0,
     byModel: {},

@@ -3,7 +3,7 @@
  * Following a job to its end for the demo: polls `GET /v1/jobs/{id}` (what `curl` would do) and shows
  * its progress; a job that fails or is cancelled becomes an error carrying the job's own reason.
  */
-import { type DistilleryClient, DistilleryError, type Job, TERMINAL_JOB_STATES } from "@distillery/shared";
+import { type DistilleryClient, DistilleryError, type Job, waitForJob } from "@distillery/shared";
 import type { Io } from "../io";
 import { startProgress } from "./progress";
 
@@ -26,18 +26,19 @@ export async function followJob(
   options: FollowOptions = {},
 ): Promise<Job> {
   const progress = startProgress(step, io, options.live);
-  let job = await client.getJob(jobId);
+  let job: Job;
   try {
-    while (!TERMINAL_JOB_STATES.includes(job.state)) {
-      await options.onUpdate?.(job);
-      const { done, total, message, loss } = job.progress;
-      const detail = [message, typeof loss === "number" ? `loss ${loss.toFixed(3)}` : ""]
-        .filter(Boolean)
-        .join(" ");
-      if (total) progress.update(done, total, detail);
-      await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 1_000));
-      job = await client.getJob(jobId);
-    }
+    job = await waitForJob(client, jobId, {
+      intervalMs: options.pollMs ?? 1_000,
+      onPoll: async (current) => {
+        await options.onUpdate?.(current);
+        const { done, total, message, loss } = current.progress;
+        const detail = [message, typeof loss === "number" ? `loss ${loss.toFixed(3)}` : ""]
+          .filter(Boolean)
+          .join(" ");
+        if (total) progress.update(done, total, detail);
+      },
+    });
     if (job.progress.total) progress.update(job.progress.done, job.progress.total, job.state);
   } finally {
     progress.stop();

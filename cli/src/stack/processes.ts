@@ -41,6 +41,11 @@ export class ServiceGroup {
         this.log(`[${spec.name}] ${line}`);
       });
     }
+    return this.adopt(spec, child);
+  }
+
+  /** Takes a process started elsewhere (the edge, from `startWranglerDev`) into the group. */
+  adopt(spec: ServiceSpec, child: ChildProcess): RunningService {
     const exited = new Promise<number | null>((resolve) => {
       child.on("exit", (code) => {
         if (!this.stopping) this.log(`[${spec.name}] exited with code ${code}`);

@@ -10,6 +10,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { DistilleryClient, DistilleryError } from "@distillery/shared";
+import { startWranglerDev } from "@distillery/shared/node";
 import type { Io } from "../io";
 import { ensureLocalTokens, NODE_BIN, REPO_DIR, stackDataDir } from "./local";
 import { type RunningService, ServiceGroup, waitFor } from "./processes";
@@ -94,21 +95,21 @@ export async function startStack(options: StartOptions, io: Io): Promise<number>
     await writeFile(envFile, `${vars.join("\n")}\n`, { mode: 0o600 });
 
     const edgeUrl = `http://127.0.0.1:${options.port}`;
-    const edge = group.start({
+    const edgeSpec = {
       name: "edge",
       command: "bash",
       args: [join(REPO_DIR, "edge", "scripts", "dev.sh"), `--port=${options.port}`, "--env-file", envFile],
       env: { DISTILLERY_HOME: dataDir },
       cwd: REPO_DIR,
-    });
-    const health = async () => {
-      try {
-        return (await fetch(`${edgeUrl}/v1/health`)).ok ? true : undefined;
-      } catch {
-        return undefined;
-      }
     };
-    await waitFor("the edge (wrangler dev)", edge, health, EDGE_READY_MS);
+    const wrangler = await startWranglerDev({
+      ...edgeSpec,
+      port: options.port,
+      name: "the edge (wrangler dev)",
+      timeoutMs: EDGE_READY_MS,
+      onLine: (line) => io.err(`[edge] ${line}\n`),
+    });
+    const edge = group.adopt(edgeSpec, wrangler.child);
     // wrangler dev does not fire cron triggers; the edge's minute tasks (Batch Mode polling, re-sending
     // stalled oracle work) run from here, as Cloudflare runs them in production.
     const cron = setInterval(() => {

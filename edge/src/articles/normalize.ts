@@ -4,6 +4,7 @@
  * resubmission with both equal returns the stored id; the same URL with changed content is a new
  * version and gets its own id.
  */
+import { sha256Hex } from "@distillery/shared";
 
 /** Query parameters that only track the click, never change the page. */
 const TRACKING_PARAMS = /^(utm_.*|fbclid|gclid|dclid|msclkid|mc_cid|mc_eid|igshid|ref_src|_hsenc|_hsmi)$/i;
@@ -34,6 +35,5 @@ export function normalizeUrl(raw: string): string {
 /** Hex SHA-256 of title and body with whitespace collapsed, so re-wrapped text hashes the same. */
 export async function contentHash(title: string, body: string): Promise<string> {
   const text = `${title.trim().replace(/\s+/g, " ")}\n${body.trim().replace(/\s+/g, " ")}`;
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+  return sha256Hex(text);
 }

@@ -7,6 +7,7 @@
 import type { Article, ArticleListQuery, ArticleSummary } from "@distillery/shared";
 import { and, desc, eq, gte, lt, lte, or, type SQL, sql } from "drizzle-orm";
 import { database } from "../db/client";
+import { type Page, paginate } from "../db/pagination";
 import { articles, oracleLabels, predictions } from "../db/schema";
 import type { Env } from "../env";
 import { notFound } from "../errors";
@@ -45,10 +46,7 @@ export async function getArticle(env: Env, id: string): Promise<Article> {
 }
 
 /** Newest first; the cursor is the last id of the previous page. */
-export async function listArticles(
-  env: Env,
-  query: ArticleListQuery,
-): Promise<{ items: ArticleSummary[]; next_cursor: string | null }> {
+export async function listArticles(env: Env, query: ArticleListQuery): Promise<Page<ArticleSummary>> {
   const conditions: SQL[] = [];
   if (query.source) conditions.push(eq(articles.source, query.source));
   if (query.language) conditions.push(eq(articles.language, query.language));
@@ -61,13 +59,17 @@ export async function listArticles(
     const predicted = sql`exists (select 1 from ${predictions} where ${predictions.article_id} = ${articles.id} and ${predictions.filter} = ${filter} and ${predictions.tier} = ${tier})`;
     conditions.push(or(labelled, predicted) as SQL);
   }
-  const rows = await database(env.DB)
-    .select()
-    .from(articles)
-    .where(and(...conditions))
-    .orderBy(desc(articles.id))
-    .limit(query.limit + 1)
-    .all();
-  const page = rows.slice(0, query.limit).map(summary);
-  return { items: page, next_cursor: rows.length > query.limit ? (page.at(-1)?.id ?? null) : null };
+  return paginate({
+    limit: query.limit,
+    fetchRows: (take) =>
+      database(env.DB)
+        .select()
+        .from(articles)
+        .where(and(...conditions))
+        .orderBy(desc(articles.id))
+        .limit(take)
+        .all(),
+    toItem: summary,
+    cursorOf: (row) => row.id,
+  });
 }

@@ -34,17 +34,12 @@ function recordFromRow(row: FilterRow): FilterRecord {
   };
 }
 
-function filterNotFound(name: string, version?: number): DistilleryError {
-  return new DistilleryError(
-    "filter.not_found",
-    `no filter '${name}'${version ? ` version ${version}` : ""}`,
-    {
-      status: 404,
-    },
-  );
-}
-
-/** The stored version (latest when `version` is omitted), or 404 `filter.not_found`. */
+/**
+ * The one filter loader: the stored version (latest when `version` is omitted), or 404
+ * `filter.not_found`. Routes, the oracle stage and the node hub all read filters through it.
+ * @example
+ * const { package: filter } = await getFilterRecord(env, "climate-policy", 2);
+ */
 export async function getFilterRecord(env: Env, name: string, version?: number): Promise<FilterRecord> {
   const row = await database(env.DB)
     .select()
@@ -52,8 +47,22 @@ export async function getFilterRecord(env: Env, name: string, version?: number):
     .where(version ? and(eq(filters.name, name), eq(filters.version, version)) : eq(filters.name, name))
     .orderBy(desc(filters.version))
     .get();
-  if (!row) throw filterNotFound(name, version);
+  if (!row) {
+    throw new DistilleryError(
+      "filter.not_found",
+      `no filter '${name}'${version ? ` version ${version}` : ""}`,
+      {
+        status: 404,
+        details: [{ path: "filter", issue: "not found" }],
+      },
+    );
+  }
   return recordFromRow(row);
+}
+
+/** The stored filter package (latest version unless one is named): `getFilterRecord`'s package. */
+export async function loadFilter(env: Env, name: string, version?: number): Promise<FilterPackage> {
+  return (await getFilterRecord(env, name, version)).package;
 }
 
 /** Every filter name with its versions, alphabetically. */

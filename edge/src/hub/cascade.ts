@@ -30,9 +30,10 @@ import { and, eq, isNotNull, isNull } from "drizzle-orm";
 import { database, nowIso } from "../db/client";
 import { cascades } from "../db/schema";
 import type { Env } from "../env";
+import { loadFilter } from "../filters/store";
 import { createJob, getJob, isTerminal, setJobResult, transitionJob } from "../jobs/index";
 import { getOracleJob } from "../oracle/store";
-import { loadFilter, loadModel } from "./context";
+import { loadModel } from "./context";
 import { tierCounts } from "./tiers";
 
 /** Labels written into predictions per statement (one JSON parameter each). */

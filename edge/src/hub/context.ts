@@ -8,15 +8,15 @@
  */
 import {
   DistilleryError,
-  type FilterPackage,
   type JobOfferContext,
   type JobSpec,
   studentSettingsSchema,
 } from "@distillery/shared";
-import { and, eq } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import { database } from "../db/client";
-import { datasets, filters, studentModels } from "../db/schema";
+import { datasets, studentModels } from "../db/schema";
 import type { Env } from "../env";
+import { loadFilter } from "../filters/store";
 
 /** Predictions per chunk of a scoring shard: the unit of upload, acknowledgement and resume. */
 export const INFER_CHUNK_SIZE = 1_000;
@@ -24,19 +24,6 @@ export const INFER_CHUNK_SIZE = 1_000;
 /** The id a train job's model gets: derived from the job, so a re-run uploads to the same model. */
 export function modelIdForTrainJob(jobId: string): string {
   return `mdl_${jobId.replace(/^job_/, "")}`;
-}
-
-export async function loadFilter(env: Env, name: string, version: number): Promise<FilterPackage> {
-  const row = await database(env.DB)
-    .select({ package: filters.package })
-    .from(filters)
-    .where(and(eq(filters.name, name), eq(filters.version, version)))
-    .get();
-  if (!row)
-    throw new DistilleryError("filter.not_found", `filter ${name} v${version} does not exist`, {
-      status: 404,
-    });
-  return row.package as FilterPackage;
 }
 
 export async function loadDataset(env: Env, id: string) {

@@ -37,10 +37,11 @@ import { z } from "zod";
 import { database } from "../db/client";
 import { predictionChunks, predictions, studentModels } from "../db/schema";
 import type { Env } from "../env";
+import { loadFilter } from "../filters/store";
 import { evalReportKey } from "../jobs/reports";
 import { datasetRowsKey } from "../oracle/datasets";
 import { startCascade } from "./cascade";
-import { loadDataset, loadFilter, loadModel, modelIdForTrainJob } from "./context";
+import { loadDataset, loadModel, modelIdForTrainJob } from "./context";
 import { parseNodeResult } from "./results";
 import { tierCounts } from "./tiers";
 

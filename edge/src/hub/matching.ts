@@ -17,7 +17,8 @@ import {
   TORCH_STUDENT_KINDS,
 } from "@distillery/shared";
 import type { Env } from "../env";
-import { loadDataset, loadFilter, loadModel } from "./context";
+import { loadFilter } from "../filters/store";
+import { loadDataset, loadModel } from "./context";
 
 /** What a GPU job asks of a node. `student` is null when it could not be resolved (the offer then fails the job). */
 export type JobNeeds = { kind: "train" | "eval" | "infer"; student: StudentKind | null };

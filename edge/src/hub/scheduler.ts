@@ -8,11 +8,12 @@
  * `updateJobProgress`), so every change reaches `/v1/events`.
  */
 import { DistilleryError, type JobProgress, type JobSpec, type NodeCapabilities } from "@distillery/shared";
+import { loadFilter } from "../filters/store";
 import { getJob, transitionJob, updateJobProgress } from "../jobs/index";
 import { holdForCascade } from "./cascade";
 import type { PredictionTarget } from "./chunks";
 import { storedChunks } from "./chunks";
-import { loadFilter, loadModel, offerContext } from "./context";
+import { loadModel, offerContext } from "./context";
 import { finalizeJob } from "./finalize";
 import { closeShards, ensureShards, leaseShard, type QueuedShard, queuedShards, shardsOf } from "./leases";
 import { canRun, type JobNeeds, studentKindOf, WAITING_PREFIX, waitingReason } from "./matching";

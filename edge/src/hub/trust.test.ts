@@ -12,6 +12,7 @@ import {
   jobSchema,
   type NodeCapabilities,
   PROTOCOL_VERSION,
+  sha256Hex,
   tokenCreatedSchema,
 } from "@distillery/shared";
 import { describe, expect, it } from "vitest";
@@ -117,12 +118,6 @@ async function createToken(admin: string, role: "node" | "bot") {
 
 async function errorCode(response: Response): Promise<string> {
   return errorBodySchema.parse(await response.json()).error.code;
-}
-
-function sha256Hex(bytes: Uint8Array): Promise<string> {
-  return crypto.subtle
-    .digest("SHA-256", bytes)
-    .then((d) => [...new Uint8Array(d)].map((b) => b.toString(16).padStart(2, "0")).join(""));
 }
 
 async function putArtifact(modelId: string, token: string, bytes: Uint8Array, leaseId?: string) {

@@ -22,6 +22,7 @@ import { and, desc, eq, inArray, lt, type SQL } from "drizzle-orm";
 import { recordAudit } from "../audit";
 import type { AuthContext } from "../auth/tokens";
 import { database, newId, nowIso } from "../db/client";
+import { type Page, paginate } from "../db/pagination";
 import { jobs } from "../db/schema";
 import type { Env } from "../env";
 import { notFound } from "../errors";
@@ -97,20 +98,24 @@ export async function getJob(env: Env, id: string): Promise<Job> {
 export async function listJobs(
   env: Env,
   query: { state?: JobState; kind?: Job["kind"]; cursor?: string; limit: number },
-): Promise<{ items: Job[]; next_cursor: string | null }> {
+): Promise<Page<Job>> {
   const conditions: SQL[] = [];
   if (query.state) conditions.push(eq(jobs.state, query.state));
   if (query.kind) conditions.push(eq(jobs.kind, query.kind));
   if (query.cursor) conditions.push(lt(jobs.id, query.cursor));
-  const rows = await database(env.DB)
-    .select()
-    .from(jobs)
-    .where(and(...conditions))
-    .orderBy(desc(jobs.id))
-    .limit(query.limit + 1)
-    .all();
-  const page = rows.slice(0, query.limit).map(jobFromRow);
-  return { items: page, next_cursor: rows.length > query.limit ? (page.at(-1)?.id ?? null) : null };
+  return paginate({
+    limit: query.limit,
+    fetchRows: (take) =>
+      database(env.DB)
+        .select()
+        .from(jobs)
+        .where(and(...conditions))
+        .orderBy(desc(jobs.id))
+        .limit(take)
+        .all(),
+    toItem: jobFromRow,
+    cursorOf: (row) => row.id,
+  });
 }
 
 /** Replaces the job's progress (not allowed once it has finished) and publishes it. */

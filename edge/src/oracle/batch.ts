@@ -9,6 +9,7 @@ import { and, eq, inArray } from "drizzle-orm";
 import { database, nowIso } from "../db/client";
 import { oracleBatches, oracleItems } from "../db/schema";
 import type { Env } from "../env";
+import { loadFilter } from "../filters/store";
 import { readOracleAnswer } from "./answer";
 import type { OracleCallResult } from "./call";
 import { oracleGemini, oracleSettings } from "./config";
@@ -16,14 +17,7 @@ import { costUsd, priceFor, usageTokens } from "./cost";
 import { oracleRequest } from "./request";
 import { classifyFailure } from "./retry";
 import { settleJob } from "./settle";
-import {
-  claimKey,
-  getOracleJob,
-  loadArticleTexts,
-  loadFilter,
-  type OracleJobRow,
-  recordOutcome,
-} from "./store";
+import { claimKey, getOracleJob, loadArticleTexts, type OracleJobRow, recordOutcome } from "./store";
 
 export const BATCH_SIZE = 500;
 /** Gemini keeps a batch for up to 48 hours; a claim outlives it. */

@@ -12,7 +12,7 @@ import { and, eq } from "drizzle-orm";
 import { database } from "../db/client";
 import { oracleLabels } from "../db/schema";
 import type { Env } from "../env";
-import { loadFilter } from "./store";
+import { loadFilter } from "../filters/store";
 
 type LabelingRef = { model?: string; prompt_hash?: string };
 

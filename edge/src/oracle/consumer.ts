@@ -14,6 +14,7 @@ import { z } from "zod";
 import { database, nowIso } from "../db/client";
 import { oracleItems } from "../db/schema";
 import type { Env } from "../env";
+import { loadFilter } from "../filters/store";
 import { getJob } from "../jobs/index";
 import { retriesExhausted } from "../queue/failures";
 import { callOracle, type OracleCallResult } from "./call";
@@ -27,7 +28,6 @@ import {
   getOracleJob,
   labelledIds,
   loadArticleTexts,
-  loadFilter,
   markSkipped,
   recordOutcome,
   releaseClaim,

@@ -14,9 +14,11 @@ import {
 } from "@distillery/shared";
 import { and, desc, eq, lt, type SQL } from "drizzle-orm";
 import { database, newId } from "../db/client";
+import { type Page, paginate } from "../db/pagination";
 import { datasets, oracleLabels } from "../db/schema";
 import type { Env } from "../env";
-import { loadArticleTexts, loadFilter } from "./store";
+import { loadFilter } from "../filters/store";
+import { loadArticleTexts } from "./store";
 
 type DatasetRecord = typeof datasets.$inferSelect;
 
@@ -138,17 +140,21 @@ export async function datasetRowsStream(env: Env, id: string, split?: SplitName)
 export async function listDatasets(
   env: Env,
   query: { filter?: string; cursor?: string; limit: number },
-): Promise<{ items: Dataset[]; next_cursor: string | null }> {
+): Promise<Page<Dataset>> {
   const conditions: SQL[] = [];
   if (query.filter) conditions.push(eq(datasets.filter, query.filter));
   if (query.cursor) conditions.push(lt(datasets.id, query.cursor));
-  const rows = await database(env.DB)
-    .select()
-    .from(datasets)
-    .where(and(...conditions))
-    .orderBy(desc(datasets.id))
-    .limit(query.limit + 1)
-    .all();
-  const items = rows.slice(0, query.limit).map(toDataset);
-  return { items, next_cursor: rows.length > query.limit ? items.at(-1)!.id : null };
+  return paginate({
+    limit: query.limit,
+    fetchRows: (take) =>
+      database(env.DB)
+        .select()
+        .from(datasets)
+        .where(and(...conditions))
+        .orderBy(desc(datasets.id))
+        .limit(take)
+        .all(),
+    toItem: toDataset,
+    cursorOf: (row) => row.id,
+  });
 }

@@ -10,6 +10,7 @@ import { and, eq } from "drizzle-orm";
 import { database } from "../db/client";
 import { oracleItems, oracleJobs } from "../db/schema";
 import type { Env } from "../env";
+import { loadFilter } from "../filters/store";
 import { getJob, transitionJob, updateJobProgress } from "../jobs/index";
 import type { JobKindHooks } from "../jobs/kinds";
 import { submitBatches } from "./batch";
@@ -24,7 +25,6 @@ import {
   insertItems,
   itemCounts,
   labelledIds,
-  loadFilter,
   type OracleJobRow,
   PREFILTER_REASON_PREFIX,
 } from "./store";

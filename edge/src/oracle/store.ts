@@ -6,37 +6,15 @@
  * the label (or a live claim) and never pays again. A claim left by a consumer that died expires,
  * so the article is taken over, not lost.
  */
-import { type ArticleText, DistilleryError, type FilterPackage, postfilter } from "@distillery/shared";
-import { and, desc, eq, inArray, sql } from "drizzle-orm";
+import { type ArticleText, type FilterPackage, postfilter } from "@distillery/shared";
+import { and, eq, inArray, sql } from "drizzle-orm";
 import { database, nowIso } from "../db/client";
-import { articles, filters, oracleItems, oracleJobs, oracleLabels } from "../db/schema";
+import { articles, oracleItems, oracleJobs, oracleLabels } from "../db/schema";
 import type { Env } from "../env";
 import type { OracleCallResult } from "./call";
 
 export type LabelKey = { article_id: string; filter: string; filter_version: number; prompt_hash: string };
 export type OracleJobRow = typeof oracleJobs.$inferSelect;
-
-/** The stored filter package (latest version unless one is named), or 404 `filter.not_found`. */
-export async function loadFilter(env: Env, name: string, version?: number): Promise<FilterPackage> {
-  const db = database(env.DB);
-  const row = await db
-    .select()
-    .from(filters)
-    .where(version ? and(eq(filters.name, name), eq(filters.version, version)) : eq(filters.name, name))
-    .orderBy(desc(filters.version))
-    .get();
-  if (!row) {
-    throw new DistilleryError(
-      "filter.not_found",
-      `no filter '${name}'${version ? ` version ${version}` : ""}`,
-      {
-        status: 404,
-        details: [{ path: "filter", issue: "not found" }],
-      },
-    );
-  }
-  return row.package as FilterPackage;
-}
 
 /** Title, body (from R2 when stored there), language, source and URL of each article id found. */
 export async function loadArticleTexts(env: Env, ids: readonly string[]): Promise<Map<string, ArticleText>> {

@@ -4,11 +4,12 @@
  * cancelled what, newest first, optionally for one target.
  */
 
-import { auditEntrySchema, auditListQuerySchema, DistilleryError, pageSchema } from "@distillery/shared";
+import { auditEntrySchema, auditListQuerySchema, pageSchema } from "@distillery/shared";
 import { createRoute } from "@hono/zod-openapi";
 import { and, desc, eq, lt, type SQL } from "drizzle-orm";
 import { requireRole } from "../auth/middleware";
 import { database } from "../db/client";
+import { decodeSequenceCursor, paginate } from "../db/pagination";
 import { auditLog } from "../db/schema";
 import { bearerSecurity, createRouter, errorResponses, jsonResponse } from "./openapi";
 
@@ -30,29 +31,21 @@ auditRouter.openapi(
     const conditions: SQL[] = [];
     if (query.target_type) conditions.push(eq(auditLog.target_type, query.target_type));
     if (query.target_id) conditions.push(eq(auditLog.target_id, query.target_id));
-    if (query.cursor) {
-      const cursor = Number(query.cursor);
-      if (!Number.isSafeInteger(cursor)) {
-        throw new DistilleryError("request.invalid", "cursor must come from a previous page", {
-          details: [{ path: "cursor", issue: "not a cursor this endpoint issued" }],
-        });
-      }
-      conditions.push(lt(auditLog.id, cursor));
-    }
-    const rows = await database(c.env.DB)
-      .select()
-      .from(auditLog)
-      .where(and(...conditions))
-      .orderBy(desc(auditLog.id))
-      .limit(query.limit + 1)
-      .all();
-    const page = rows.slice(0, query.limit).map((r) => ({
-      ...r,
-      details: (r.details as Record<string, unknown> | null) ?? null,
-    }));
-    return c.json(
-      { items: page, next_cursor: rows.length > query.limit ? String(page.at(-1)?.id) : null },
-      200,
-    );
+    const before = decodeSequenceCursor(query.cursor);
+    if (before !== undefined) conditions.push(lt(auditLog.id, before));
+    const page = await paginate({
+      limit: query.limit,
+      fetchRows: (take) =>
+        database(c.env.DB)
+          .select()
+          .from(auditLog)
+          .where(and(...conditions))
+          .orderBy(desc(auditLog.id))
+          .limit(take)
+          .all(),
+      toItem: (r) => ({ ...r, details: (r.details as Record<string, unknown> | null) ?? null }),
+      cursorOf: (row) => row.id,
+    });
+    return c.json(page, 200);
   },
 );

@@ -24,6 +24,7 @@ import { and, asc, eq, gt } from "drizzle-orm";
 import { z } from "zod";
 import { requireRole } from "../auth/middleware";
 import { database } from "../db/client";
+import { decodeSequenceCursor, paginate } from "../db/pagination";
 import { importErrors } from "../db/schema";
 import { cancelJob, createJob, getJob, listJobs, setJobNotify } from "../jobs/index";
 import { loadEvalReport } from "../jobs/reports";
@@ -131,33 +132,26 @@ jobsRouter.openapi(
     const { id } = c.req.valid("param");
     const { cursor, limit } = c.req.valid("query");
     await getJob(c.env, id);
-    const after = cursor ? Number.parseInt(cursor, 10) : 0;
-    if (!Number.isFinite(after) || after < 0) {
-      throw new DistilleryError("request.invalid", "cursor must come from a previous page", {
-        details: [{ path: "cursor", issue: "not a cursor this endpoint issued" }],
-      });
-    }
-    const rows = await database(c.env.DB)
-      .select({
-        line: importErrors.line,
-        path: importErrors.path,
-        issue: importErrors.issue,
-        seq: importErrors.id,
-      })
-      .from(importErrors)
-      .where(and(eq(importErrors.job_id, id), gt(importErrors.id, after)))
-      .orderBy(asc(importErrors.id))
-      .limit(limit + 1)
-      .all();
-    const page = rows.slice(0, limit);
-    const last = page.at(-1);
-    return c.json(
-      {
-        items: page.map(({ line, path, issue }) => ({ line, path, issue })),
-        next_cursor: rows.length > limit && last ? String(last.seq) : null,
-      },
-      200,
-    );
+    const after = decodeSequenceCursor(cursor) ?? 0;
+    const page = await paginate({
+      limit,
+      fetchRows: (take) =>
+        database(c.env.DB)
+          .select({
+            line: importErrors.line,
+            path: importErrors.path,
+            issue: importErrors.issue,
+            seq: importErrors.id,
+          })
+          .from(importErrors)
+          .where(and(eq(importErrors.job_id, id), gt(importErrors.id, after)))
+          .orderBy(asc(importErrors.id))
+          .limit(take)
+          .all(),
+      toItem: ({ line, path, issue }) => ({ line, path, issue }),
+      cursorOf: (row) => row.seq,
+    });
+    return c.json(page, 200);
   },
 );
 

@@ -20,6 +20,7 @@ import { and, desc, eq, lt, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import { requireRole } from "../auth/middleware";
 import { database } from "../db/client";
+import { paginate } from "../db/pagination";
 import { studentModels } from "../db/schema";
 import { notFound } from "../errors";
 import { readArtifact, uploadArtifact } from "../hub/artifacts";
@@ -52,15 +53,20 @@ modelsRouter.openapi(
     const conditions: SQL[] = [];
     if (query.filter) conditions.push(eq(studentModels.filter, query.filter));
     if (query.cursor) conditions.push(lt(studentModels.id, query.cursor));
-    const rows = await database(c.env.DB)
-      .select()
-      .from(studentModels)
-      .where(and(...conditions))
-      .orderBy(desc(studentModels.id))
-      .limit(query.limit + 1)
-      .all();
-    const items = rows.slice(0, query.limit).map(toModel);
-    return c.json({ items, next_cursor: rows.length > query.limit ? items.at(-1)!.id : null }, 200);
+    const page = await paginate({
+      limit: query.limit,
+      fetchRows: (take) =>
+        database(c.env.DB)
+          .select()
+          .from(studentModels)
+          .where(and(...conditions))
+          .orderBy(desc(studentModels.id))
+          .limit(take)
+          .all(),
+      toItem: toModel,
+      cursorOf: (row) => row.id,
+    });
+    return c.json(page, 200);
   },
 );
 

@@ -20,6 +20,7 @@ import { recordAudit } from "../audit";
 import { requireRole } from "../auth/middleware";
 import { forgetCachedTokens, generateToken, hashToken } from "../auth/tokens";
 import { database, newId, nowIso } from "../db/client";
+import { paginate } from "../db/pagination";
 import { apiTokens } from "../db/schema";
 import { notFound } from "../errors";
 import { nodeHub } from "../hub/nodes";
@@ -86,15 +87,20 @@ tokensRouter.openapi(
   }),
   async (c) => {
     const { cursor, limit } = c.req.valid("query");
-    const rows = await database(c.env.DB)
-      .select()
-      .from(apiTokens)
-      .where(cursor ? lt(apiTokens.id, cursor) : undefined)
-      .orderBy(desc(apiTokens.id))
-      .limit(limit + 1)
-      .all();
-    const page = rows.slice(0, limit).map(tokenInfo);
-    return c.json({ items: page, next_cursor: rows.length > limit ? (page.at(-1)?.id ?? null) : null }, 200);
+    const page = await paginate({
+      limit,
+      fetchRows: (take) =>
+        database(c.env.DB)
+          .select()
+          .from(apiTokens)
+          .where(cursor ? lt(apiTokens.id, cursor) : undefined)
+          .orderBy(desc(apiTokens.id))
+          .limit(take)
+          .all(),
+      toItem: tokenInfo,
+      cursorOf: (row) => row.id,
+    });
+    return c.json(page, 200);
   },
 );
 

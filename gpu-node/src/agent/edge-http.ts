@@ -11,7 +11,13 @@ import { join } from "node:path";
 import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { promisify } from "node:util";
-import { DistilleryError, type JobInput, type JobOfferContext, NODE_LEASE_HEADER } from "@distillery/shared";
+import {
+  DistilleryError,
+  type JobInput,
+  type JobOfferContext,
+  NODE_LEASE_HEADER,
+  sha256Hex,
+} from "@distillery/shared";
 
 const execFileAsync = promisify(execFile);
 
@@ -113,7 +119,7 @@ export class EdgeHttp {
     );
     await execFileAsync("tar", ["-czf", archive, ...exclude, "-C", adapterDir, "."]);
     const bytes = await readFile(archive);
-    const sha256 = createHash("sha256").update(bytes).digest("hex");
+    const sha256 = await sha256Hex(bytes);
     await this.request(`/v1/models/${encodeURIComponent(modelId)}/artifact`, {
       method: "PUT",
       headers: {

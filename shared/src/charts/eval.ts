@@ -10,7 +10,7 @@
  */
 import type { TopLevelSpec } from "vega-lite";
 import type { EvalReport } from "../schemas/report";
-import { QUALITY_BAR } from "../schemas/report";
+import { meetsQualityBar, QUALITY_BAR } from "../schemas/report";
 import { categoryConfusionSpec } from "./categories";
 import { cascadeSpec, trainingCurveSpec } from "./curves";
 import { CHART_COLORS, chartFrame } from "./theme";
@@ -71,7 +71,7 @@ export function dimensionMaeSpec(report: EvalReport): ChartSpec {
   const rows = Object.entries(report.metrics.per_dimension).map(([dimension, m]) => ({
     dimension,
     mae: m.mae,
-    meets: m.mae <= target ? "meets the bar" : "misses the bar",
+    meets: meetsQualityBar("dimension_mae", m.mae) ? "meets the bar" : "misses the bar",
   }));
   const title = `MAE per dimension (bar: ≤ ${target})`;
   return {

@@ -311,3 +311,4 @@ export class DistilleryClient {
 }
 
 export { generateApiToken, hashApiToken } from "./tokens";
+export { type WaitForJobOptions, waitForJob } from "./wait";

@@ -4,6 +4,7 @@
  * write a token straight into a local database). A token is `dst_` + 32 random bytes in base64url;
  * the stored form is its SHA-256 in hex.
  */
+import { sha256Hex } from "../hash/index";
 
 /** A new random API token. */
 export function generateApiToken(): string {
@@ -15,6 +16,5 @@ export function generateApiToken(): string {
 
 /** Hex SHA-256 of a token: what the edge stores and looks tokens up by. */
 export async function hashApiToken(token: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(token));
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+  return sha256Hex(token);
 }

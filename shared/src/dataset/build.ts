@@ -6,7 +6,9 @@
  * bins when some tier is too small to reach every split. Deterministic for a given seed and input
  * (the input order does not matter). Returns the rows, the validation report and a content hash.
  */
+
 import { type PostfilterFilter, postfilter } from "../filter/postfilter";
+import { sha256Hex } from "../hash/index";
 import { seededRandom } from "../random";
 import type { DatasetReport, DatasetRow, SplitName } from "../schemas/dataset";
 import {
@@ -52,11 +54,6 @@ function splitSizes(n: number, ratios: [number, number, number]): number[] {
   const order = exact.map((e, i) => [e - Math.floor(e), i] as const).sort((a, b) => b[0] - a[0]);
   for (let k = 0; k < n - sizes.reduce((a, b) => a + b, 0); k++) sizes[order[k]![1]]! += 1;
   return sizes;
-}
-
-async function sha256Hex(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 /**

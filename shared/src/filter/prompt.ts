@@ -6,6 +6,7 @@
  * carries the outcome, so dropping it entirely biases scores). The prompt hash identifies everything
  * that changes a label: same hash, same question, so an existing label is never paid for twice.
  */
+import { sha256Hex } from "../hash/index";
 import type { ArticleText } from "../schemas/article";
 import type { FilterPackage } from "../schemas/filter";
 
@@ -77,11 +78,6 @@ export function renderOraclePrompt(
   lines.push("", body);
   const articleBlock = `${lines.join("\n")}\n`;
   return { prefix, article: articleBlock, text: prefix + articleBlock, truncated };
-}
-
-async function sha256Hex(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 /**

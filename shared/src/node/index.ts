@@ -12,7 +12,9 @@ import { DistilleryError } from "../errors";
 import { parseFilterPackage } from "../filter/load";
 import type { FilterPackage } from "../schemas/filter";
 
+export * from "./hash";
 export * from "./runner";
+export * from "./wrangler";
 
 /** The built-in filter packages shipped with Distillery (`shared/filters/<name>/v<N>/`). */
 export const builtinFiltersDir = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "filters");

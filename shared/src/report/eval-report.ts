@@ -33,7 +33,9 @@ import {
   type EvalReport,
   evalReportSchema,
   type Metrics,
+  meetsQualityBar,
   QUALITY_BAR,
+  type QualityMetric,
 } from "../schemas/report";
 import type {
   CalibrationEffect,
@@ -125,12 +127,9 @@ export function constantBaseline(
 
 export function qualityBar(metrics: Metrics): EvalReport["quality_bar"] {
   return Object.fromEntries(
-    Object.entries(QUALITY_BAR).map(([key, bar]) => {
-      const value = metrics[key as keyof typeof QUALITY_BAR];
-      return [
-        key,
-        { value, target: bar.target, pass: bar.higher_is_better ? value >= bar.target : value <= bar.target },
-      ];
+    (Object.keys(QUALITY_BAR) as QualityMetric[]).map((key) => {
+      const value = metrics[key];
+      return [key, { value, target: QUALITY_BAR[key].target, pass: meetsQualityBar(key, value) }];
     }),
   );
 }

@@ -23,6 +23,17 @@ export const QUALITY_BAR = {
 } as const;
 export type QualityMetric = keyof typeof QUALITY_BAR;
 
+/**
+ * The one rule of the quality bar: whether `value` meets `metric`'s target (at least the target when
+ * higher is better, at most it otherwise). The report, its charts, the bot and the sample all use it.
+ * @example
+ * meetsQualityBar("accuracy", 0.9); // true
+ */
+export function meetsQualityBar(metric: QualityMetric, value: number): boolean {
+  const bar = QUALITY_BAR[metric];
+  return bar.higher_is_better ? value >= bar.target : value <= bar.target;
+}
+
 export const dimensionMetricsSchema = z.object({
   mae: z.number().min(0),
   spearman: z.number().min(-1).max(1).nullable(),

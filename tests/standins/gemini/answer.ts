@@ -7,6 +7,7 @@
  * around a per-article base, so overall scores spread across tiers like real labels do.
  */
 import { createHash } from "node:crypto";
+import { sha256HexSync } from "@distillery/shared/node";
 import { lexicalCategory, lexicalScore } from "./lexical";
 
 /** The subset of Gemini's `Schema` object the stand-in reads. */
@@ -31,7 +32,7 @@ export function hash32(text: string): number {
 
 /** The key the stand-in counts calls by: a short hash of the article part of a prompt. */
 export function articleKey(articleText: string): string {
-  return createHash("sha256").update(articleText).digest("hex").slice(0, 16);
+  return sha256HexSync(articleText).slice(0, 16);
 }
 
 /** Gemini-like token estimate: about 4 characters per token. */

@@ -244,6 +244,16 @@ export const ERROR_CODES = {
     meaning:
       "Node and CLI: the Python environment could not be prepared (a job fails with it; the message says why).",
   },
+  "start.port_in_use": {
+    status: null,
+    meaning:
+      "CLI, tests, benchmarks: the port `wrangler dev` should use already answers; stop what holds it.",
+  },
+  "start.service_exited": {
+    status: null,
+    meaning: "CLI: `wrangler dev` exited before it answered its health check.",
+  },
+  "start.timeout": { status: null, meaning: "CLI: `wrangler dev` did not answer its health check in time." },
   "docs.markers_missing": {
     status: null,
     meaning: "Build tooling: `docs/api.md` lost its error-table markers.",

@@ -4,20 +4,23 @@
  * per-call latency, a request-per-minute limit and injected faults (429 with Retry-After, 500, 503,
  * hangs, fences, trailing text, truncation, scores as strings). Uses a built-in filter's real prompt
  * (~2K tokens, Gemini 2.5 Flash sized) and ~300-token articles, priced with the published table.
- * Prints progress on stderr, then one JSON line with `share_of_limit`, `lost`, `double_calls`,
- * `usd_per_article_interactive`, `usd_per_article_batch` (goal <= $0.001 with batch + caching).
+ * Prints progress on stderr, then one JSON line with `share_of_limit` (calls per minute while new
+ * work remained, over the RPM limit: see `bench/README.md`), `max_calls_per_minute` (the busiest
+ * 60-second window the stand-in saw), `lost`, `double_calls`, `usd_per_article_interactive` and
+ * `usd_per_article_batch` (goal <= $0.001 with batch + caching).
  *
- * Usage: npm run bench -- oracle [--articles 2000 --rpm 150 --latency-ms 3000 --fault-rate 0.05]
+ * Usage: npm run bench -- oracle [--articles 2000 --rpm 150 --tpm 8000000 --latency-ms 3000 --fault-rate 0.05]
  *        npm run bench -- oracle --quick   (200 articles, 600 RPM, 300 ms: about 25 s)
  * The default run takes about 14 minutes (2,000 articles at 150 RPM).
  */
 import { parseArgs } from "node:util";
-import type { ArticleText, TokenUsage } from "@distillery/shared";
+import { type ArticleText, resolveOracle, type TokenUsage } from "@distillery/shared";
 import { loadBuiltinFilters } from "@distillery/shared/node";
 import { fullBuckets, reserve } from "../../edge/src/oracle/bucket";
 import { callOracle } from "../../edge/src/oracle/call";
 import { geminiClient } from "../../edge/src/oracle/client";
 import { costUsd, priceFor, resolvePriceTable } from "../../edge/src/oracle/cost";
+import { geminiTransport } from "../../edge/src/oracle/gemini";
 import { startGeminiStandin } from "../../tests/standins/gemini/server";
 
 const { values } = parseArgs({
@@ -25,6 +28,7 @@ const { values } = parseArgs({
     quick: { type: "boolean", default: false },
     articles: { type: "string" },
     rpm: { type: "string" },
+    tpm: { type: "string", default: "8000000" },
     "latency-ms": { type: "string" },
     "fault-rate": { type: "string" },
     filter: { type: "string", default: "sustainability-tech-deployment" },
@@ -36,11 +40,14 @@ const articles = Number(values.articles ?? (quick ? 200 : 2000));
 const rpm = Number(values.rpm ?? (quick ? 600 : 150));
 const latencyMs = Number(values["latency-ms"] ?? (quick ? 300 : 3000));
 const faultRate = Number(values["fault-rate"] ?? 0.05);
-const tpm = 4_000_000;
+// Enough tokens per minute for 2,000 calls of ~2.9K estimated tokens, so that the RPM limit is the
+// one measured; pass --tpm to see the limiter hold a run to its tokens per minute instead.
+const tpm = Number(values.tpm);
 const model = "gemini-2.5-flash";
 
 const filter = (await loadBuiltinFilters()).find((f) => f.name === values.filter);
 if (!filter) throw new Error(`no built-in filter '${values.filter}'`);
+const oracle = resolveOracle(filter, { provider: "gemini", model });
 const price = priceFor(resolvePriceTable(), model);
 
 const WORDS =
@@ -80,13 +87,18 @@ const gemini = await startGeminiStandin({
   hangMs: latencyMs * 5,
   seed: 7,
 });
-const { ai } = geminiClient({ GEMINI_API_KEY: "bench", GEMINI_BASE_URL: gemini.url });
+const transport = geminiTransport(geminiClient({ GEMINI_API_KEY: "bench", GEMINI_BASE_URL: gemini.url }).ai);
 
 let buckets = fullBuckets({ rpm, tpm }, Date.now());
+/** When each call was let through, as the limiter scheduled it (the stand-in counts them as they land). */
+const callStarts: number[] = [];
+/** When the last article's first call went out: from then on no new work remained, only retries. */
+let lastFirstCallAt = 0;
 async function limiter(tokens: number) {
   const result = reserve(buckets, Date.now(), tokens, { rpm, tpm });
   buckets = result.state;
   if (result.waitMs > 0) await new Promise((resolve) => setTimeout(resolve, result.waitMs));
+  callStarts.push(Date.now());
 }
 
 const labels = new Map<number, { tokens: TokenUsage; cost: number }>();
@@ -95,6 +107,8 @@ const failures: Record<string, number> = {};
 let duplicateLabels = 0;
 let next = 0;
 const tokens: TokenUsage[] = [];
+// Calls in flight at the limit (rate x latency), half as many again for callers sleeping on a
+// Retry-After or backoff or stuck on a hang, and a few queued at the limiter so no slot goes unused.
 const concurrency = Math.ceil((rpm / 60) * (latencyMs / 1000) * 1.5) + 4;
 const started = Date.now();
 
@@ -102,16 +116,21 @@ async function worker() {
   for (let i = next++; i < articles; i = next++) {
     if (labels.has(i) || claims.has(i)) continue;
     claims.add(i);
+    let firstAttempt = true;
     const result = await callOracle({
-      ai,
+      transport,
       filter: filter!,
       article: article(i),
-      model,
+      oracle,
       price,
       timeoutMs: latencyMs * 2 + 1_000,
       maxAttempts: 8,
       backoff: { baseMs: 500, maxMs: 8_000 },
-      beforeAttempt: limiter,
+      beforeAttempt: async (estimatedTokens) => {
+        await limiter(estimatedTokens);
+        if (firstAttempt) lastFirstCallAt = Math.max(lastFirstCallAt, Date.now());
+        firstAttempt = false;
+      },
     });
     claims.delete(i);
     tokens.push(result.tokens);
@@ -125,7 +144,8 @@ async function worker() {
   }
 }
 await Promise.all(Array.from({ length: concurrency }, worker));
-const elapsedMin = (Date.now() - started) / 60_000;
+const finished = Date.now();
+const elapsedMin = (finished - started) / 60_000;
 const summary = gemini.stats.summary();
 await gemini.close();
 
@@ -140,22 +160,30 @@ const totals = tokens.reduce(
     output: 0,
   },
 );
-// A run of a minute or more: the busiest 60-second window. A shorter run: the sustained rate after
-// the limiter's initial burst (10% of the quota), which would otherwise dominate a few seconds.
-const burst = Math.max(1, Math.floor(rpm * 0.1));
-const callsPerMinute =
-  elapsedMin >= 1 ? summary.max_calls_per_minute : Math.max(0, summary.calls - burst) / elapsedMin;
+// The loaded part of the run: from the start (ramp-up included) until the last article's first
+// call, while new work was waiting, so every unused slot is a loss of the limiter or of the workers.
+// After it only the drain remains (the last calls' latency, retries of late faults), which no
+// limiter can fill and which would otherwise weigh more the shorter the run.
+const loadedMin = (lastFirstCallAt - started) / 60_000;
+const loadedCalls = callStarts.filter((at) => at < lastFirstCallAt).length;
+const callsPerMinute = loadedMin > 0 ? loadedCalls / loadedMin : 0;
 console.log(
   JSON.stringify({
     articles,
     rpm,
     latency_ms: latencyMs,
     fault_rate: faultRate,
+    tpm,
     concurrency,
     minutes: Math.round(elapsedMin * 100) / 100,
+    loaded_s: Math.round(loadedMin * 600) / 10,
+    drain_s: Math.round((finished - lastFirstCallAt) / 100) / 10,
     calls: summary.calls,
     calls_per_minute: Math.round(callsPerMinute * 10) / 10,
     share_of_limit: Math.round((callsPerMinute / rpm) * 1000) / 1000,
+    share_of_limit_with_drain: Math.round((summary.calls / elapsedMin / rpm) * 1000) / 1000,
+    max_calls_per_minute: summary.max_calls_per_minute,
+    max_in_flight: summary.max_in_flight,
     labelled: labels.size,
     failed,
     failed_by_reason: failures,

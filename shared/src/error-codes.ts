@@ -207,11 +207,22 @@ export const ERROR_CODES = {
   "events.websocket_required": { status: 426, meaning: "`/v1/events` only speaks WebSocket." },
   "nodes.websocket_required": { status: 426, meaning: "`/v1/nodes/connect` only speaks WebSocket." },
   // Oracle (per-article failures of oracle jobs; counted in the job's progress)
-  "oracle.rate_limited": { status: null, meaning: "Gemini answered 429; retried within the quota." },
+  "oracle.rate_limited": { status: null, meaning: "The provider answered 429; retried within the quota." },
   "oracle.timeout": { status: null, meaning: "The call timed out; retried." },
   "oracle.network": { status: null, meaning: "The call failed at the network level; retried." },
-  "oracle.unexpected": { status: null, meaning: "Gemini refused the call in a way retrying will not fix." },
-  "oracle.safety_blocked": { status: null, meaning: "Gemini blocked the prompt or answer for safety." },
+  "oracle.unexpected": {
+    status: null,
+    meaning: "The provider refused the call in a way retrying will not fix.",
+  },
+  "oracle.safety_blocked": {
+    status: null,
+    meaning: "The provider blocked the prompt or answer for safety (or the model refused).",
+  },
+  "oracle.truncated": {
+    status: null,
+    meaning:
+      "The answer was cut at the output limit (thinking counts against it) twice, or the budget could not hold the retry with twice the limit; both calls are billed, nothing is stored.",
+  },
   "oracle.invalid_json": { status: null, meaning: "The answer was not JSON, even after repair." },
   "oracle.schema_mismatch": {
     status: null,
@@ -229,6 +240,43 @@ export const ERROR_CODES = {
   "oracle.start_interrupted": {
     status: null,
     meaning: "The oracle job's start stopped before its articles were written; create the job again.",
+  },
+  "oracle.batch_missing_result": {
+    status: null,
+    meaning: "The Batch Mode batch succeeded but its results had no line for this article.",
+  },
+  "oracle.batch_failed": {
+    status: null,
+    meaning: "The Batch Mode batch ended failed; its articles were not labelled.",
+  },
+  "oracle.batch_cancelled": {
+    status: null,
+    meaning: "The Batch Mode batch was cancelled before it answered.",
+  },
+  "oracle.batch_expired": {
+    status: null,
+    meaning: "The Batch Mode batch expired (Gemini keeps one for 48 hours) before it answered.",
+  },
+  "oracle.batch_upload_failed": {
+    status: null,
+    meaning: "Uploading the Batch Mode input file, or creating its batch, failed; create the job again.",
+  },
+  "oracle.batch_download_failed": {
+    status: null,
+    meaning: "The Batch Mode results file could not be downloaded; the next cron run tries again.",
+  },
+  "oracle.article_missing": {
+    status: null,
+    meaning: "The article was deleted after the oracle job selected it, so there was nothing to send.",
+  },
+  "oracle.invalid_setting": {
+    status: 400,
+    meaning:
+      "The job's oracle override names a thinking setting the model family does not take, or a provider without a model.",
+  },
+  "oracle.batch_unsupported": {
+    status: 400,
+    meaning: "Batch Mode was asked for with a provider that has no batch support here (Gemini only).",
   },
   "oracle.unknown_price": {
     status: 400,

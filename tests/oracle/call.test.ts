@@ -3,11 +3,12 @@
  * real HTTP: one fault at a time, checking what a user sees in the label: scores, the reason an
  * article failed, attempts, tokens and cost, and that no article got two usable (paid) answers.
  */
-import { type ArticleText, exampleFilter, renderOraclePrompt } from "@distillery/shared";
+import { type ArticleText, exampleFilter, renderOraclePrompt, resolveOracle } from "@distillery/shared";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { callOracle } from "../../edge/src/oracle/call";
 import { geminiClient } from "../../edge/src/oracle/client";
 import { costUsd, priceFor, resolvePriceTable } from "../../edge/src/oracle/cost";
+import { geminiTransport } from "../../edge/src/oracle/gemini";
 import { articleKey, type FaultKind, type GeminiStandin, startGeminiStandin } from "../standins/gemini/index";
 
 let gemini: GeminiStandin;
@@ -34,10 +35,10 @@ async function call(
   const delays: number[] = [];
   const { ai } = geminiClient({ GEMINI_API_KEY: "test", GEMINI_BASE_URL: gemini.url });
   const result = await callOracle({
-    ai,
+    transport: geminiTransport(ai),
     filter,
     article,
-    model: "gemini-2.5-flash",
+    oracle: resolveOracle(filter),
     price,
     timeoutMs: 300,
     sleep: async (ms) => {

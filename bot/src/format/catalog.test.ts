@@ -86,9 +86,12 @@ describe("oracle estimate", () => {
     input_tokens: 240_000,
     cached_tokens: 100_000,
     output_tokens: 24_000,
+    thinking_tokens: 0,
     usd: 0.1323,
     minutes: 1.5,
+    provider: "gemini",
     model: "gemini-2.5-flash",
+    thinking: 0,
     mode: "interactive",
     prompt_hash: "h",
   };

@@ -11,8 +11,10 @@ import {
   jobStateSchema,
   oracleJobModeSchema,
   oracleModeSchema,
+  oracleProviderSchema,
   splitNameSchema,
   studentKindSchema,
+  type Thinking,
   tokenRoleSchema,
   uploadStateSchema,
 } from "@distillery/shared";
@@ -91,7 +93,7 @@ export const prefilterResults = sqliteTable(
   ],
 );
 
-/** Oracle labels, keyed so the same (article, filter version, prompt) is never paid for twice. */
+/** Oracle labels, keyed so the same (article, filter version, prompt, oracle) is never paid for twice. */
 export const oracleLabels = sqliteTable(
   "oracle_labels",
   {
@@ -99,6 +101,9 @@ export const oracleLabels = sqliteTable(
     filter: text("filter").notNull(),
     filter_version: integer("filter_version").notNull(),
     prompt_hash: text("prompt_hash").notNull(),
+    provider: text("provider", { enum: valuesOf(oracleProviderSchema) })
+      .notNull()
+      .default("gemini"),
     model: text("model").notNull(),
     mode: text("mode", { enum: valuesOf(oracleModeSchema) }).notNull(),
     scores: text("scores", { mode: "json" }).notNull(),
@@ -108,6 +113,8 @@ export const oracleLabels = sqliteTable(
     tokens_input: integer("tokens_input").notNull().default(0),
     tokens_cached: integer("tokens_cached").notNull().default(0),
     tokens_output: integer("tokens_output").notNull().default(0),
+    /** Of `tokens_output`, the thinking tokens (billed as output). */
+    tokens_thinking: integer("tokens_thinking").notNull().default(0),
     cost_usd: real("cost_usd").notNull().default(0),
     latency_ms: real("latency_ms").notNull().default(0),
     attempts: integer("attempts").notNull().default(1),
@@ -115,7 +122,7 @@ export const oracleLabels = sqliteTable(
     created_at: text("created_at").notNull().default(now),
   },
   (t) => [
-    primaryKey({ columns: [t.article_id, t.filter, t.filter_version, t.prompt_hash] }),
+    primaryKey({ columns: [t.article_id, t.filter, t.filter_version, t.prompt_hash, t.provider, t.model] }),
     index("labels_by_filter_tier").on(t.filter, t.tier),
     index("labels_by_job").on(t.job_id),
     index("labels_by_day").on(t.created_at),
@@ -423,7 +430,14 @@ export const oracleJobs = sqliteTable("oracle_jobs", {
   filter: text("filter").notNull(),
   filter_version: integer("filter_version").notNull(),
   prompt_hash: text("prompt_hash").notNull(),
+  provider: text("provider", { enum: valuesOf(oracleProviderSchema) })
+    .notNull()
+    .default("gemini"),
   model: text("model").notNull(),
+  /** The thinking setting sent (a budget or a level; null: none sent). */
+  thinking: text("thinking", { mode: "json" }).$type<Thinking | null>(),
+  /** The output limit of a first call (a truncated answer is retried once with twice this). */
+  max_output_tokens: integer("max_output_tokens"),
   mode: text("mode", { enum: valuesOf(oracleJobModeSchema) }).notNull(),
   /** The cap in force (raised by `PATCH /v1/jobs/:id`); the spec keeps the original. */
   budget_usd: real("budget_usd").notNull(),
@@ -448,7 +462,10 @@ export const oracleItems = sqliteTable(
     tokens_input: integer("tokens_input").notNull().default(0),
     tokens_cached: integer("tokens_cached").notNull().default(0),
     tokens_output: integer("tokens_output").notNull().default(0),
+    tokens_thinking: integer("tokens_thinking").notNull().default(0),
     cost_usd: real("cost_usd").notNull().default(0),
+    /** Answers cut at the output limit (billed, never stored; retried once with a larger limit). */
+    truncations: integer("truncations").notNull().default(0),
     batch_name: text("batch_name"),
     updated_at: text("updated_at").notNull().default(now),
   },
@@ -467,6 +484,10 @@ export const oracleClaims = sqliteTable(
     filter: text("filter").notNull(),
     filter_version: integer("filter_version").notNull(),
     prompt_hash: text("prompt_hash").notNull(),
+    provider: text("provider", { enum: valuesOf(oracleProviderSchema) })
+      .notNull()
+      .default("gemini"),
+    model: text("model").notNull().default(""),
     job_id: text("job_id").notNull(),
     claim_id: text("claim_id").notNull(),
     /** A consumer that dies mid-call leaves its claim; after this time another may take it over. */
@@ -479,7 +500,7 @@ export const oracleClaims = sqliteTable(
     reserved_usd: real("reserved_usd").notNull().default(0),
   },
   (t) => [
-    primaryKey({ columns: [t.article_id, t.filter, t.filter_version, t.prompt_hash] }),
+    primaryKey({ columns: [t.article_id, t.filter, t.filter_version, t.prompt_hash, t.provider, t.model] }),
     index("oracle_claims_by_job").on(t.job_id, t.expires_at),
   ],
 );

@@ -1,48 +1,118 @@
 /**
  * @module
- * Batch Mode (half price): an oracle job's articles go to Gemini as inline batches of up to
- * `BATCH_SIZE` requests keyed by article id, each label key claimed for the batch's lifetime. The
+ * Batch Mode (half price): an oracle job's articles go to Gemini as batches keyed by article id, each
+ * label key claimed for the batch's lifetime. A job whose payload fits `ORACLE_BATCH_INLINE_BYTES`
+ * goes as inline batches of up to `BATCH_SIZE` requests; a bigger one as uploaded JSONL files of at
+ * most `ORACLE_BATCH_FILE_BYTES` (see batch-file.ts), one batch each. Article texts are read
+ * `BATCH_SIZE` at a time, so a job of 150,000 articles never holds more than one file's worth. The
  * cron handler polls the open batches and ingests each one's results as soon as it completes.
  */
-import type { ArticleText, FilterPackage } from "@distillery/shared";
-import { and, eq, inArray } from "drizzle-orm";
-import { database, nowIso } from "../db/client";
-import { oracleBatches, oracleItems } from "../db/schema";
+import {
+  type ArticleText,
+  defaultMaxOutputTokens,
+  type FilterPackage,
+  type ResolvedOracle,
+} from "@distillery/shared";
+import type { GoogleGenAI } from "@google/genai";
+import { edgeConfig } from "../config";
+import { nowIso } from "../db/client";
 import type { Env } from "../env";
 import { loadFilter } from "../filters/store";
-import { readOracleAnswer } from "./answer";
-import type { OracleCallResult } from "./call";
+import { type BatchFile, BatchFileBuilder, FILE_MAX_REQUESTS, uploadBatchFile } from "./batch-file";
+import { type BatchAnswer, failUnanswered, ingestAnswer, ingestResultsFile } from "./batch-results";
+import {
+  batchesToPoll,
+  claimIdFor,
+  failUnsent,
+  leaseIngest,
+  pendingOfBatch,
+  registerBatch,
+} from "./batch-store";
 import { oracleGemini, oracleSettings } from "./config";
-import { costUsd, priceFor, usageTokens } from "./cost";
-import { oracleRequest } from "./request";
-import { classifyFailure } from "./retry";
+import { oracleBatchLine, oracleRequest } from "./request";
 import { settleJob } from "./settle";
-import { claimKey, getOracleJob, loadArticleTexts, type OracleJobRow, recordOutcome } from "./store";
+import { getOracleJob, loadArticleTexts, type OracleJobRow } from "./store";
 
 export const BATCH_SIZE = 500;
-/** Gemini keeps a batch for up to 48 hours; a claim outlives it. */
-const BATCH_CLAIM_MS = 50 * 3_600_000;
 const OPEN_STATES = ["JOB_STATE_PENDING", "JOB_STATE_RUNNING", "JOB_STATE_QUEUED", "submitted"];
 
-function claimIdFor(batchName: string) {
-  return `batch:${batchName}`;
+type Submission = {
+  env: Env;
+  ai: GoogleGenAI;
+  row: OracleJobRow;
+  filter: FilterPackage;
+  oracle: ResolvedOracle;
+};
+
+/** The oracle a job's row recorded: what every request of its batches is sent with. */
+export function jobOracle(filter: FilterPackage, row: OracleJobRow): ResolvedOracle {
+  const thinking = row.thinking ?? null;
+  return {
+    provider: row.provider,
+    model: row.model,
+    thinking,
+    max_output_tokens:
+      row.max_output_tokens ?? defaultMaxOutputTokens(filter, row.provider, row.model, thinking),
+  };
 }
 
-/** Submits `ids` in batches of BATCH_SIZE and records each submission. */
+/** Submits `ids` inline when their requests fit the inline limit, as JSONL files otherwise. */
 export async function submitBatches(
   env: Env,
   row: OracleJobRow,
   filter: FilterPackage,
   ids: readonly string[],
 ) {
-  const settings = oracleSettings(env);
-  const { ai } = oracleGemini(settings);
+  const config = edgeConfig(env);
+  const oracle = jobOracle(filter, row);
+  const submission: Submission = { env, ai: oracleGemini(oracleSettings(env)).ai, row, filter, oracle };
+  const files = new BatchFileBuilder({
+    maxBytes: config.ORACLE_BATCH_FILE_BYTES,
+    maxRequests: FILE_MAX_REQUESTS,
+  });
+  // Until the payload outgrows the inline limit the texts are kept (and completed files wait): small
+  // jobs go inline. From then on, each completed file is submitted as soon as it is full.
+  let held: Map<string, ArticleText> | null = new Map();
+  const waiting: BatchFile[] = [];
+  let fileIndex = 0;
   for (let i = 0; i < ids.length; i += BATCH_SIZE) {
     const chunk = ids.slice(i, i + BATCH_SIZE);
     const texts = await loadArticleTexts(env, chunk);
-    const present = chunk.filter((id) => texts.has(id));
+    await failMissing(env, row, chunk, texts);
+    for (const [id, text] of texts) {
+      const full = files.add(id, oracleBatchLine(filter, text, oracle, id));
+      if (full) waiting.push(full);
+      held?.set(id, text);
+      if (held && files.totalBytes > config.ORACLE_BATCH_INLINE_BYTES) held = null;
+    }
+    while (!held && waiting.length > 0)
+      await submitFile(submission, waiting.shift() as BatchFile, fileIndex++);
+  }
+  if (held) return submitInline(submission, held);
+  const last = files.finish();
+  if (last) await submitFile(submission, last, fileIndex);
+}
+
+async function failMissing(
+  env: Env,
+  row: OracleJobRow,
+  chunk: readonly string[],
+  texts: Map<string, ArticleText>,
+) {
+  const missing = chunk.filter((id) => !texts.has(id));
+  if (missing.length === 0) return;
+  await failUnsent(env, row.job_id, missing, {
+    code: "oracle.article_missing",
+    message: "the article was deleted after the job selected it",
+  });
+}
+
+async function submitInline({ env, ai, row, filter, oracle }: Submission, texts: Map<string, ArticleText>) {
+  const ids = [...texts.keys()];
+  for (let i = 0; i < ids.length; i += BATCH_SIZE) {
+    const present = ids.slice(i, i + BATCH_SIZE);
     const src = present.map((id) => {
-      const { model: _model, ...request } = oracleRequest(filter, texts.get(id) as ArticleText, row.model);
+      const { model: _model, ...request } = oracleRequest(filter, texts.get(id) as ArticleText, oracle);
       return { ...request, metadata: { key: id } };
     });
     const created = await ai.batches.create({
@@ -51,117 +121,74 @@ export async function submitBatches(
       config: { displayName: `distillery-${row.job_id}-${i / BATCH_SIZE}` },
     });
     const name = created.name ?? "";
-    const expiresAt = new Date(Date.now() + BATCH_CLAIM_MS).toISOString();
-    for (const id of present) {
-      await claimKey(env, { ...row, article_id: id }, row.job_id, claimIdFor(name), expiresAt);
-    }
-    await database(env.DB)
-      .insert(oracleBatches)
-      .values({ name, job_id: row.job_id, state: created.state ?? "submitted", article_ids: present })
-      .run();
-    await database(env.DB)
-      .update(oracleItems)
-      .set({ batch_name: name })
-      .where(and(eq(oracleItems.job_id, row.job_id), inArray(oracleItems.article_id, present)))
-      .run();
+    await registerBatch(env, row, {
+      name,
+      state: created.state ?? "submitted",
+      ids: present,
+      inlineIds: present,
+    });
   }
 }
 
-type InlinedResponse = {
-  metadata?: Record<string, unknown>;
-  error?: { code?: number; message?: string };
-  response?: {
-    candidates?: { finishReason?: string; content?: { parts?: { text?: string }[] } }[];
-    usageMetadata?: Parameters<typeof usageTokens>[0];
-  };
-};
-
-function batchResult(
-  filter: FilterPackage,
-  row: OracleJobRow,
-  item: InlinedResponse,
-  env: Env,
-): OracleCallResult {
-  const price = priceFor(oracleSettings(env).prices, row.model);
-  const tokens = usageTokens(item.response?.usageMetadata);
-  const base = {
-    model: row.model,
-    tokens,
-    cost_usd: costUsd(price, tokens, "batch"),
-    latency_ms: 0,
-    attempts: 1,
-  };
-  if (item.error) {
-    const failure = classifyFailure({ status: item.error.code ?? 500, message: item.error.message ?? "" });
-    return { ...base, ok: false, code: failure.code, message: failure.message };
+/** Uploads one file and creates its batch; if either fails, the file's articles fail with the reason. */
+async function submitFile({ env, ai, row }: Submission, file: BatchFile, index: number) {
+  const displayName = `distillery-${row.job_id}-file-${index}`;
+  let created: Awaited<ReturnType<GoogleGenAI["batches"]["create"]>>;
+  try {
+    const fileName = await uploadBatchFile(ai, file, displayName);
+    created = await ai.batches.create({ model: row.model, src: fileName, config: { displayName } });
+  } catch (error) {
+    // Recorded on each article of the file (counted in the job's failures), not thrown: the other
+    // files of the job are independent and may still go through.
+    console.error(`oracle batch file ${displayName} not submitted`, error);
+    await failUnsent(env, row.job_id, file.ids, {
+      code: "oracle.batch_upload_failed",
+      message: `input file ${displayName} not submitted: ${(error as Error).message}`.slice(0, 500),
+    });
+    return;
   }
-  const candidate = item.response?.candidates?.[0];
-  if (!candidate || candidate.finishReason === "SAFETY") {
-    return { ...base, ok: false, code: "oracle.safety_blocked", message: "blocked by Gemini" };
-  }
-  const answer = readOracleAnswer(filter, candidate.content?.parts?.map((p) => p.text ?? "").join("") ?? "");
-  return "code" in answer ? { ...base, ok: false, ...answer } : { ...base, ok: true, ...answer };
+  const name = created.name ?? "";
+  await registerBatch(env, row, { name, state: created.state ?? "submitted", ids: file.ids, inlineIds: [] });
 }
 
 /** Polls every open batch once; ingests the results of those that finished. */
 export async function pollBatches(env: Env): Promise<number> {
-  const db = database(env.DB);
-  const open = (await db.select().from(oracleBatches).all()).filter((b) => OPEN_STATES.includes(b.state));
+  const open = await batchesToPoll(env, OPEN_STATES);
   if (open.length === 0) return 0;
-  const { ai } = oracleGemini(oracleSettings(env));
+  const settings = oracleSettings(env);
+  const { ai } = oracleGemini(settings);
   let finished = 0;
   for (const batch of open) {
     const status = await ai.batches.get({ name: batch.name });
     const state = status.state ?? batch.state;
     if (OPEN_STATES.includes(state)) {
-      await db.update(oracleBatches).set({ state }).where(eq(oracleBatches.name, batch.name)).run();
+      await env.DB.prepare("UPDATE oracle_batches SET state = ?1 WHERE name = ?2")
+        .bind(state, batch.name)
+        .run();
       continue;
     }
+    if (!(await leaseIngest(env, batch.name, OPEN_STATES))) continue;
     const row = await getOracleJob(env, batch.job_id);
     if (!row) continue;
     const filter = await loadFilter(env, row.filter, row.filter_version);
-    const responses = (status.dest?.inlinedResponses ?? []) as InlinedResponse[];
-    const seen = new Set<string>();
-    for (const item of responses) {
-      const articleId = String(item.metadata?.key ?? "");
-      if (!batch.article_ids.includes(articleId) || seen.has(articleId)) continue;
-      seen.add(articleId);
-      const result = batchResult(filter, row, item, env);
-      const key = { ...row, article_id: articleId };
-      await recordOutcome(env, {
-        filter,
-        key,
-        jobId: row.job_id,
-        claimId: claimIdFor(batch.name),
-        mode: "batch",
-        result,
-      });
+    const ingest = {
+      env,
+      row,
+      filter,
+      oracle: jobOracle(filter, row),
+      claimId: claimIdFor(batch.name),
+      pending: await pendingOfBatch(env, row.job_id, batch.name),
+    };
+    let note = "";
+    if (status.dest?.fileName) {
+      const unreadable = await ingestResultsFile(ingest, settings, status.dest.fileName);
+      if (unreadable > 0) note = ` (${unreadable} lines of its results file were not JSON)`;
     }
-    for (const articleId of batch.article_ids.filter((id) => !seen.has(id))) {
-      const result: OracleCallResult = {
-        ok: false,
-        code: `oracle.batch_${state.replace(/^JOB_STATE_/, "").toLowerCase()}`,
-        message: `the batch ended ${state} without an answer for this article`,
-        model: row.model,
-        tokens: { input: 0, cached: 0, output: 0 },
-        cost_usd: 0,
-        latency_ms: 0,
-        attempts: 1,
-      };
-      const key = { ...row, article_id: articleId };
-      await recordOutcome(env, {
-        filter,
-        key,
-        jobId: row.job_id,
-        claimId: claimIdFor(batch.name),
-        mode: "batch",
-        result,
-      });
-    }
-    await db
-      .update(oracleBatches)
-      .set({ state, finished_at: nowIso() })
-      .where(eq(oracleBatches.name, batch.name))
+    for (const item of (status.dest?.inlinedResponses ?? []) as BatchAnswer[])
+      await ingestAnswer(ingest, item);
+    await failUnanswered(ingest, state, note);
+    await env.DB.prepare("UPDATE oracle_batches SET state = ?1, finished_at = ?2 WHERE name = ?3")
+      .bind(state, nowIso(), batch.name)
       .run();
     await settleJob(env, row.job_id);
     finished += 1;

@@ -1,30 +1,60 @@
 /**
  * @module
  * The token-bucket arithmetic of the oracle rate limiter, kept pure so it can be tested without a
- * Durable Object. Two buckets (requests and tokens per minute). Each holds a small burst (10% of
- * the minute's quota) and refills at the rest of the quota, so that no 60-second window ever sees
- * more than the quota: burst + refill per minute = limit. A caller reserves capacity and is told how
- * long to wait; reservations may drive a bucket negative, which queues later callers behind it.
+ * Durable Object. Two buckets (requests and tokens per minute). Each holds a small burst and
+ * refills continuously at the rest of the minute's quota, so that no 60-second window ever sees more
+ * than the quota: a window starts with at most the burst in the bucket and gains at most
+ * `limit - burst` in its minute. The burst is what a backlog of callers can never use, so it is
+ * small for requests: one (calls are spaced evenly; a 10% burst used to hold every run to 90% of
+ * the quota). The token bucket keeps a tenth of the minute's tokens: it must hold the largest call
+ * (a call larger than the burst can exceed a window by its excess), and tests and local stacks
+ * rely on it to start a few dozen calls at once under the default 1M tokens per minute.
+ *
+ * Reservations are served first come, first served: each one is given the earliest time both
+ * buckets hold its units, at or after the previous reservation's time, and both buckets are charged
+ * at that time. The state therefore records the time of the latest reserved call, which may lie in
+ * the future while callers queue; a later caller is scheduled after it.
  */
 
 export type BucketLimits = { rpm: number; tpm: number };
+/** Units left in each bucket right after the latest reserved call, scheduled at `updatedAt`. */
 export type BucketState = { requests: number; tokens: number; updatedAt: number };
 
-const BURST_SHARE = 0.1;
+/** Requests a full bucket holds. */
+export const REQUEST_BURST = 1;
+/** Share of the minute's tokens a full bucket holds. */
+export const TOKEN_BURST_SHARE = 0.1;
 
-function shape(perMinute: number) {
-  const burst = Math.max(1, Math.floor(perMinute * BURST_SHARE));
+type BucketShape = { burst: number; perMs: number };
+
+/**
+ * Continuous refill of a bucket of `perMinute` units holding `burst` at most. Refilling
+ * `limit - burst` rather than the `limit - burst + 1` the bound allows leaves one call's interval of
+ * slack a minute, so a call that reaches the API a little late cannot push a window over the quota.
+ */
+function bucketShape(perMinute: number, burst: number): BucketShape {
   const perMs = Math.max(perMinute - burst, perMinute * 0.5) / 60_000;
   return { burst, perMs };
 }
 
+function tokenBurst(tpm: number): number {
+  return Math.max(1, Math.floor(tpm * TOKEN_BURST_SHARE));
+}
+
 /** A full bucket pair at `now`. */
 export function fullBuckets(limits: BucketLimits, now: number): BucketState {
-  return { requests: shape(limits.rpm).burst, tokens: shape(limits.tpm).burst, updatedAt: now };
+  return { requests: REQUEST_BURST, tokens: tokenBurst(limits.tpm), updatedAt: now };
+}
+
+/** Level of one bucket `elapsedMs` after it held `level`, capped at `capacity`. */
+function refilled(level: number, elapsedMs: number, shape: BucketShape, capacity: number): number {
+  return Math.min(capacity, level + elapsedMs * shape.perMs);
 }
 
 /**
- * Reserves one request of `tokens` tokens; returns the new state and the wait in milliseconds.
+ * Reserves one request of `tokens` tokens; returns the new state and the wait in milliseconds
+ * before the call may be made. A call larger than the token burst goes once the bucket has refilled
+ * its size (otherwise it could never go).
  * @example
  * const { state, waitMs } = reserve(state, Date.now(), 2_000, { rpm: 150, tpm: 1_000_000 });
  */
@@ -34,14 +64,28 @@ export function reserve(
   tokens: number,
   limits: BucketLimits,
 ): { state: BucketState; waitMs: number } {
-  const requestShape = shape(limits.rpm);
-  const tokenShape = shape(limits.tpm);
-  const elapsed = Math.max(0, now - state.updatedAt);
-  const requests = Math.min(requestShape.burst, state.requests + elapsed * requestShape.perMs) - 1;
-  const tokenLevel = Math.min(tokenShape.burst, state.tokens + elapsed * tokenShape.perMs) - tokens;
-  const waitMs = Math.max(
-    requests < 0 ? -requests / requestShape.perMs : 0,
-    tokenLevel < 0 ? -tokenLevel / tokenShape.perMs : 0,
+  const requestShape = bucketShape(limits.rpm, REQUEST_BURST);
+  const tokenShape = bucketShape(limits.tpm, tokenBurst(limits.tpm));
+  const requestCapacity = requestShape.burst;
+  const tokenCapacity = Math.max(tokenShape.burst, tokens);
+  // Queue behind the latest reservation: never before it, whatever the caller's clock says.
+  const base = Math.max(now, state.updatedAt);
+  const requestsAtBase = refilled(state.requests, base - state.updatedAt, requestShape, requestCapacity);
+  const tokensAtBase = refilled(state.tokens, base - state.updatedAt, tokenShape, tokenCapacity);
+  const waitAfterBase = Math.max(
+    0,
+    (1 - requestsAtBase) / requestShape.perMs,
+    (tokens - tokensAtBase) / tokenShape.perMs,
   );
-  return { state: { requests, tokens: tokenLevel, updatedAt: now }, waitMs: Math.ceil(waitMs) };
+  // The state keeps the exact time; only the caller's wait is rounded up, so rounding never
+  // accumulates into lost refill (at 600 RPM a whole millisecond per call is 1% of the quota).
+  const callAt = base + waitAfterBase;
+  return {
+    state: {
+      requests: refilled(requestsAtBase, waitAfterBase, requestShape, requestCapacity) - 1,
+      tokens: refilled(tokensAtBase, waitAfterBase, tokenShape, tokenCapacity) - tokens,
+      updatedAt: callAt,
+    },
+    waitMs: Math.ceil(callAt - now),
+  };
 }

@@ -1,25 +1,25 @@
 /**
  * @module
- * One oracle call for one article, end to end: render the request, call Gemini's `generateContent`
- * through `@google/genai`, read and validate the answer (one repair, then one more call when the
- * answer is unusable), retry transient failures with backoff, and account every billed token.
- * The result is a label's worth of data, or a failure with a stable reason code.
+ * One oracle call for one article, end to end and the same for every provider: call the transport,
+ * read and validate the answer (one repair, then one more call when the answer is unusable), retry
+ * transient failures with backoff, retry a truncated answer once with twice the output limit (if the
+ * budget allows it), and account every billed token. The result is a label's worth of data, or a
+ * failure with a stable reason code.
  */
 
-import type { ArticleText, FilterPackage, ModelPrice, TokenUsage } from "@distillery/shared";
-import type { GoogleGenAI } from "@google/genai";
+import type { ArticleText, ModelPrice, ResolvedOracle, TokenUsage } from "@distillery/shared";
+import { modelFamily } from "@distillery/shared";
 import { readOracleAnswer } from "./answer";
-import { addTokens, costUsd, NO_TOKENS, usageTokens } from "./cost";
-import { estimateCallTokens, oracleRequest } from "./request";
+import { addTokens, costUsd, NO_TOKENS } from "./cost";
+import { estimateCallTokens } from "./request";
 import { type BackoffOptions, backoffDelayMs, classifyFailure, DEFAULT_BACKOFF } from "./retry";
-
-type OracleCallFilter = Pick<FilterPackage, "prompt" | "oracle" | "dimensions" | "categories">;
+import type { OracleCallFilter, OracleTransport } from "./transport";
 
 export type CallOracleOptions = {
-  ai: GoogleGenAI;
+  transport: OracleTransport;
   filter: OracleCallFilter;
   article: ArticleText;
-  model: string;
+  oracle: ResolvedOracle;
   price: ModelPrice;
   /** Per attempt, in milliseconds. */
   timeoutMs?: number;
@@ -32,15 +32,23 @@ export type CallOracleOptions = {
   random?: () => number;
   /** Awaited before every call with its estimated tokens: where the rate limiter holds the caller. */
   beforeAttempt?: (estimatedTokens: number) => Promise<void>;
+  /**
+   * Asked before the retry of a truncated answer, with what that retry is expected to cost in
+   * dollars; false (the budget cannot hold it) ends the call as `oracle.truncated`. Unset: allowed.
+   */
+  reserveExtra?: (usd: number) => Promise<boolean>;
 };
 
 type CallAccounting = {
+  provider: ResolvedOracle["provider"];
   model: string;
   tokens: TokenUsage;
   cost_usd: number;
   /** Milliseconds the last call took (the API's latency, not the backoff). */
   latency_ms: number;
   attempts: number;
+  /** Answers cut at the output limit: billed, never stored. */
+  truncations: number;
 };
 
 export type OracleCallSuccess = CallAccounting & {
@@ -59,15 +67,15 @@ const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
 /**
  * Labels one article with the oracle.
  * @example
- * const result = await callOracle({ ai, filter, article, model: "gemini-2.5-flash", price });
+ * const result = await callOracle({ transport, filter, article, oracle: resolveOracle(filter), price });
  * if (result.ok) save(result.scores, result.tokens, result.cost_usd);
  */
 export async function callOracle(options: CallOracleOptions): Promise<OracleCallResult> {
   const {
-    ai,
+    transport,
     filter,
     article,
-    model,
+    oracle,
     price,
     timeoutMs = 60_000,
     maxAttempts = 6,
@@ -76,10 +84,25 @@ export async function callOracle(options: CallOracleOptions): Promise<OracleCall
     sleep = defaultSleep,
     random = Math.random,
     beforeAttempt,
+    reserveExtra = async () => true,
   } = options;
-  const request = oracleRequest(filter, article, model);
-  const estimate = estimateCallTokens(filter, article);
-  const account: CallAccounting = { model, tokens: NO_TOKENS, cost_usd: 0, latency_ms: 0, attempts: 0 };
+  const estimate = estimateCallTokens(filter, article, oracle);
+  const account: CallAccounting = {
+    provider: oracle.provider,
+    model: oracle.model,
+    tokens: NO_TOKENS,
+    cost_usd: 0,
+    latency_ms: 0,
+    attempts: 0,
+    truncations: 0,
+  };
+  const fail = (code: string, message: string): OracleCallFailure => ({
+    ...account,
+    ok: false,
+    code,
+    message,
+  });
+  let maxOutputTokens = oracle.max_output_tokens;
   let transientFailures = 0;
   let invalidAnswers = 0;
 
@@ -87,42 +110,49 @@ export async function callOracle(options: CallOracleOptions): Promise<OracleCall
     await beforeAttempt?.(estimate.input + estimate.output);
     account.attempts += 1;
     let retryAfterHeader: string | null = null;
-    const capturingFetch: typeof fetch = async (input, init) => {
-      const response = await fetch(input, init);
-      retryAfterHeader = response.headers.get("retry-after");
-      return response;
-    };
     const started = Date.now();
     try {
-      const response = await ai.models.generateContent({
-        ...request,
-        config: { ...request.config, httpOptions: { timeout: timeoutMs, fetch: capturingFetch } },
+      const reply = await transport.generate({
+        filter,
+        article,
+        oracle,
+        maxOutputTokens,
+        timeoutMs,
+        onRetryAfter: (value) => {
+          retryAfterHeader = value;
+        },
       });
       account.latency_ms = Date.now() - started;
-      const tokens = usageTokens(response.usageMetadata);
-      account.tokens = addTokens(account.tokens, tokens);
-      account.cost_usd += costUsd(price, tokens, "interactive");
-      const candidate = response.candidates?.[0];
-      if (!candidate || candidate.finishReason === "SAFETY" || response.promptFeedback?.blockReason) {
-        const reason = candidate?.finishReason ?? response.promptFeedback?.blockReason ?? "no candidate";
-        return {
-          ...account,
-          ok: false,
-          code: "oracle.safety_blocked",
-          message: `blocked by Gemini: ${reason}`,
-        };
+      account.tokens = addTokens(account.tokens, reply.tokens);
+      account.cost_usd += costUsd(price, reply.tokens, "interactive");
+      if (reply.finish === "blocked") {
+        return fail(
+          "oracle.safety_blocked",
+          `blocked by ${oracle.provider}: ${reply.detail ?? "no reason given"}`,
+        );
       }
-      const answer = readOracleAnswer(filter, response.text ?? "");
+      if (reply.finish === "length") {
+        account.truncations += 1;
+        const cut = `the answer was cut at ${maxOutputTokens} output tokens (${reply.tokens.thinking} of them thinking)`;
+        const larger = Math.min(modelFamily(oracle.provider, oracle.model).outputLimit, maxOutputTokens * 2);
+        if (account.truncations > 1 || larger <= maxOutputTokens) return fail("oracle.truncated", cut);
+        const extraTokens = { ...NO_TOKENS, input: estimate.input, output: larger };
+        if (!(await reserveExtra(costUsd(price, extraTokens, "interactive"))))
+          return fail("oracle.truncated", `${cut}; the budget cannot hold a retry with ${larger}`);
+        maxOutputTokens = larger;
+        continue;
+      }
+      const answer = readOracleAnswer(filter, reply.text);
       if (!("code" in answer)) return { ...account, ok: true, ...answer };
       invalidAnswers += 1;
-      if (invalidAnswers > invalidAnswerRetries) return { ...account, ok: false, ...answer };
+      if (invalidAnswers > invalidAnswerRetries) return fail(answer.code, answer.message);
     } catch (error) {
       account.latency_ms = Date.now() - started;
       const failure = classifyFailure(error, retryAfterHeader);
       transientFailures += 1;
       if (failure.kind === "permanent" || account.attempts >= maxAttempts) {
         const exhausted = failure.kind === "transient" ? ` (gave up after ${account.attempts} calls)` : "";
-        return { ...account, ok: false, code: failure.code, message: `${failure.message}${exhausted}` };
+        return fail(failure.code, `${failure.message}${exhausted}`);
       }
       await sleep(backoffDelayMs(transientFailures, backoff, random, failure.retryAfterMs));
     }

@@ -1,13 +1,26 @@
 /**
  * @module
  * The oracle's settings, read from the worker's parsed configuration (`edgeConfig`, one definition of
- * names, defaults and checks): the Gemini key and base URL, the default model, the quota the limiter
- * keeps to, and the price table.
+ * names, defaults and checks): each provider's key and base URL, the default model, the quota the
+ * limiter keeps to, and the price table. Also the oracle a job uses (the filter's, or the job's
+ * override), refused with the field named when its family does not take the setting.
  */
+import {
+  DistilleryError,
+  type FilterPackage,
+  type OracleJobSpec,
+  type OracleProvider,
+  oracleProblem,
+  type ResolvedOracle,
+  resolveOracle,
+} from "@distillery/shared";
 import { edgeConfig } from "../config";
 import type { Env } from "../env";
-import { geminiClient } from "./client";
+import { geminiClient, STANDIN_BANNER } from "./client";
 import { type PriceTable, resolvePriceTable } from "./cost";
+import { geminiTransport } from "./gemini";
+import { OPENAI_STANDIN_BANNER, openaiTransport } from "./openai";
+import type { OracleTransport } from "./transport";
 
 export type OracleSettings = {
   model: string;
@@ -16,6 +29,7 @@ export type OracleSettings = {
   prices: PriceTable;
   apiKey?: string;
   baseUrl?: string;
+  openai: { apiKey?: string; baseUrl?: string };
 };
 
 /** The oracle settings of this worker; a bad value is a `config.invalid` error naming the variable. */
@@ -28,10 +42,60 @@ export function oracleSettings(env: Env): OracleSettings {
     prices: resolvePriceTable(config.ORACLE_PRICES),
     apiKey: config.GEMINI_API_KEY,
     baseUrl: config.GEMINI_BASE_URL,
+    openai: { apiKey: config.OPENAI_API_KEY, baseUrl: config.OPENAI_BASE_URL },
   };
 }
 
 /** The Gemini client for these settings (the stand-in when no key is set). */
 export function oracleGemini(settings: OracleSettings) {
   return geminiClient({ GEMINI_API_KEY: settings.apiKey, GEMINI_BASE_URL: settings.baseUrl });
+}
+
+/** The transport that calls `provider` with these settings. */
+export function oracleTransport(settings: OracleSettings, provider: OracleProvider): OracleTransport {
+  if (provider === "openai") return openaiTransport(settings.openai);
+  return geminiTransport(oracleGemini(settings).ai);
+}
+
+/** True when `provider` has no key configured, so its calls go to the local stand-in. */
+export function usesStandin(settings: OracleSettings, provider: OracleProvider): boolean {
+  return provider === "openai" ? !settings.openai.apiKey : !settings.apiKey;
+}
+
+/** What results say when labels came from a stand-in rather than a real model. */
+export function standinBanner(provider: OracleProvider): string {
+  return provider === "openai" ? OPENAI_STANDIN_BANNER : STANDIN_BANNER;
+}
+
+/**
+ * The oracle of an oracle job: the filter's, with the job's `provider`/`model`/`thinking` override.
+ * A provider override needs a model (a Gemini model name means nothing to another provider).
+ */
+export function jobOracle(
+  filter: FilterPackage,
+  spec: Pick<OracleJobSpec, "provider" | "model" | "thinking">,
+): ResolvedOracle {
+  if (spec.provider && spec.provider !== filter.oracle.provider && !spec.model) {
+    throw new DistilleryError(
+      "oracle.invalid_setting",
+      `provider '${spec.provider}' needs a model: the filter's '${filter.oracle.model}' is a ${filter.oracle.provider} model`,
+      { details: [{ path: "model", issue: `required with provider '${spec.provider}'` }] },
+    );
+  }
+  const oracle = resolveOracle(filter, {
+    provider: spec.provider,
+    model: spec.model,
+    thinking: spec.thinking,
+  });
+  const problem = oracleProblem(oracle);
+  if (problem) {
+    throw new DistilleryError(
+      "oracle.invalid_setting",
+      `thinking ${JSON.stringify(oracle.thinking)}: ${problem}`,
+      {
+        details: [{ path: "thinking", issue: problem }],
+      },
+    );
+  }
+  return oracle;
 }

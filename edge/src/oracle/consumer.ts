@@ -4,7 +4,7 @@
  * batch are worked on concurrently; the `ORACLE_LIMITER` Durable Object keeps every consumer together
  * under the quota. Each message is idempotent: an item that is no longer pending, a key that already
  * has a label or is claimed by a live call, a job that is paused or over, are all acknowledged or
- * retried without calling Gemini. Before a call, its expected cost is reserved against the job's
+ * retried without calling the oracle. Before a call, its expected cost is reserved against the job's
  * budget cap in one conditional statement (`reserveBudget`); the outcome settles it to the actual
  * cost. A message that fails on its last delivery fails its article with the reason.
  */
@@ -18,7 +18,7 @@ import { loadFilter } from "../filters/store";
 import { getJob } from "../jobs/index";
 import { retriesExhausted } from "../queue/failures";
 import { callOracle, type OracleCallResult } from "./call";
-import { oracleGemini, oracleSettings } from "./config";
+import { oracleSettings, oracleTransport } from "./config";
 import { costUsd, priceFor } from "./cost";
 import { estimateCallTokens } from "./request";
 import { pauseAtBudget, settleJob } from "./settle";
@@ -26,12 +26,14 @@ import {
   claimKey,
   failPendingItem,
   getOracleJob,
+  labelKey,
   labelledIds,
   loadArticleTexts,
   markSkipped,
   recordOutcome,
   releaseClaim,
   reserveBudget,
+  rowOracle,
 } from "./store";
 
 export const oracleQueueMessageSchema = z.object({
@@ -66,12 +68,7 @@ export async function processOracleArticle(env: Env, message: OracleQueueMessage
     .where(and(eq(oracleItems.job_id, row.job_id), eq(oracleItems.article_id, message.article_id)))
     .get();
   if (item?.state !== "pending") return "ignored";
-  const key = {
-    article_id: message.article_id,
-    filter: row.filter,
-    filter_version: row.filter_version,
-    prompt_hash: row.prompt_hash,
-  };
+  const key = labelKey(row, message.article_id);
   if ((await labelledIds(env, key, [key.article_id])).size > 0) {
     await markSkipped(env, row.job_id, key.article_id);
     await settleJob(env, row.job_id);
@@ -81,13 +78,11 @@ export async function processOracleArticle(env: Env, message: OracleQueueMessage
   const filter = await loadFilter(env, row.filter, row.filter_version);
   const article = (await loadArticleTexts(env, [key.article_id])).get(key.article_id);
   if (!article) return "ignored";
-  const price = priceFor(settings.prices, row.model);
-  const estimate = estimateCallTokens(filter, article);
-  const expected = costUsd(
-    price,
-    { input: estimate.input, cached: 0, output: estimate.output },
-    "interactive",
-  );
+  const oracle = rowOracle(row, filter);
+  const price = priceFor(settings.prices, oracle.model);
+  const estimate = estimateCallTokens(filter, article, oracle);
+  const { input, output, thinking } = estimate;
+  const expected = costUsd(price, { input, cached: 0, output, thinking }, "interactive");
   const claimId = crypto.randomUUID();
   const expiresAt = new Date(Date.now() + CLAIM_MS).toISOString();
   if (!(await claimKey(env, key, row.job_id, claimId, expiresAt))) return "claimed_elsewhere";
@@ -96,16 +91,17 @@ export async function processOracleArticle(env: Env, message: OracleQueueMessage
     await pauseAtBudget(env, row);
     return "paused";
   }
-  const limiter = env.ORACLE_LIMITER.get(env.ORACLE_LIMITER.idFromName("gemini"));
-  const { ai } = oracleGemini(settings);
+  // One limiter per provider: each has its own quota (the same ORACLE_RPM/ORACLE_TPM settings).
+  const limiter = env.ORACLE_LIMITER.get(env.ORACLE_LIMITER.idFromName(oracle.provider));
   let result: OracleCallResult;
   try {
     result = await callOracle({
-      ai,
+      transport: oracleTransport(settings, oracle.provider),
       filter,
       article,
-      model: row.model,
+      oracle,
       price,
+      reserveExtra: (usd) => reserveBudget(env, row.job_id, claimId, expected + usd),
       beforeAttempt: async (tokens) => {
         const waitMs = await limiter.reserve(tokens, { rpm: settings.rpm, tpm: settings.tpm });
         if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));

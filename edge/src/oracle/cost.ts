@@ -1,8 +1,9 @@
 /**
  * @module
- * What an oracle call costs: token usage read from Gemini's `usageMetadata` and priced with the
- * published table (`DEFAULT_PRICE_TABLE`) or an override (`ORACLE_PRICES`, JSON). Cached prompt
- * tokens are priced at the cached rate; Batch Mode takes its discount off the whole call.
+ * What an oracle call costs: token usage read from the provider's usage report and priced with the
+ * published table (`DEFAULT_PRICE_TABLE`, shared/src/oracle/prices.ts) or an override
+ * (`ORACLE_PRICES`, JSON). Cached prompt tokens are priced at the cached rate, thinking tokens at the
+ * output rate (they are part of `output`); Batch Mode takes its discount off the whole call.
  */
 import {
   DEFAULT_PRICE_TABLE,
@@ -60,20 +61,30 @@ export type UsageMetadata = {
   thoughtsTokenCount?: number;
 };
 
-/** Input (all prompt tokens, cached included), cached, and output (answer + thinking) tokens. */
+/**
+ * Input (all prompt tokens, cached included), cached, output (answer + thinking: Gemini bills
+ * thoughts as output) and, of the output, thinking tokens.
+ */
 export function usageTokens(usage: UsageMetadata | undefined): TokenUsage {
+  const thinking = usage?.thoughtsTokenCount ?? 0;
   return {
     input: usage?.promptTokenCount ?? 0,
     cached: usage?.cachedContentTokenCount ?? 0,
-    output: (usage?.candidatesTokenCount ?? 0) + (usage?.thoughtsTokenCount ?? 0),
+    output: (usage?.candidatesTokenCount ?? 0) + thinking,
+    thinking,
   };
 }
 
 export function addTokens(a: TokenUsage, b: TokenUsage): TokenUsage {
-  return { input: a.input + b.input, cached: a.cached + b.cached, output: a.output + b.output };
+  return {
+    input: a.input + b.input,
+    cached: a.cached + b.cached,
+    output: a.output + b.output,
+    thinking: a.thinking + b.thinking,
+  };
 }
 
-export const NO_TOKENS: TokenUsage = { input: 0, cached: 0, output: 0 };
+export const NO_TOKENS: TokenUsage = { input: 0, cached: 0, output: 0, thinking: 0 };
 
 /**
  * Dollars for `tokens` at `price`; `batch` applies the Batch Mode discount.

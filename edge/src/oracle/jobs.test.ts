@@ -211,6 +211,8 @@ describe("oracle jobs", () => {
       filter: filter.name,
       filter_version: filter.version,
       prompt_hash: await promptHash(filter),
+      provider: "gemini" as const,
+      model: filter.oracle.model,
     };
     // A consumer that died mid-call left this claim behind.
     expect(

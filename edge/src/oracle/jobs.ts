@@ -14,8 +14,7 @@ import { loadFilter } from "../filters/store";
 import { getJob, transitionJob, updateJobProgress } from "../jobs/index";
 import type { JobKindHooks } from "../jobs/kinds";
 import { submitBatches } from "./batch";
-import { STANDIN_BANNER } from "./client";
-import { oracleSettings } from "./config";
+import { jobOracle, oracleSettings, standinBanner, usesStandin } from "./config";
 import { priceFor } from "./cost";
 import { estimateJob, selectArticleIds } from "./plan";
 import { prefilterArticles } from "./prefilter";
@@ -109,20 +108,26 @@ async function startOracleJob(env: Env, job: Job) {
   const spec = job.spec as OracleJobSpec;
   const settings = oracleSettings(env);
   const filter = await loadFilter(env, spec.filter, spec.filter_version);
-  const model = spec.model ?? filter.oracle.model ?? settings.model;
-  priceFor(settings.prices, model);
-  const hash = await promptHash(filter, model);
+  const oracle = jobOracle(filter, spec);
+  priceFor(settings.prices, oracle.model);
+  const hash = await promptHash(filter, oracle.model);
   const selected = await selectArticleIds(env, filter, spec.selection, spec.retry_failed_of);
   // A rerun of failures only names articles that passed before; everything else meets the prefilter.
   const decisions = spec.retry_failed_of ? null : await prefilterArticles(env, filter, selected);
   const blocked = decisions ? selected.filter((id) => !decisions.get(id)?.pass) : [];
   const passed = decisions ? selected.filter((id) => decisions.get(id)?.pass) : selected;
-  const key = { filter: filter.name, filter_version: filter.version, prompt_hash: hash };
+  const key = {
+    filter: filter.name,
+    filter_version: filter.version,
+    prompt_hash: hash,
+    provider: oracle.provider,
+    model: oracle.model,
+  };
   const labelled = await labelledIds(env, key, passed);
   const toLabel = passed.filter((id) => !labelled.has(id));
   const estimate = await estimateJob(env, {
     filter,
-    model,
+    oracle,
     mode: spec.mode,
     promptHash: hash,
     selected: selected.length,
@@ -137,17 +142,24 @@ async function startOracleJob(env: Env, job: Job) {
     filter: filter.name,
     filter_version: filter.version,
     prompt_hash: hash,
-    model,
+    provider: oracle.provider,
+    model: oracle.model,
+    thinking: oracle.thinking,
+    max_output_tokens: oracle.max_output_tokens,
     mode: spec.mode,
     budget_usd: spec.budget_usd,
-    uses_standin: !settings.apiKey,
+    uses_standin: usesStandin(settings, oracle.provider),
     estimate,
     created_at: job.created_at,
   };
   await transitionJob(env, job.id, "running");
   if (spec.dry_run) {
     await transitionJob(env, job.id, "succeeded", {
-      result: { dry_run: true, estimate, ...(row.uses_standin ? { banner: STANDIN_BANNER } : {}) },
+      result: {
+        dry_run: true,
+        estimate,
+        ...(row.uses_standin ? { banner: standinBanner(oracle.provider) } : {}),
+      },
       progress: { done: 0, total: 0, message: "dry run: nothing was sent to Gemini" },
     });
     return;
@@ -170,7 +182,15 @@ async function startOracleJob(env: Env, job: Job) {
 
 async function validateOracleJob(env: Env, spec: JobSpec) {
   if (spec.kind !== "oracle") return;
-  await loadFilter(env, spec.filter, spec.filter_version);
+  const filter = await loadFilter(env, spec.filter, spec.filter_version);
+  jobOracle(filter, spec);
+  if (spec.mode === "batch" && (spec.provider ?? filter.oracle.provider) !== "gemini") {
+    throw new DistilleryError(
+      "oracle.batch_unsupported",
+      "Batch Mode is available for Gemini oracles only; use mode 'interactive' with this provider",
+      { details: [{ path: "mode", issue: "batch needs provider gemini" }] },
+    );
+  }
   if (spec.retry_failed_of) {
     const earlier = await getJob(env, spec.retry_failed_of);
     if (earlier.kind !== "oracle") {

@@ -4,7 +4,8 @@
  * of them together stay under the quota (requests and tokens per minute).
  * Responsibilities:
  * - hold one token-bucket pair per quota (`bucket.ts`), in memory and in storage;
- * - `reserve(tokens, limits)` (RPC): take capacity and say how long the caller must wait first;
+ * - `reserve(tokens, limits)` (RPC): give the caller the next free slot (first come, first served,
+ *   calls spaced evenly at the quota) and say how long it must wait for it;
  * - reload its state inside `blockConcurrencyWhile`, so an evicted object resumes where it was.
  */
 import { DurableObject } from "cloudflare:workers";

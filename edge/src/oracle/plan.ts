@@ -8,8 +8,12 @@
  */
 import {
   type ArticleSelection,
+  CHARS_PER_TOKEN,
   type FilterPackage,
   type OracleEstimate,
+  plannedOutputTokens,
+  plannedThinkingTokens,
+  type ResolvedOracle,
   renderOraclePrompt,
 } from "@distillery/shared";
 import { and, asc, eq, gte, inArray, lte, type SQL } from "drizzle-orm";
@@ -18,7 +22,6 @@ import { articles, oracleItems } from "../db/schema";
 import type { Env } from "../env";
 import { costUsd, type PriceTable, priceFor } from "./cost";
 import { prefilterArticles } from "./prefilter";
-import { CHARS_PER_TOKEN, OUTPUT_TOKENS_PER_DIMENSION } from "./request";
 
 /** Gemini 2.5 Flash caches a repeated prefix implicitly from this many tokens on. */
 const IMPLICIT_CACHE_MIN_TOKENS = 1_024;
@@ -133,7 +136,7 @@ export async function estimateJob(
   env: Env,
   options: {
     filter: FilterPackage;
-    model: string;
+    oracle: ResolvedOracle;
     mode: "interactive" | "batch";
     promptHash: string;
     selected: number;
@@ -168,10 +171,12 @@ export async function estimateJob(
   }
   const n = toLabel.length;
   const input = n * prefixTokens + Math.ceil(articleChars / CHARS_PER_TOKEN);
-  const output =
-    n * (filter.dimensions.length * OUTPUT_TOKENS_PER_DIMENSION + filter.categories.length * 8 + 10);
+  const { oracle } = options;
+  const output = n * plannedOutputTokens(filter, oracle);
+  const thinking = n * plannedThinkingTokens(oracle.thinking);
   const cached = prefixTokens >= IMPLICIT_CACHE_MIN_TOKENS ? Math.max(0, n - 1) * prefixTokens : 0;
-  const usd = costUsd(priceFor(options.prices, options.model), { input, cached: 0, output }, options.mode);
+  const price = priceFor(options.prices, oracle.model);
+  const usd = costUsd(price, { input, cached: 0, output, thinking }, options.mode);
   const minutes = n === 0 ? 0 : Math.max(n / options.rpm, (input + output) / options.tpm);
   return {
     selected: options.selected,
@@ -181,9 +186,12 @@ export async function estimateJob(
     input_tokens: input,
     cached_tokens: cached,
     output_tokens: output,
+    thinking_tokens: thinking,
     usd: Math.round(usd * 1e6) / 1e6,
     minutes: Math.round(minutes * 10) / 10,
-    model: options.model,
+    provider: oracle.provider,
+    model: oracle.model,
+    thinking: oracle.thinking,
     mode: options.mode,
     prompt_hash: options.promptHash,
   };

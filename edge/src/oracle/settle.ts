@@ -9,7 +9,7 @@ import { DistilleryError, type OracleJobResult } from "@distillery/shared";
 import type { Env } from "../env";
 import { settleCascadeOfOracleJob } from "../hub/cascade";
 import { getJob, transitionJob, updateJobProgress } from "../jobs/index";
-import { STANDIN_BANNER } from "./client";
+import { standinBanner } from "./config";
 import { getOracleJob, itemCounts, type OracleJobRow, reservedUsd } from "./store";
 
 /** The job's result so far: estimate, counts, spend, and why it paused or who answered. */
@@ -24,7 +24,7 @@ export async function oracleJobResult(
     budget_usd: row.budget_usd,
     spent_usd,
     ...counts,
-    ...(row.uses_standin ? { banner: STANDIN_BANNER } : {}),
+    ...(row.uses_standin ? { banner: standinBanner(row.provider) } : {}),
     ...(pausedReason ? { paused_reason: pausedReason } : {}),
   };
 }

@@ -1,20 +1,50 @@
 /**
  * @module
  * The oracle stage's rows in D1: filters and article texts it reads; items, claims and labels it
- * writes. A label key (article, filter, version, prompt hash) is claimed before Gemini is called and
+ * writes. A label key (article, filter, version, prompt hash, provider, model) is claimed before the
+ * oracle is called and
  * the label is inserted with ON CONFLICT DO NOTHING: a duplicated queue delivery or a rerun finds
  * the label (or a live claim) and never pays again. A claim left by a consumer that died expires,
  * so the article is taken over, not lost.
  */
-import { type ArticleText, type FilterPackage, postfilter } from "@distillery/shared";
+import {
+  type ArticleText,
+  type FilterPackage,
+  postfilter,
+  type ResolvedOracle,
+  resolveOracle,
+} from "@distillery/shared";
 import { and, eq, inArray, sql } from "drizzle-orm";
 import { database, nowIso } from "../db/client";
 import { articles, oracleItems, oracleJobs, oracleLabels } from "../db/schema";
 import type { Env } from "../env";
 import type { OracleCallResult } from "./call";
 
-export type LabelKey = { article_id: string; filter: string; filter_version: number; prompt_hash: string };
+export type LabelKey = {
+  article_id: string;
+  filter: string;
+  filter_version: number;
+  prompt_hash: string;
+  provider: ResolvedOracle["provider"];
+  model: string;
+};
 export type OracleJobRow = typeof oracleJobs.$inferSelect;
+
+/** The label key of `articleId` in this job. */
+export function labelKey(row: OracleJobRow, articleId: string): LabelKey {
+  const { filter, filter_version, prompt_hash, provider, model } = row;
+  return { article_id: articleId, filter, filter_version, prompt_hash, provider, model };
+}
+
+/**
+ * The oracle this job calls, as it was resolved at its start (a job created before thinking settings
+ * were stored gets the filter's defaults for its model).
+ */
+export function rowOracle(row: OracleJobRow, filter: FilterPackage): ResolvedOracle {
+  const resolved = resolveOracle(filter, { provider: row.provider, model: row.model });
+  if (row.max_output_tokens === null) return resolved;
+  return { ...resolved, thinking: row.thinking ?? null, max_output_tokens: row.max_output_tokens };
+}
 
 /** Title, body (from R2 when stored there), language, source and URL of each article id found. */
 export async function loadArticleTexts(env: Env, ids: readonly string[]): Promise<Map<string, ArticleText>> {
@@ -35,7 +65,7 @@ export async function loadArticleTexts(env: Env, ids: readonly string[]): Promis
   return out;
 }
 
-/** Of `ids`, those already labelled under this filter version and prompt hash. */
+/** Of `ids`, those already labelled under this filter version and prompt hash by this oracle. */
 export async function labelledIds(env: Env, key: Omit<LabelKey, "article_id">, ids: readonly string[]) {
   const db = database(env.DB);
   const found = new Set<string>();
@@ -48,6 +78,8 @@ export async function labelledIds(env: Env, key: Omit<LabelKey, "article_id">, i
           eq(oracleLabels.filter, key.filter),
           eq(oracleLabels.filter_version, key.filter_version),
           eq(oracleLabels.prompt_hash, key.prompt_hash),
+          eq(oracleLabels.provider, key.provider),
+          eq(oracleLabels.model, key.model),
           inArray(oracleLabels.article_id, ids.slice(i, i + 90)),
         ),
       )
@@ -80,9 +112,9 @@ export async function insertItems(
  */
 export async function claimKey(env: Env, key: LabelKey, jobId: string, claimId: string, expiresAt: string) {
   const row = await env.DB.prepare(
-    `INSERT INTO oracle_claims (article_id, filter, filter_version, prompt_hash, job_id, claim_id, expires_at)
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-     ON CONFLICT (article_id, filter, filter_version, prompt_hash) DO UPDATE
+    `INSERT INTO oracle_claims (article_id, filter, filter_version, prompt_hash, provider, model, job_id, claim_id, expires_at)
+     VALUES (?1, ?2, ?3, ?4, ?9, ?10, ?5, ?6, ?7)
+     ON CONFLICT (article_id, filter, filter_version, prompt_hash, provider, model) DO UPDATE
        SET job_id = excluded.job_id, claim_id = excluded.claim_id, expires_at = excluded.expires_at
        WHERE oracle_claims.expires_at < ?8
      RETURNING claim_id`,
@@ -96,6 +128,8 @@ export async function claimKey(env: Env, key: LabelKey, jobId: string, claimId: 
       claimId,
       expiresAt,
       nowIso(),
+      key.provider,
+      key.model,
     )
     .first<{ claim_id: string }>();
   return row?.claim_id === claimId;
@@ -159,8 +193,9 @@ export async function failPendingItem(
 
 function releaseStatement(env: Env, key: LabelKey, claimId: string) {
   return env.DB.prepare(
-    "DELETE FROM oracle_claims WHERE article_id = ?1 AND filter = ?2 AND filter_version = ?3 AND prompt_hash = ?4 AND claim_id = ?5",
-  ).bind(key.article_id, key.filter, key.filter_version, key.prompt_hash, claimId);
+    `DELETE FROM oracle_claims WHERE article_id = ?1 AND filter = ?2 AND filter_version = ?3 AND prompt_hash = ?4
+       AND provider = ?6 AND model = ?7 AND claim_id = ?5`,
+  ).bind(key.article_id, key.filter, key.filter_version, key.prompt_hash, claimId, key.provider, key.model);
 }
 
 /**
@@ -186,16 +221,17 @@ export async function recordOutcome(
     const { overall, tier } = postfilter(filter, scores, result.categories);
     statements.push(
       env.DB.prepare(
-        `INSERT INTO oracle_labels (article_id, filter, filter_version, prompt_hash, model, mode, scores, categories,
-           overall, tier, tokens_input, tokens_cached, tokens_output, cost_usd, latency_ms, attempts, job_id, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)
+        `INSERT INTO oracle_labels (article_id, filter, filter_version, prompt_hash, provider, model, mode, scores,
+           categories, overall, tier, tokens_input, tokens_cached, tokens_output, tokens_thinking, cost_usd,
+           latency_ms, attempts, job_id, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?19, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?20, ?14, ?15, ?16, ?17, ?18)
          ON CONFLICT DO NOTHING`,
       ).bind(
         key.article_id,
         key.filter,
         key.filter_version,
         key.prompt_hash,
-        result.model,
+        key.model,
         mode,
         JSON.stringify(result.scores),
         JSON.stringify(result.categories),
@@ -209,6 +245,8 @@ export async function recordOutcome(
         result.attempts,
         jobId,
         now,
+        key.provider,
+        result.tokens.thinking,
       ),
     );
   }
@@ -216,7 +254,8 @@ export async function recordOutcome(
     env.DB.prepare(
       `UPDATE oracle_items SET state = ?1, reason = ?2, message = ?3, attempts = attempts + ?4,
          tokens_input = tokens_input + ?5, tokens_cached = tokens_cached + ?6, tokens_output = tokens_output + ?7,
-         cost_usd = cost_usd + ?8, updated_at = ?9
+         cost_usd = cost_usd + ?8, updated_at = ?9, tokens_thinking = tokens_thinking + ?12,
+         truncations = truncations + ?13
        WHERE job_id = ?10 AND article_id = ?11`,
     ).bind(
       result.ok ? "labelled" : "failed",
@@ -230,6 +269,8 @@ export async function recordOutcome(
       now,
       jobId,
       key.article_id,
+      result.tokens.thinking,
+      result.truncations,
     ),
     releaseStatement(env, key, claimId),
   );
@@ -255,6 +296,9 @@ export type ItemCounts = {
   skipped_by_reason: Record<string, number>;
   blocked_by_prefilter: number;
   spent_usd: number;
+  output_tokens: number;
+  thinking_tokens: number;
+  truncated_answers: number;
 };
 
 /** Skip reason of an article the prefilter blocked: `prefilter:<rule>`. */
@@ -268,6 +312,9 @@ export async function itemCounts(env: Env, jobId: string): Promise<ItemCounts> {
       reason: oracleItems.reason,
       n: sql<number>`count(*)`,
       usd: sql<number>`coalesce(sum(${oracleItems.cost_usd}), 0)`,
+      output: sql<number>`coalesce(sum(${oracleItems.tokens_output}), 0)`,
+      thinking: sql<number>`coalesce(sum(${oracleItems.tokens_thinking}), 0)`,
+      truncations: sql<number>`coalesce(sum(${oracleItems.truncations}), 0)`,
     })
     .from(oracleItems)
     .where(eq(oracleItems.job_id, jobId))
@@ -282,10 +329,16 @@ export async function itemCounts(env: Env, jobId: string): Promise<ItemCounts> {
     skipped_by_reason: {},
     blocked_by_prefilter: 0,
     spent_usd: 0,
+    output_tokens: 0,
+    thinking_tokens: 0,
+    truncated_answers: 0,
   };
   for (const row of rows) {
     counts[row.state] += row.n;
     counts.spent_usd += row.usd;
+    counts.output_tokens += row.output;
+    counts.thinking_tokens += row.thinking;
+    counts.truncated_answers += row.truncations;
     if (row.state === "failed") counts.failed_by_reason[row.reason ?? "unknown"] = row.n;
     if (row.state === "skipped") {
       counts.skipped_by_reason[row.reason ?? "unknown"] = row.n;

@@ -68,3 +68,30 @@ export function geminiResponseSchema(filter: ResponseFilter): Record<string, unk
   }
   return { type: "OBJECT", properties, required: order, propertyOrdering: order };
 }
+
+/**
+ * The same answer shape as a JSON Schema for OpenAI-compatible `response_format: json_schema` in
+ * strict mode: every property required, no others allowed. Score bounds are left to our own check
+ * (`readOracleAnswer` refuses a score outside 0-10) because not every compatible endpoint accepts
+ * `minimum`/`maximum` in strict schemas.
+ */
+export function jsonResponseSchema(filter: ResponseFilter): Record<string, unknown> {
+  const properties: Record<string, unknown> = {};
+  for (const dimension of filter.dimensions) {
+    properties[dimension.key] = {
+      type: "object",
+      description: `${dimension.label}: score 0-10, then a short reason`,
+      properties: { score: { type: "number" }, reason: { type: "string" } },
+      required: ["score", "reason"],
+      additionalProperties: false,
+    };
+  }
+  for (const category of filter.categories) {
+    properties[category.key] = {
+      type: "string",
+      enum: category.values.map((v) => v.key),
+      description: category.label,
+    };
+  }
+  return { type: "object", properties, required: Object.keys(properties), additionalProperties: false };
+}

@@ -238,6 +238,7 @@ function readTokens(analysis: YamlMap): LabelRecord["label"]["tokens"] {
     input: count("input", "input_tokens", "prompt_tokens"),
     cached: count("cached", "cached_tokens"),
     output: count("output", "output_tokens", "completion_tokens"),
+    thinking: count("thinking", "thoughts_tokens", "reasoning_tokens"),
   };
 }
 

@@ -6,6 +6,7 @@
  */
 import { z } from "zod";
 import { slugSchema } from "../schemas/common";
+import { oracleProviderSchema, thinkingSchema } from "./models";
 
 export const oracleEstimateSchema = z.object({
   /** Articles the selection named. */
@@ -18,11 +19,17 @@ export const oracleEstimateSchema = z.object({
   input_tokens: z.number().int().min(0),
   /** Of `input_tokens`, the repeated prompt prefix expected to be served from Gemini's cache. */
   cached_tokens: z.number().int().min(0),
+  /** Answer and planned thinking tokens (thinking is billed as output). */
   output_tokens: z.number().int().min(0),
+  /** Of `output_tokens`, the thinking the setting is planned to use (a budget at its ceiling). */
+  thinking_tokens: z.number().int().min(0).default(0),
   usd: z.number().min(0),
   /** Minutes at the configured quota (requests and tokens per minute); batch mode: Google's turnaround. */
   minutes: z.number().min(0),
+  provider: oracleProviderSchema.default("gemini"),
   model: z.string(),
+  /** The thinking setting sent (null: none). */
+  thinking: thinkingSchema.nullable().default(null),
   mode: z.enum(["interactive", "batch"]),
   prompt_hash: z.string(),
 });
@@ -42,7 +49,12 @@ export const oracleJobResultSchema = z.object({
   /** Of `skipped`, blocked by the prefilter. */
   blocked_by_prefilter: z.number().int().min(0).default(0),
   pending: z.number().int().min(0),
-  /** Set when no GEMINI_API_KEY is configured and the local stand-in answered. */
+  /** Billed output tokens so far, and of them the thinking tokens. */
+  output_tokens: z.number().int().min(0).default(0),
+  thinking_tokens: z.number().int().min(0).default(0),
+  /** Answers cut at the output limit (billed, never stored; each retried once with twice the limit). */
+  truncated_answers: z.number().int().min(0).default(0),
+  /** Set when no key is configured for the job's provider and the local stand-in answered. */
   banner: z.string().optional(),
   paused_reason: z.string().optional(),
 });
@@ -62,11 +74,14 @@ export const spendQuerySchema = z.strictObject({
 export const spendRowSchema = z.object({
   day: z.string(),
   filter: z.string(),
+  provider: oracleProviderSchema.default("gemini"),
   model: z.string(),
   calls: z.number().int(),
   input_tokens: z.number().int(),
   cached_tokens: z.number().int(),
   output_tokens: z.number().int(),
+  /** Of `output_tokens`, thinking tokens (billed at the output price). */
+  thinking_tokens: z.number().int().default(0),
   usd: z.number(),
 });
 export const spendReportSchema = z.object({

@@ -1,6 +1,10 @@
 /**
  * @module
- * The oracle stage's shared pieces: API shapes and the calibration of two labelings.
+ * The oracle stage's shared pieces: API shapes, the calibration of two labelings, which settings each
+ * model takes, and the price table.
  */
 export * from "./api";
 export * from "./calibration";
+export * from "./choice";
+export * from "./models";
+export * from "./prices";

@@ -71,10 +71,14 @@ export function pageSchema<T extends z.ZodType>(item: T) {
   return z.object({ items: z.array(item), next_cursor: z.string().nullable() });
 }
 
-/** Token usage of one oracle call, as Gemini reports it in usage metadata. */
+/** Token usage of oracle calls, as the provider reports it in the response's usage. */
 export const tokenUsageSchema = z.object({
+  /** Every prompt token, cached ones included. */
   input: z.number().int().min(0),
   cached: z.number().int().min(0),
+  /** Every billed output token: the answer and the thinking. */
   output: z.number().int().min(0),
+  /** Of `output`, the thinking (reasoning) tokens. */
+  thinking: z.number().int().min(0).default(0),
 });
 export type TokenUsage = z.infer<typeof tokenUsageSchema>;

@@ -15,34 +15,6 @@ export const modelPriceSchema = z.object({
 });
 export type ModelPrice = z.infer<typeof modelPriceSchema>;
 
-/** Published Gemini API prices (paid tier, prompts <= 200K tokens); override with ORACLE_PRICES. */
-export const DEFAULT_PRICE_TABLE: Record<string, ModelPrice> = {
-  "gemini-2.5-flash": {
-    input_per_mtok: 0.3,
-    cached_input_per_mtok: 0.03,
-    output_per_mtok: 2.5,
-    batch_discount: 0.5,
-  },
-  "gemini-2.5-flash-lite": {
-    input_per_mtok: 0.1,
-    cached_input_per_mtok: 0.01,
-    output_per_mtok: 0.4,
-    batch_discount: 0.5,
-  },
-  "gemini-2.5-pro": {
-    input_per_mtok: 1.25,
-    cached_input_per_mtok: 0.125,
-    output_per_mtok: 10,
-    batch_discount: 0.5,
-  },
-  "gemini-2.0-flash": {
-    input_per_mtok: 0.1,
-    cached_input_per_mtok: 0.025,
-    output_per_mtok: 0.4,
-    batch_discount: 0.5,
-  },
-};
-
 export const priceTableSchema = z.record(z.string(), modelPriceSchema);
 
 const numberFromEnv = (fallback: number) => z.coerce.number().positive().default(fallback);
@@ -54,6 +26,19 @@ export const edgeConfigSchema = z.object({
     .optional()
     .describe("Gemini API key (secret). Unset: the local Gemini stand-in is used."),
   GEMINI_BASE_URL: z.string().url().optional().describe("Base URL of the Gemini API or a stand-in."),
+  OPENAI_API_KEY: z
+    .string()
+    .optional()
+    .describe(
+      "Key of the OpenAI-compatible endpoint (secret) that `provider: openai` oracles call. Unset: the local OpenAI-compatible stand-in is used.",
+    ),
+  OPENAI_BASE_URL: z
+    .string()
+    .url()
+    .optional()
+    .describe(
+      "Base URL of the OpenAI-compatible chat-completions endpoint, with its version path (OpenAI https://api.openai.com/v1, DeepSeek https://api.deepseek.com, vLLM or Ollama http://host:port/v1).",
+    ),
   ORACLE_MODEL: z
     .string()
     .default("gemini-2.5-flash")
@@ -67,6 +52,12 @@ export const edgeConfigSchema = z.object({
     .string()
     .optional()
     .describe("JSON price table overriding the published prices (USD per 1M tokens)."),
+  ORACLE_BATCH_INLINE_BYTES: numberFromEnv(19_000_000).describe(
+    "Largest Batch Mode job payload (bytes) sent inline; above it the articles go as uploaded JSONL files (Gemini's inline limit is 20 MB).",
+  ),
+  ORACLE_BATCH_FILE_BYTES: numberFromEnv(32 * 1024 * 1024).describe(
+    "Largest JSONL input file (bytes) of one Batch Mode batch; the worker holds about twice this while uploading it.",
+  ),
   HUB_LEASE_MS: numberFromEnv(30_000).describe(
     "How long a GPU node's job lease lasts without a heartbeat or progress; then the job is offered again.",
   ),

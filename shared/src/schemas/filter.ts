@@ -6,6 +6,7 @@
  * to 1, gatekeepers name known dimensions, tiers descend) are checked here so every loader agrees.
  */
 import { z } from "zod";
+import { modelFamily, oracleProviderSchema, thinkingProblem, thinkingSchema } from "../oracle/models";
 import { languageSchema, scoreSchema, slugSchema } from "./common";
 
 export const dimensionSchema = z.strictObject({
@@ -80,7 +81,17 @@ export const prefilterSchema = z.strictObject({
 export type Prefilter = z.infer<typeof prefilterSchema>;
 
 export const oracleSettingsSchema = z.strictObject({
+  /** `gemini`, or `openai` for any OpenAI-compatible chat-completions endpoint (OpenAI, DeepSeek, vLLM, Ollama). */
+  provider: oracleProviderSchema.default("gemini"),
   model: z.string().min(1).default("gemini-2.5-flash"),
+  /**
+   * A thinking budget in tokens (Gemini 2.5; -1 lets the model decide, 0 turns it off) or a level
+   * (Gemini 3: `minimal`..`high`; OpenAI-compatible reasoning models: sent as `reasoning_effort`).
+   * Unset: the cheapest the model allows. Thinking is billed as output and counts against the limit.
+   */
+  thinking: thinkingSchema.optional(),
+  /** Unset: twice the longest answer the response schema allows, plus the thinking allowance. */
+  max_output_tokens: z.number().int().min(16).max(65_536).optional(),
   temperature: z.number().min(0).max(2).default(0.2),
   /** Longer bodies are cut to head + tail at sentence boundaries. */
   max_article_chars: z.number().int().min(200).default(6_000),
@@ -226,6 +237,16 @@ function withFilterRules<S extends z.ZodType<FilterConfig>>(schema: S) {
           message: `tiers must be ordered highest first: ${t.min_overall} is not below ${previous.min_overall} of '${previous.key}'`,
         });
     });
+    const { provider, model, thinking, max_output_tokens } = filter.oracle;
+    const thinkingIssue = thinking === undefined ? null : thinkingProblem(provider, model, thinking);
+    if (thinkingIssue) ctx.addIssue({ code: "custom", path: ["oracle", "thinking"], message: thinkingIssue });
+    const outputLimit = modelFamily(provider, model).outputLimit;
+    if (max_output_tokens !== undefined && max_output_tokens > outputLimit)
+      ctx.addIssue({
+        code: "custom",
+        path: ["oracle", "max_output_tokens"],
+        message: `${model} returns at most ${outputLimit} output tokens`,
+      });
     const lowest = filter.tiers[filter.tiers.length - 1];
     if (lowest && lowest.min_overall !== 0)
       ctx.addIssue({

@@ -5,6 +5,7 @@
  * `pythonJobFileSchema` document (exported as JSON Schema) naming local files only.
  */
 import { z } from "zod";
+import { oracleProviderSchema, thinkingSchema } from "../oracle/models";
 import { idSchema, slugSchema, timestampSchema } from "./common";
 import {
   filterPackageSchema,
@@ -57,8 +58,12 @@ export const oracleJobSpecSchema = z.strictObject({
   selection: articleSelectionSchema,
   mode: oracleJobModeSchema.default("interactive"),
   budget_usd: z.number().gt(0),
+  /** Overrides the filter's oracle provider for this job (then `model` is required). */
+  provider: oracleProviderSchema.optional(),
   /** Overrides the filter's oracle model for this job (e.g. a Pro model for calibration). */
   model: z.string().min(1).optional(),
+  /** Overrides the thinking setting; unset with another model: that model's cheapest setting. */
+  thinking: thinkingSchema.optional(),
   /** Re-run only the articles that failed in this earlier oracle job. */
   retry_failed_of: idSchema.optional(),
   dry_run: z.boolean().default(false),

@@ -25,6 +25,9 @@ export type GeminiSchema = {
 
 export type ScoringMode = "hash" | "lexical";
 
+/** Changes a 0..10 score of `dimension` (bias, noise); applied before scaling to a schema's range. */
+export type ScoreAdjuster = (score: number, dimension: string) => number;
+
 /** A stable 32-bit unsigned integer from any text. */
 export function hash32(text: string): number {
   return createHash("sha256").update(text).digest().readUInt32BE(0);
@@ -54,12 +57,16 @@ function typeOf(schema: GeminiSchema): string {
   return "STRING";
 }
 
-/** Builds a value valid for `schema`; `path` names where it sits (the parent of `score` is the dimension). */
+/**
+ * Builds a value valid for `schema`; `path` names where it sits (the parent of `score` is the
+ * dimension); `adjust`, when given, shifts every number leaf's 0..10 score.
+ */
 export function valueForSchema(
   schema: GeminiSchema,
   articleText: string,
   path: string[] = [],
   scoring: ScoringMode = "hash",
+  adjust?: ScoreAdjuster,
 ): unknown {
   const type = typeOf(schema);
   const last = path[path.length - 1] ?? "";
@@ -73,19 +80,20 @@ export function valueForSchema(
       const keys = schema.propertyOrdering ?? Object.keys(schema.properties ?? {});
       for (const key of keys) {
         const child = schema.properties?.[key];
-        if (child) out[key] = valueForSchema(child, articleText, [...path, key], scoring);
+        if (child) out[key] = valueForSchema(child, articleText, [...path, key], scoring, adjust);
       }
       return out;
     }
     case "ARRAY":
-      return schema.items ? [valueForSchema(schema.items, articleText, [...path, "0"], scoring)] : [];
+      return schema.items ? [valueForSchema(schema.items, articleText, [...path, "0"], scoring, adjust)] : [];
     case "NUMBER":
     case "INTEGER": {
       const dimension = last === "score" ? (path[path.length - 2] ?? "score") : last;
       const min = schema.minimum ?? 0;
       const max = schema.maximum ?? 10;
-      const score =
+      const raw =
         scoring === "lexical" ? lexicalScore(articleText, dimension) : standinScore(articleText, dimension);
+      const score = adjust ? adjust(raw, dimension) : raw;
       const value = min + ((max - min) * score) / 10;
       return type === "INTEGER" ? Math.round(value) : Math.round(value * 10) / 10;
     }

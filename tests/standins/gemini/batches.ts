@@ -12,6 +12,7 @@ import {
   type AnswerContext,
   type GenerateContentRequest,
   generateAnswer,
+  requestError,
   splitPrompt,
   transportError,
 } from "./generate";
@@ -24,7 +25,11 @@ type Batch = {
   id: string;
   model: string;
   displayName: string;
+  /** Inline requests; a file batch reads its `inputFile` when it runs, so large inputs are held once. */
   requests: BatchRequest[];
+  inputFile?: string;
+  requestCount: number;
+  failedCount: number;
   fromFile: boolean;
   state: string;
   polls: number;
@@ -76,13 +81,11 @@ export class BatchStore {
       requests?: { requests?: BatchRequest[] };
       fileName?: string;
     };
-    let requests: BatchRequest[] = input.requests?.requests ?? [];
+    const requests: BatchRequest[] = input.requests?.requests ?? [];
     const fromFile = typeof input.fileName === "string";
-    if (fromFile) {
-      const file = this.files.get(String(input.fileName).replace(/^files\//, ""));
-      const lines = file ? file.bytes.toString("utf8").split("\n") : [];
-      requests = lines.filter((l) => l.trim()).map((l) => JSON.parse(l) as BatchRequest);
-    }
+    const inputFile = fromFile ? String(input.fileName).replace(/^files\//, "") : undefined;
+    const file = inputFile ? this.files.get(inputFile) : undefined;
+    if (inputFile && !file) throw new Error(`File files/${inputFile} not found.`);
     const now = new Date().toISOString();
     const id = randomUUID().replaceAll("-", "").slice(0, 16);
     const created: Batch = {
@@ -90,6 +93,9 @@ export class BatchStore {
       model: `models/${model}`,
       displayName: String(batch.displayName ?? id),
       requests,
+      ...(inputFile ? { inputFile } : {}),
+      requestCount: file ? countLines(file.bytes) : requests.length,
+      failedCount: 0,
       fromFile,
       state: "BATCH_STATE_PENDING",
       polls: 0,
@@ -128,32 +134,51 @@ export class BatchStore {
   }
 
   private finish(batch: Batch) {
-    const { faults, stats, cache } = this.options;
     const model = batch.model.replace(/^models\//, "");
-    batch.results = batch.requests.map((item) => {
-      const { key } = splitPrompt(item.request);
-      let fault = faults.next();
-      if (fault === "hang" || fault === "slow") fault = fault === "hang" ? "server_error" : null;
-      const end = stats.begin(key, fault);
-      end();
-      const failure = fault ? transportError(fault, faults.current.retryAfterS) : null;
-      const where = batch.fromFile ? { key: item.key } : { metadata: item.metadata };
-      if (failure) return { ...where, error: (failure.body as { error: unknown }).error };
-      const response = generateAnswer(item.request, model, fault, cache);
-      stats.answered(key, fault === null);
-      return { ...where, response };
-    });
-    if (batch.fromFile) {
-      const lines = batch.results.map((r) => JSON.stringify(r)).join("\n");
-      const file = this.storeFile(Buffer.from(`${lines}\n`), "application/jsonl", `${batch.id}-results`);
+    if (batch.inputFile) {
+      // Line by line into a results file: a file batch of tens of MB never becomes objects all at once.
+      const input = this.files.get(batch.inputFile)?.bytes ?? Buffer.alloc(0);
+      const lines: string[] = [];
+      for (const line of jsonlLines(input)) {
+        const result = this.answer(JSON.parse(line) as BatchRequest, model, { key: undefined });
+        lines.push(JSON.stringify(result));
+        if (result.error) batch.failedCount += 1;
+      }
+      const file = this.storeFile(
+        Buffer.from(`${lines.join("\n")}\n`),
+        "application/jsonl",
+        `${batch.id}-results`,
+      );
       batch.responsesFile = String(file.name);
+      batch.results = [];
+    } else {
+      batch.results = batch.requests.map((item) => this.answer(item, model, { metadata: item.metadata }));
+      batch.failedCount = batch.results.filter((r) => r.error).length;
+      batch.requests = [];
     }
     batch.state = "BATCH_STATE_SUCCEEDED";
     batch.endTime = new Date().toISOString();
   }
 
+  /** One request answered as `generateContent` would, a transport fault becoming its `error`. */
+  private answer(item: BatchRequest, model: string, where: Partial<BatchResult>): BatchResult {
+    const { faults, stats, cache } = this.options;
+    const { key } = splitPrompt(item.request);
+    let fault = faults.next();
+    if (fault === "hang" || fault === "slow") fault = fault === "hang" ? "server_error" : null;
+    const end = stats.begin(key, fault);
+    end();
+    const failure =
+      requestError(item.request, model) ?? (fault ? transportError(fault, faults.current.retryAfterS) : null);
+    const tagged = where.metadata !== undefined ? { metadata: where.metadata } : { key: item.key };
+    if (failure) return { ...tagged, error: (failure.body as { error: unknown }).error };
+    const response = generateAnswer(item.request, model, fault, cache);
+    stats.answered(key, fault === null);
+    return { ...tagged, response };
+  }
+
   private operation(batch: Batch): unknown {
-    const failed = (batch.results ?? []).filter((r) => r.error).length;
+    const failed = batch.failedCount;
     const done = batch.results !== undefined;
     const output = !done
       ? undefined
@@ -169,14 +194,33 @@ export class BatchStore {
       updateTime: batch.updateTime,
       ...(batch.endTime ? { endTime: batch.endTime } : {}),
       state: batch.state,
+      ...(batch.inputFile ? { inputConfig: { fileName: `files/${batch.inputFile}` } } : {}),
       batchStats: {
-        requestCount: String(batch.requests.length),
-        successfulRequestCount: String(done ? batch.requests.length - failed : 0),
+        requestCount: String(batch.requestCount),
+        successfulRequestCount: String(done ? batch.requestCount - failed : 0),
         failedRequestCount: String(failed),
-        pendingRequestCount: String(done ? 0 : batch.requests.length),
+        pendingRequestCount: String(done ? 0 : batch.requestCount),
       },
       ...(output ? { output } : {}),
     };
     return { name: `batches/${batch.id}`, metadata, ...(done ? { done: true, response: metadata } : {}) };
   }
+}
+
+/** The non-empty lines of a JSONL buffer, decoded one at a time. */
+function* jsonlLines(bytes: Buffer): Generator<string> {
+  let start = 0;
+  while (start < bytes.length) {
+    let end = bytes.indexOf(0x0a, start);
+    if (end < 0) end = bytes.length;
+    const line = bytes.toString("utf8", start, end).trim();
+    if (line) yield line;
+    start = end + 1;
+  }
+}
+
+function countLines(bytes: Buffer): number {
+  let count = 0;
+  for (const _ of jsonlLines(bytes)) count += 1;
+  return count;
 }

@@ -3,12 +3,22 @@
  * One `generateContent` answer of the Gemini stand-in, as the real API shapes it: candidates with
  * the JSON text, `finishReason`, and `usageMetadata` whose `cachedContentTokenCount` reports the
  * repeated prefix (system instruction and every part before the article) once it was seen before,
- * like Gemini's implicit caching. Transport faults become Google-style error bodies
+ * like Gemini's implicit caching, and `thoughtsTokenCount` when the model thinks (see thinking.ts).
+ * Thoughts and answer share `maxOutputTokens`; an answer that does not fit is cut, as the API does.
+ * Transport faults and refused configs become Google-style error bodies
  * (`{ error: { code, message, status, details } }`, RetryInfo on 429).
  */
 import { randomUUID } from "node:crypto";
 import { articleKey, estimateTokens, type GeminiSchema, type ScoringMode, valueForSchema } from "./answer";
 import { corruptText, type FaultKind } from "./faults";
+import type { ScorePerturber } from "./knobs";
+import {
+  defaultMaxOutputTokens,
+  resolveThinking,
+  type ThinkingConfig,
+  type ThinkingPlan,
+  thoughtTokens,
+} from "./thinking";
 
 type Part = { text?: string };
 type Content = { role?: string; parts?: Part[] };
@@ -22,6 +32,8 @@ export type GenerateContentRequest = {
     responseSchema?: GeminiSchema;
     responseJsonSchema?: GeminiSchema;
     temperature?: number;
+    maxOutputTokens?: number;
+    thinkingConfig?: ThinkingConfig;
   };
 };
 
@@ -88,13 +100,45 @@ export function transportError(kind: FaultKind, retryAfterS: number): GoogleErro
   }
 }
 
-/**
- * What answers depend on beyond the request: prompt prefixes seen (for cached-token counts) and the
- * scoring mode (`hash`: scores spread over tiers at random; `lexical`: learnable from the wording).
- */
-export type AnswerContext = { seenPrefixes: Set<string>; minCacheTokens: number; scoring?: ScoringMode };
+/** The 400 the real API answers before generating anything, or null when the request is acceptable. */
+export function requestError(request: GenerateContentRequest, model: string): GoogleError | null {
+  const config = request.generationConfig ?? {};
+  const thinking = resolveThinking(model, config.thinkingConfig);
+  if ("error" in thinking) return googleError(400, thinking.error);
+  const limit = config.maxOutputTokens;
+  if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) {
+    return googleError(400, `max_output_tokens must be positive, got ${limit}.`);
+  }
+  return null;
+}
 
-/** The 200 body of a `generateContent` call, with `fault` applied when it is a content fault. */
+/**
+ * What answers depend on beyond the request: prompt prefixes seen (for cached-token counts), the
+ * scoring mode (`hash`: scores spread over tiers at random; `lexical`: learnable from the wording)
+ * and the bias/noise knobs.
+ */
+export type AnswerContext = {
+  seenPrefixes: Set<string>;
+  minCacheTokens: number;
+  scoring?: ScoringMode;
+  knobs?: ScorePerturber;
+};
+
+/** The JSON (or plain) text a good answer holds, before faults and output limits. */
+function answerText(request: GenerateContentRequest, model: string, article: string, cache: AnswerContext) {
+  const config = request.generationConfig ?? {};
+  const schema = config.responseSchema ?? config.responseJsonSchema;
+  if (!schema) return `Stand-in answer for an article of ${article.length} characters.`;
+  const value = valueForSchema(schema, article, [], cache.scoring, cache.knobs?.adjusterFor(model));
+  return JSON.stringify(value, null, 2);
+}
+
+/**
+ * The 200 body of a `generateContent` call, with `fault` applied when it is a content fault. Thought
+ * tokens count against `maxOutputTokens`; when they and the answer do not fit, the answer is cut to
+ * the tokens left (maybe to nothing: then the content has no parts) and `finishReason` is MAX_TOKENS.
+ * Call `requestError` first: an unacceptable thinking config answers the model's fallback here.
+ */
 export function generateAnswer(
   request: GenerateContentRequest,
   model: string,
@@ -102,17 +146,23 @@ export function generateAnswer(
   cache: AnswerContext,
 ): Record<string, unknown> {
   const { prefix, article } = splitPrompt(request);
+  const config = request.generationConfig ?? {};
   const prefixTokens = estimateTokens(prefix);
   const promptTokenCount = prefixTokens + estimateTokens(article);
   const cached = cache.seenPrefixes.has(prefix) && prefixTokens >= cache.minCacheTokens ? prefixTokens : 0;
   if (prefix) cache.seenPrefixes.add(prefix);
+  const resolved = resolveThinking(model, config.thinkingConfig);
+  const plan: ThinkingPlan = "plan" in resolved ? resolved.plan : { mode: "off" };
+  const limit = config.maxOutputTokens ?? defaultMaxOutputTokens(model);
+  const thoughts = Math.min(limit, thoughtTokens(model, plan, article));
   const usage = (candidates: number) => ({
     promptTokenCount,
     candidatesTokenCount: candidates,
-    totalTokenCount: promptTokenCount + candidates,
+    totalTokenCount: promptTokenCount + candidates + thoughts,
     ...(cached > 0 ? { cachedContentTokenCount: cached } : {}),
     promptTokensDetails: [{ modality: "TEXT", tokenCount: promptTokenCount }],
     ...(cached > 0 ? { cacheTokensDetails: [{ modality: "TEXT", tokenCount: cached }] } : {}),
+    ...(thoughts > 0 ? { thoughtsTokenCount: thoughts } : {}),
   });
   const base = { modelVersion: model, responseId: randomUUID().replaceAll("-", "").slice(0, 22) };
   if (fault === "safety") {
@@ -130,20 +180,14 @@ export function generateAnswer(
       ...base,
     };
   }
-  const config = request.generationConfig ?? {};
-  const schema = config.responseSchema ?? config.responseJsonSchema;
-  let text: string;
-  if (schema) {
-    const value = valueForSchema(schema, article, [], cache.scoring);
-    text = JSON.stringify(value, null, 2);
-  } else {
-    text = `Stand-in answer for an article of ${article.length} characters.`;
-  }
+  let text = answerText(request, model, article, cache);
   if (fault) text = corruptText(fault, text);
+  const tokensLeft = limit - thoughts;
+  const cut = estimateTokens(text) > tokensLeft;
+  if (cut) text = text.slice(0, tokensLeft * 4);
+  const content = text ? { parts: [{ text }], role: "model" } : { role: "model" };
   return {
-    candidates: [
-      { content: { parts: [{ text }], role: "model" }, finishReason: "STOP", index: 0, avgLogprobs: -0.05 },
-    ],
+    candidates: [{ content, finishReason: cut ? "MAX_TOKENS" : "STOP", index: 0, avgLogprobs: -0.05 }],
     usageMetadata: usage(estimateTokens(text)),
     ...base,
   };

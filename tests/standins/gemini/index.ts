@@ -5,5 +5,12 @@
  */
 export { articleKey, estimateTokens, standinScore } from "./answer";
 export { DEFAULT_FAULT_SETTINGS, FAULT_KINDS, type FaultKind, type FaultSettings } from "./faults";
-export { type GeminiStandin, type GeminiStandinOptions, startGeminiStandin } from "./server";
+export { type PerModel, type ScoreKnobs, ScorePerturber } from "./knobs";
+export {
+  type GeminiStandin,
+  type GeminiStandinOptions,
+  type StandinSettings,
+  startGeminiStandin,
+} from "./server";
 export type { StandinSummary } from "./stats";
+export { normalizeLevel, resolveThinking, type ThinkingPlan, thoughtTokens } from "./thinking";

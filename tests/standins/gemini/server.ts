@@ -20,12 +20,17 @@ import {
   type GoogleError,
   generateAnswer,
   googleError,
+  requestError,
   splitPrompt,
   transportError,
 } from "./generate";
+import { knobPatch, type ScoreKnobs, ScorePerturber } from "./knobs";
 import { StandinStats } from "./stats";
 
-export type GeminiStandinOptions = Partial<FaultSettings> & {
+/** Everything `configure` and `POST /__standin/config` can change at run time. */
+export type StandinSettings = FaultSettings & ScoreKnobs;
+
+export type GeminiStandinOptions = Partial<StandinSettings> & {
   port?: number;
   host?: string;
   /** When set, only this key is accepted (others get 400 API_KEY_INVALID). Any non-empty key otherwise. */
@@ -42,7 +47,7 @@ export type GeminiStandin = {
   url: string;
   port: number;
   stats: StandinStats;
-  configure(settings: Partial<FaultSettings>): void;
+  configure(settings: Partial<StandinSettings>): void;
   close(): Promise<void>;
 };
 
@@ -89,7 +94,8 @@ export async function startGeminiStandin(options: GeminiStandinOptions = {}): Pr
   }
   const faults = new FaultPicker(settings);
   const stats = new StandinStats();
-  const cache: AnswerContext = { seenPrefixes: new Set(), minCacheTokens, scoring };
+  const knobs = new ScorePerturber(knobPatch(options));
+  const cache: AnswerContext = { seenPrefixes: new Set(), minCacheTokens, scoring, knobs };
   let baseUrl = "";
   const batches = new BatchStore({ faults, stats, cache, pollsToComplete: batchPollsToComplete });
 
@@ -107,6 +113,11 @@ export async function startGeminiStandin(options: GeminiStandinOptions = {}): Pr
   async function generateContent(request: IncomingMessage, response: ServerResponse, model: string) {
     const body = JSON.parse((await readBody(request)).toString("utf8")) as GenerateContentRequest;
     const { key } = splitPrompt(body);
+    const refused = requestError(body, model);
+    if (refused) {
+      stats.begin(key, null)();
+      return sendError(response, refused);
+    }
     const fault = faults.next();
     const finish = stats.begin(key, fault);
     try {
@@ -122,7 +133,9 @@ export async function startGeminiStandin(options: GeminiStandinOptions = {}): Pr
       const failure = fault ? transportError(fault, retryAfterS) : null;
       if (failure) return sendError(response, failure);
       const answer = generateAnswer(body, model, fault, cache);
-      stats.answered(key, fault === null || fault === "slow");
+      const [candidate] = answer.candidates as { finishReason?: string }[];
+      const cut = candidate?.finishReason === "MAX_TOKENS";
+      stats.answered(key, (fault === null || fault === "slow") && !cut);
       send(response, 200, answer);
     } finally {
       finish();
@@ -199,9 +212,11 @@ export async function startGeminiStandin(options: GeminiStandinOptions = {}): Pr
   async function control(request: IncomingMessage, response: ServerResponse, path: string) {
     if (path === "/__standin/stats") return send(response, 200, stats.summary());
     if (path === "/__standin/config" && request.method === "POST") {
-      const patch = JSON.parse((await readBody(request)).toString("utf8") || "{}") as Partial<FaultSettings>;
+      const patch = JSON.parse(
+        (await readBody(request)).toString("utf8") || "{}",
+      ) as Partial<StandinSettings>;
       configure(patch);
-      return send(response, 200, faults.current);
+      return send(response, 200, { ...faults.current, ...knobs.current });
     }
     if (path === "/__standin/reset" && request.method === "POST") {
       stats.reset();
@@ -210,8 +225,12 @@ export async function startGeminiStandin(options: GeminiStandinOptions = {}): Pr
     return sendError(response, googleError(404, `No control route ${path}.`));
   }
 
-  function configure(patch: Partial<FaultSettings>) {
-    faults.update({ ...faults.current, ...patch });
+  function configure(patch: Partial<StandinSettings>) {
+    const faultPart = Object.fromEntries(
+      Object.entries(patch).filter(([key]) => key in DEFAULT_FAULT_SETTINGS),
+    ) as Partial<FaultSettings>;
+    if (Object.keys(faultPart).length > 0) faults.update({ ...faults.current, ...faultPart });
+    knobs.update(knobPatch(patch));
   }
 
   const server = createServer((request, response) => {

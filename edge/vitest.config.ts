@@ -19,6 +19,8 @@ export default defineProject({
           TEST_MIGRATIONS: await readD1Migrations(migrationsDir),
           // The Gemini stand-in started by tests/standins/gemini/global-setup.ts; a high quota so tests never wait.
           GEMINI_BASE_URL: "http://127.0.0.1:8822",
+          // The OpenAI-compatible stand-in started by tests/standins/openai/global-setup.ts.
+          OPENAI_BASE_URL: "http://127.0.0.1:8825/v1",
           ORACLE_RPM: "6000",
           // The smallest parts R2 allows and small chunks, so tests cross both boundaries with little data.
           IMPORT_PART_BYTES: String(5 * 1024 * 1024),
@@ -31,6 +33,6 @@ export default defineProject({
     name: "edge",
     include: ["src/**/*.test.ts", "test/*.test.ts"],
     setupFiles: ["./test/setup.ts"],
-    globalSetup: ["../tests/standins/gemini/global-setup.ts"],
+    globalSetup: ["../tests/standins/gemini/global-setup.ts", "../tests/standins/openai/global-setup.ts"],
   },
 });

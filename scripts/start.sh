@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `npm start`: installs what is missing, then runs the whole stack on local defaults
-# (`distillery start`: edge, Gemini stand-in, a GPU node agent, the bot when DISCORD_TOKEN is set).
+# (`distillery start`: edge, the Gemini and OpenAI-compatible stand-ins (each when its API key is unset),
+# a GPU node agent, the bot when DISCORD_TOKEN is set).
 # The node's Python environment follows the machine (scripts/py-env.sh `auto`): the full one with torch
 # where an NVIDIA GPU is visible, else the CPU one (probe and lexical students, no torch). Set
 # DISTILLERY_PY_PROFILE=full to get every student kind on a machine without a GPU.
@@ -22,6 +23,7 @@ refuse() {
 # The same defaults as `distillery start` (cli/src/commands/start.ts, cli/src/stack/local.ts).
 edge_port=8787
 gemini_port=8788
+openai_port=8824
 data_dir="${DISTILLERY_HOME:-$root/.distillery}"
 args=("$@")
 for ((i = 0; i < ${#args[@]}; i++)); do
@@ -30,6 +32,8 @@ for ((i = 0; i < ${#args[@]}; i++)); do
   --port=*) edge_port="${args[i]#--port=}" ;;
   --gemini-port) gemini_port="${args[i + 1]:-}" ;;
   --gemini-port=*) gemini_port="${args[i]#--gemini-port=}" ;;
+  --openai-port) openai_port="${args[i + 1]:-}" ;;
+  --openai-port=*) openai_port="${args[i]#--openai-port=}" ;;
   --data-dir) data_dir="${args[i + 1]:-}" ;;
   --data-dir=*) data_dir="${args[i]#--data-dir=}" ;;
   esac
@@ -40,14 +44,15 @@ mkdir -p "$data_dir"
 exec {lock_fd}>>"$data_dir/start.lock"
 if ! flock -n "$lock_fd"; then
   read -r running_pid running_port 2>/dev/null <"$data_dir/start.pid" || true
-  refuse "Distillery is already running (pid ${running_pid:-unknown}, edge on :${running_port:-unknown}) with the data folder $data_dir; stop it first (kill ${running_pid:-PID}), or start another one with its own folder and ports: DISTILLERY_HOME=DIR npm start -- --port N --gemini-port M"
+  refuse "Distillery is already running (pid ${running_pid:-unknown}, edge on :${running_port:-unknown}) with the data folder $data_dir; stop it first (kill ${running_pid:-PID}), or start another one with its own folder and ports: DISTILLERY_HOME=DIR npm start -- --port N --gemini-port M --openai-port O"
 fi
 ports_to_check=("$edge_port:the edge")
 [ -n "${GEMINI_API_KEY:-}" ] || ports_to_check+=("$gemini_port:the Gemini stand-in")
+[ -n "${OPENAI_API_KEY:-}" ] || ports_to_check+=("$openai_port:the OpenAI-compatible stand-in")
 for entry in "${ports_to_check[@]}"; do
   port="${entry%%:*}"
   if port_in_use "$port"; then
-    refuse "distillery: port $port is already in use (wanted for ${entry#*:}): another Distillery or another program holds it; stop it first or choose free ports: npm start -- --port N --gemini-port M"
+    refuse "distillery: port $port is already in use (wanted for ${entry#*:}): another Distillery or another program holds it; stop it first or choose free ports: npm start -- --port N --gemini-port M --openai-port O"
   fi
 done
 echo "$$ $edge_port" >"$data_dir/start.pid"

@@ -5,6 +5,7 @@
  * (`tokens`, `distill`, `demo`) add one line to `COMMANDS`.
  */
 import { Command, CommanderError } from "commander";
+import { registerBakeoffCommand } from "./commands/bakeoff";
 import { registerDemoCommand } from "./commands/demo";
 import { registerDistillCommand } from "./commands/distill";
 import { registerImportCommand } from "./commands/import";
@@ -24,6 +25,7 @@ const COMMANDS: RegisterCommand[] = [
   registerTokensCommand,
   registerStartCommand,
   registerDemoCommand,
+  registerBakeoffCommand,
 ];
 
 /** The program with every command registered, writing to `io`. */

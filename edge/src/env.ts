@@ -34,8 +34,9 @@ export interface Env {
   GEMINI_API_KEY?: string;
   /** Gemini API base URL (a stand-in in tests; default Google, or http://127.0.0.1:8820 without a key). */
   GEMINI_BASE_URL?: string;
+  OPENAI_API_KEY?: string;
+  OPENAI_BASE_URL?: string;
   /** Default oracle model when a filter names none (default gemini-2.5-flash). */
-  ORACLE_MODEL?: string;
   /** Requests per minute the oracle limiter allows across all consumers (default 150). */
   ORACLE_RPM?: string;
   /** Tokens per minute the oracle limiter allows (default 1000000). */

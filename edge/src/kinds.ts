@@ -5,6 +5,7 @@
  * for its effect by the worker entry (`index.ts`), the app (`app.ts`) and the test setup. To hook a
  * new kind, register it here.
  */
+import { bakeoffJobHooks } from "./bakeoff/jobs";
 import { gpuJobHooks } from "./hub/starter";
 import { importJobHooks } from "./imports/starter";
 import { registerJobKind } from "./jobs/kinds";
@@ -15,3 +16,4 @@ registerJobKind("oracle", oracleJobHooks);
 registerJobKind("train", gpuJobHooks);
 registerJobKind("eval", gpuJobHooks);
 registerJobKind("infer", gpuJobHooks);
+registerJobKind("bakeoff", bakeoffJobHooks);

@@ -1,9 +1,11 @@
 /**
  * @module
- * Test helpers: make a token of a role directly in D1 and call the worker with it.
+ * Test helpers: make a token of a role directly in D1 and call the worker with it; store filters and
+ * articles; create oracle jobs and wait for them.
  */
 import { env, SELF } from "cloudflare:test";
-import { type FilterPackage, promptHash, type TokenRole } from "@distillery/shared";
+import { type FilterPackage, type Job, jobSchema, promptHash, type TokenRole } from "@distillery/shared";
+import { expect } from "vitest";
 import { generateToken, hashToken } from "../src/auth/tokens";
 import { database, newId } from "../src/db/client";
 import { apiTokens, articles, filters } from "../src/db/schema";
@@ -87,4 +89,52 @@ export async function storeArticle(title: string, body: string): Promise<string>
     })
     .run();
   return id;
+}
+
+/**
+ * Stores `count` articles, each with a body of its own (the stand-ins count calls per article text);
+ * `paragraphs` long bodies make the article, not the cached prompt, most of a call's cost.
+ */
+export async function seedArticles(count: number, paragraphs = 1): Promise<string[]> {
+  const ids: string[] = [];
+  for (let i = 0; i < count; i++) {
+    ids.push(
+      await storeArticle(
+        `Wind farm ${i}`,
+        `Wind farm ${newId("w")} delivers ${i + 10} MW to the grid; the operator reports steady output and lower prices. `.repeat(
+          paragraphs,
+        ),
+      ),
+    );
+  }
+  return ids;
+}
+
+/** Creates an oracle job on `filterName` through the API (expecting 201). */
+export async function createOracleJob(
+  token: string,
+  filterName: string,
+  spec: Record<string, unknown>,
+): Promise<Job> {
+  const response = await call("/v1/jobs", { token, json: { kind: "oracle", filter: filterName, ...spec } });
+  expect(response.status).toBe(201);
+  return jobSchema.parse(await response.json());
+}
+
+/** Waits (bounded) until the job reaches one of `states`. */
+export async function untilJob(token: string, id: string, states: string[]): Promise<Job> {
+  for (let i = 0; i < 150; i++) {
+    const job = jobSchema.parse(await (await call(`/v1/jobs/${id}`, { token })).json());
+    if (states.includes(job.state)) return job;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`job ${id} never reached ${states.join("/")}`);
+}
+
+/** The call counters of a stand-in (Gemini or OpenAI-compatible) the test project's global setup started. */
+export async function standinStats(standinUrl: string) {
+  return (await (await fetch(`${standinUrl}/__standin/stats`)).json()) as {
+    double_calls: number;
+    calls: number;
+  };
 }

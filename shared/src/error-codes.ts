@@ -181,6 +181,19 @@ export const ERROR_CODES = {
     meaning:
       "A queue message failed on every delivery: the import job fails (or the oracle article), naming the last error.",
   },
+  "bakeoff.duplicate_oracle": {
+    status: 400,
+    meaning: "A bake-off names the same provider and model twice; each oracle may appear once.",
+  },
+  "bakeoff.nothing_answered": {
+    status: null,
+    meaning:
+      "No oracle of the bake-off answered any article (every call failed, or the budget cap held none); the job ends failed with the report attached.",
+  },
+  "bakeoff.start_interrupted": {
+    status: null,
+    meaning: "The bake-off's start stopped before its items were written; create the job again.",
+  },
   "calibration.no_overlap": {
     status: 409,
     meaning: "No article has both an oracle label and a prediction to calibrate on.",

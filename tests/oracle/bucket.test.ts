@@ -1,8 +1,8 @@
 /**
  * The limiter's token buckets, on a simulated clock: however callers arrive (all at once, steadily,
  * many consumers retrying at random), no 60-second window holds more calls or tokens than the quota,
- * and callers that always have work waiting get all of it but one call a minute (the quota is
- * used, not wasted). Callers queue first come, first served, and both quotas are charged when the call is made.
+ * even when calls reach the API up to a second late, and callers that always have work waiting get
+ * more than 98% of it (the quota is used, not wasted). Callers queue first come, first served.
  */
 import { seededRandom } from "@distillery/shared";
 import { describe, expect, it } from "vitest";
@@ -10,6 +10,7 @@ import {
   type BucketLimits,
   type BucketState,
   fullBuckets,
+  LATE_ARRIVAL_MS,
   REQUEST_BURST,
   reserve,
 } from "../../edge/src/oracle/bucket";
@@ -84,11 +85,11 @@ describe("limiter buckets", () => {
     }
   });
 
-  it("uses the quota: a backlog of callers gets all but one call of it, from the first minute on", () => {
+  it("uses the quota: a backlog of callers gets more than 98% of it, from the first minute on", () => {
     for (const rpm of [150, 600, 2_000]) {
       const calls = schedule(new Array(rpm * 3).fill(0), { rpm, tpm: 100_000_000 });
-      expect(ratePerMinute(calls, 0, 60_000)).toBeGreaterThanOrEqual(rpm - 1);
-      expect(ratePerMinute(calls, 60_000, 120_000)).toBeGreaterThanOrEqual(rpm - 1);
+      expect(ratePerMinute(calls, 0, 60_000)).toBeGreaterThanOrEqual(rpm * 0.98);
+      expect(ratePerMinute(calls, 60_000, 120_000)).toBeGreaterThanOrEqual(rpm * 0.98);
       expect(busiestMinute(calls).calls).toBeLessThanOrEqual(rpm);
     }
   });
@@ -98,7 +99,20 @@ describe("limiter buckets", () => {
     const atOnce = calls.filter((call) => call.at === 0).length;
     expect(atOnce).toBe(REQUEST_BURST);
     const gaps = calls.slice(atOnce).map((call, i) => call.at - (calls[atOnce + i - 1]?.at ?? 0));
-    expect(Math.max(...gaps)).toBeLessThanOrEqual(31);
+    expect(Math.max(...gaps)).toBeLessThanOrEqual(32);
+  });
+
+  it("holds the quota where calls arrive, when some reach the API up to a second late", () => {
+    const random = seededRandom(3);
+    for (const rpm of [150, 2_000]) {
+      const scheduled = schedule(new Array(rpm * 3).fill(0), { rpm, tpm: 100_000_000 });
+      // Whole stretches of calls held up together (a stalled event loop), others on time.
+      const arrived = scheduled.map((call) => ({
+        ...call,
+        at: call.at + (Math.floor(call.at / 5_000) % 2 === 0 ? Math.floor(random() * LATE_ARRIVAL_MS) : 0),
+      }));
+      expect(busiestMinute(arrived).calls).toBeLessThanOrEqual(rpm);
+    }
   });
 
   it("holds calls back by tokens per minute too", () => {
@@ -111,12 +125,13 @@ describe("limiter buckets", () => {
     const byRequests = consumersRetrying(80, { rpm: 2_000, tpm: 8_000_000 }, 180_000, 7);
     expect(busiestMinute(byRequests).calls).toBeLessThanOrEqual(2_000);
     expect(busiestMinute(byRequests).tokens).toBeLessThanOrEqual(8_000_000);
-    expect(ratePerMinute(byRequests, 0, 180_000)).toBeGreaterThanOrEqual(2_000 * 0.99);
+    expect(ratePerMinute(byRequests, 0, 180_000)).toBeGreaterThanOrEqual(2_000 * 0.98);
 
     const byTokens = consumersRetrying(80, { rpm: 2_000, tpm: 3_000_000 }, 180_000, 8);
     expect(busiestMinute(byTokens).calls).toBeLessThanOrEqual(2_000);
     expect(busiestMinute(byTokens).tokens).toBeLessThanOrEqual(3_000_000);
-    const tokensPerMinute = (byTokens.reduce((sum, call) => sum + call.tokens, 0) / 180_000) * 60_000;
+    const inRun = byTokens.filter((call) => call.at < 180_000);
+    const tokensPerMinute = (inRun.reduce((sum, call) => sum + call.tokens, 0) / 180_000) * 60_000;
     // The token bucket keeps a 10% burst, which a backlog cannot use.
     expect(tokensPerMinute).toBeGreaterThanOrEqual(3_000_000 * 0.89);
   });
@@ -134,24 +149,30 @@ describe("limiter buckets", () => {
     expect(new Set(times).size).toBe(times.length);
   });
 
-  it("charges the token quota when the call is made, not when it was queued", () => {
-    // Requests bind first: ten calls queue behind the request bucket. The token bucket must count
-    // them at the times they go, so a large call after them still waits for its tokens.
-    const limits = { rpm: 6, tpm: 60_000 };
-    const calls = schedule(
-      [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 70_000],
-      limits,
-      [5_000, 5_000, 5_000, 5_000, 5_000, 5_000, 5_000, 5_000, 5_000, 5_000, 30_000],
-    );
-    expect(busiestMinute(calls).tokens).toBeLessThanOrEqual(60_000);
-    expect(busiestMinute(calls).calls).toBeLessThanOrEqual(6);
+  it("holds both quotas for any arrivals and call sizes (seeded random scenarios)", () => {
+    for (let seed = 1; seed <= 300; seed++) {
+      const random = seededRandom(seed);
+      const limits = { rpm: 1 + Math.floor(random() * 40), tpm: 10_000 + Math.floor(random() * 100_000) };
+      let now = 0;
+      const arrivals: number[] = [];
+      const sizes: number[] = [];
+      for (let i = 0; i < 60; i++) {
+        now += Math.floor(random() * random() * 20_000);
+        arrivals.push(now);
+        // Up to the token burst (a tenth of the minute's tokens), the largest call the bound covers.
+        sizes.push(100 + Math.floor(random() * random() * limits.tpm * 0.099));
+      }
+      const busiest = busiestMinute(schedule(arrivals, limits, sizes));
+      expect(busiest.calls).toBeLessThanOrEqual(limits.rpm);
+      expect(busiest.tokens).toBeLessThanOrEqual(limits.tpm);
+    }
   });
 
   it("resumes from a stored state of the earlier format, debt included", () => {
     const limits = { rpm: 600, tpm: 100_000_000 };
     const owing: BucketState = { requests: -5, tokens: 0, updatedAt: 10_000 };
     const { waitMs } = reserve(owing, 10_000, 1_000, limits);
-    // Six requests' refill (five owed, one for this call) at 599 a minute.
-    expect(waitMs).toBe(Math.ceil(6 / (599 / 60_000)));
+    // Six requests' refill (five owed, one for this call) at 599 a minute and a second.
+    expect(waitMs).toBe(Math.ceil(6 / (599 / (60_000 + LATE_ARRIVAL_MS))));
   });
 });

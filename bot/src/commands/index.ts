@@ -3,6 +3,7 @@
  * The command loader: every command module, by name. Adding a command = writing its module in this
  * folder and listing it here; `register.ts` and the dispatcher both read this list.
  */
+import { bakeoff } from "./bakeoff";
 import { cancel } from "./cancel";
 import { dataset } from "./dataset";
 import { evaluation } from "./eval";
@@ -18,6 +19,7 @@ export const COMMANDS: readonly Command[] = [
   status,
   filters,
   label,
+  bakeoff,
   dataset,
   train,
   evaluation,

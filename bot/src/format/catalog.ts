@@ -5,7 +5,7 @@
  * tiers), a dataset's validation report, and the estimate an oracle job shows before it spends.
  * Pure functions; unit-tested.
  */
-import type { Dataset, FilterRecord, FilterSummary, OracleEstimate } from "@distillery/shared";
+import type { Dataset, FilterRecord, FilterSummary, OracleEstimate, Thinking } from "@distillery/shared";
 import type { APIEmbed } from "discord.js";
 import { formatCount, formatDuration, formatPercent, formatUsd } from "./progress";
 
@@ -64,12 +64,19 @@ export function filterEmbed(record: FilterRecord): APIEmbed {
       { name: "Gatekeepers", value: clip(gatekeepers.join("\n") || "none") },
       { name: "Tiers (highest first)", value: clip(tiers.join("\n")) },
       { name: "Languages", value: f.languages.join(", ") || "any", inline: true },
-      { name: "Oracle", value: f.oracle.model, inline: true },
+      { name: "Oracle", value: oracleLabel(f.oracle), inline: true },
       { name: "Prompt hash", value: `\`${record.prompt_hash.slice(0, 12)}\``, inline: true },
     ],
     footer: { text: `published by ${record.created_by}` },
     timestamp: record.created_at,
   };
+}
+
+/** `gemini:gemini-2.5-flash · thinking 0`: provider, model and the thinking setting when one is sent. */
+function oracleLabel(oracle: { provider: string; model: string; thinking?: Thinking | null }): string {
+  const thinking =
+    oracle.thinking === undefined || oracle.thinking === null ? "" : ` · thinking ${oracle.thinking}`;
+  return `${oracle.provider}:${oracle.model}${thinking}`;
 }
 
 /** `{ key: count }` as "key 12 · other 3", largest first. */
@@ -144,7 +151,7 @@ export function estimateEmbed(
       { name: "Expected time", value: formatDuration(estimate.minutes * 60), inline: true },
       {
         name: "Oracle",
-        value: `${estimate.model} (${estimate.mode}) · ${formatCount(estimate.input_tokens)} input tokens, ${formatCount(estimate.cached_tokens)} cached, ${formatCount(estimate.output_tokens)} output`,
+        value: `${oracleLabel(estimate)} (${estimate.mode}) · ${formatCount(estimate.input_tokens)} input tokens, ${formatCount(estimate.cached_tokens)} cached, ${formatCount(estimate.output_tokens)} output (${formatCount(estimate.thinking_tokens)} of it thinking)`,
       },
     ],
   };

@@ -6,9 +6,11 @@
  * evaluation's headline figures, the tier counts of a scoring job and what its cascade sent to the
  * oracle; labelled, failures by reason, prefilter blocks and spend of an oracle job. Results are read
  * through each kind's schema (`jobResultSchemas`) only; one that does not parse gets a line saying so.
+ * A bake-off's report is laid out by `format/bakeoff.ts`.
  * `jobLine` is the one-line form `/status` lists.
  */
 import {
+  type BakeoffReport,
   type EvalJobResult,
   formatPath,
   type InferJobResult,
@@ -19,6 +21,7 @@ import {
   type TrainJobResult,
 } from "@distillery/shared";
 import type { APIEmbed, APIEmbedField } from "discord.js";
+import { bakeoffReportFields } from "./bakeoff";
 import { formatCount, formatDuration, formatPercent, formatUsd, progressBar } from "./progress";
 
 export const STATE_COLORS: Record<JobState, number> = {
@@ -45,6 +48,7 @@ const KIND_LABELS: Record<Job["kind"], string> = {
   train: "Training",
   eval: "Evaluation",
   infer: "Corpus scoring",
+  bakeoff: "Oracle bake-off",
 };
 
 /** What the job works on, in a few words (filter, dataset or model). */
@@ -61,6 +65,8 @@ export function jobSubject(job: Job): string {
       return `model ${spec.model_id}, ${spec.selection.type === "all" ? "all articles" : spec.selection.type}`;
     case "import":
       return `upload ${spec.upload_id}`;
+    case "bakeoff":
+      return `filter ${spec.filter}${spec.filter_version ? ` v${spec.filter_version}` : ""}, ${spec.oracles.map((o) => `${o.provider}:${o.model}`).join(" vs ")}, budget $${spec.budget_usd}`;
   }
 }
 
@@ -221,6 +227,8 @@ export function jobEmbed(job: Job): APIEmbed {
           ),
       });
     fields.push(...trainResultFields(job), ...evalResultFields(job));
+    const bakeoff = resultOf<BakeoffReport>(job, "bakeoff");
+    if (bakeoff) fields.push(...bakeoffReportFields(bakeoff));
     const tiers = tierCounts(job);
     if (tiers)
       fields.push({

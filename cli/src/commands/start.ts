@@ -17,7 +17,7 @@ export function registerStartCommand(program: Command, io: Io): void {
   program
     .command("start")
     .description(
-      "run the whole stack locally: edge (wrangler dev), Gemini stand-in, a GPU node agent, the bot",
+      "run the whole stack locally: edge (wrangler dev), Gemini and OpenAI-compatible stand-ins, a GPU node agent, the bot",
     )
     .option("--port <port>", "port of the edge", port, 8787)
     .option(
@@ -25,6 +25,12 @@ export function registerStartCommand(program: Command, io: Io): void {
       "port of the local Gemini stand-in (used when GEMINI_API_KEY is unset)",
       port,
       8788,
+    )
+    .option(
+      "--openai-port <port>",
+      "port of the local OpenAI-compatible stand-in (used when OPENAI_API_KEY is unset)",
+      port,
+      8824,
     )
     .option(
       "--data-dir <dir>",
@@ -36,6 +42,7 @@ export function registerStartCommand(program: Command, io: Io): void {
       async (options: {
         port: number;
         geminiPort: number;
+        openaiPort: number;
         dataDir?: string;
         node: boolean;
         seed: boolean;

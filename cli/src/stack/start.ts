@@ -2,8 +2,9 @@
  * @module
  * `distillery start` (what `npm start` runs): the whole stack on local defaults. Order matters:
  * tokens are created on the local database before `wrangler dev` opens it; the Gemini stand-in (when
- * no `GEMINI_API_KEY` is set) must listen before the edge can call it; the node agent waits for the
- * Python environment, which installs in the background on a first start while the edge comes up.
+ * no `GEMINI_API_KEY` is set) and the OpenAI-compatible one (when no `OPENAI_API_KEY` is set) must
+ * listen before the edge can call them; the node agent waits for the Python environment, which
+ * installs in the background on a first start while the edge comes up.
  */
 import { execFile } from "node:child_process";
 import { mkdir, writeFile } from "node:fs/promises";
@@ -19,6 +20,7 @@ import { seedStack } from "./seed";
 export type StartOptions = {
   port: number;
   geminiPort: number;
+  openaiPort: number;
   dataDir?: string;
   node: boolean;
   seed: boolean;
@@ -38,18 +40,29 @@ async function pythonEnvironment(io: Io): Promise<string> {
   return stdout.trim().split("\n").at(-1) ?? "";
 }
 
-function startGeminiStandin(group: ServiceGroup, port: number): Promise<string> {
+type StandinSpec = {
+  /** The service name in logs and `ps`. */
+  name: string;
+  /** What waiting for it is called in errors. */
+  label: string;
+  /** Its folder under tests/standins (which holds its `main.ts`). */
+  folder: "gemini" | "openai";
+  port: number;
+};
+
+/** Starts a local oracle stand-in and resolves with the URL it prints once it listens. */
+function startStandin(group: ServiceGroup, spec: StandinSpec): Promise<string> {
   let url: string | undefined;
   const service = group.start(
     {
-      name: "gemini-stand-in",
+      name: spec.name,
       command: process.execPath,
       args: [
         "--import",
         "tsx",
-        join(REPO_DIR, "tests", "standins", "gemini", "main.ts"),
+        join(REPO_DIR, "tests", "standins", spec.folder, "main.ts"),
         "--port",
-        String(port),
+        String(spec.port),
         "--scoring",
         "lexical",
         "--latency-ms",
@@ -61,13 +74,13 @@ function startGeminiStandin(group: ServiceGroup, port: number): Promise<string> 
       if (line.startsWith("{")) url = (JSON.parse(line) as { url?: string }).url;
     },
   );
-  return waitFor("the Gemini stand-in", service, async () => url, 30_000);
+  return waitFor(spec.label, service, async () => url, 30_000);
 }
 
 /**
  * Runs the stack until SIGINT/SIGTERM/SIGHUP (or until the edge dies), then stops every process it started.
  * @example
- * await startStack({ port: 8787, geminiPort: 8788, node: true, seed: true }, processIo);
+ * await startStack({ port: 8787, geminiPort: 8788, openaiPort: 8824, node: true, seed: true }, processIo);
  */
 export async function startStack(options: StartOptions, io: Io): Promise<number> {
   const dataDir = stackDataDir(options.dataDir);
@@ -85,11 +98,27 @@ export async function startStack(options: StartOptions, io: Io): Promise<number>
     const geminiKey = process.env.GEMINI_API_KEY;
     const geminiUrl = geminiKey
       ? process.env.GEMINI_BASE_URL
-      : await startGeminiStandin(group, options.geminiPort);
+      : await startStandin(group, {
+          name: "gemini-stand-in",
+          label: "the Gemini stand-in",
+          folder: "gemini",
+          port: options.geminiPort,
+        });
+    const openaiKey = process.env.OPENAI_API_KEY;
+    const openaiUrl = openaiKey
+      ? process.env.OPENAI_BASE_URL
+      : `${await startStandin(group, {
+          name: "openai-stand-in",
+          label: "the OpenAI-compatible stand-in",
+          folder: "openai",
+          port: options.openaiPort,
+        })}/v1`;
     const envFile = join(dataDir, "edge.env");
     const vars = [
       geminiUrl ? `GEMINI_BASE_URL=${geminiUrl}` : "",
       geminiKey ? `GEMINI_API_KEY=${geminiKey}` : "",
+      openaiUrl ? `OPENAI_BASE_URL=${openaiUrl}` : "",
+      openaiKey ? `OPENAI_API_KEY=${openaiKey}` : "",
       `ORACLE_RPM=${process.env.ORACLE_RPM ?? (geminiKey ? 150 : 600)}`,
     ].filter(Boolean);
     await writeFile(envFile, `${vars.join("\n")}\n`, { mode: 0o600 });
@@ -158,6 +187,7 @@ export async function startStack(options: StartOptions, io: Io): Promise<number>
         dataDir,
         adminToken: tokens.admin,
         geminiUrl: geminiKey ? null : (geminiUrl ?? null),
+        openaiUrl: openaiKey ? null : (openaiUrl ?? null),
         node: node !== null,
       }),
     );
@@ -179,6 +209,7 @@ function banner(info: {
   dataDir: string;
   adminToken: string;
   geminiUrl: string | null;
+  openaiUrl: string | null;
   node: boolean;
 }): string {
   const lines = [
@@ -192,6 +223,9 @@ function banner(info: {
     info.geminiUrl
       ? `  oracle         LOCAL GEMINI STAND-IN at ${info.geminiUrl}: no GEMINI_API_KEY set, labels are synthetic`
       : "  oracle         Gemini (GEMINI_API_KEY is set): oracle jobs cost money; dry_run first",
+    info.openaiUrl
+      ? `  openai oracle  LOCAL OPENAI-COMPATIBLE STAND-IN at ${info.openaiUrl}: no OPENAI_API_KEY set, labels are synthetic`
+      : "  openai oracle  OpenAI-compatible endpoint (OPENAI_API_KEY is set): oracle jobs cost money; dry_run first",
     `  Discord bot    ${process.env.DISCORD_TOKEN ? "started" : "not started (set DISCORD_TOKEN to start it)"}`,
     "",
     "Next:",

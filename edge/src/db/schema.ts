@@ -518,3 +518,68 @@ export const oracleBatches = sqliteTable(
   },
   (t) => [index("oracle_batches_by_state").on(t.state)],
 );
+
+/**
+ * Bake-off jobs (`bakeoff/`): the oracles as resolved at the start (with each one's prompt hash, so a
+ * reused label matches exactly), the article count asked for, and the budget cap of every oracle together.
+ */
+export const bakeoffJobs = sqliteTable("bakeoff_jobs", {
+  job_id: text("job_id").primaryKey(),
+  filter: text("filter").notNull(),
+  filter_version: integer("filter_version").notNull(),
+  oracles: text("oracles", { mode: "json" })
+    .$type<
+      {
+        name: string;
+        provider: "gemini" | "openai";
+        model: string;
+        thinking: Thinking | null;
+        max_output_tokens: number;
+        prompt_hash: string;
+        uses_standin: boolean;
+      }[]
+    >()
+    .notNull(),
+  requested: integer("requested").notNull(),
+  budget_usd: real("budget_usd").notNull(),
+  /** Set when the cap stopped the job: no new call starts, and the last call in flight ends it. */
+  stopped_reason: text("stopped_reason"),
+  created_at: text("created_at").notNull().default(now),
+});
+
+/**
+ * One question of a bake-off: an oracle asked about an article, first (`replicate` 0) or again (1).
+ * Answers stay here, never in `oracle_labels`, so they cannot leak into datasets. A claim (`claim_id`
+ * until `claim_expires_at`) holds `reserved_usd` of the budget for the call in flight; `reused`: a
+ * replicate 0 answered from an existing label (its recorded cost, not paid by this job).
+ */
+export const bakeoffItems = sqliteTable(
+  "bakeoff_items",
+  {
+    job_id: text("job_id").notNull(),
+    oracle: text("oracle").notNull(),
+    article_id: text("article_id").notNull(),
+    replicate: integer("replicate").notNull(),
+    state: text("state", { enum: ["pending", "done", "failed"] }).notNull(),
+    reused: integer("reused", { mode: "boolean" }).notNull().default(false),
+    scores: text("scores", { mode: "json" }).$type<Record<string, number>>(),
+    categories: text("categories", { mode: "json" }).$type<Record<string, string>>(),
+    overall: real("overall"),
+    tier: text("tier"),
+    tokens_input: integer("tokens_input").notNull().default(0),
+    tokens_output: integer("tokens_output").notNull().default(0),
+    tokens_thinking: integer("tokens_thinking").notNull().default(0),
+    cost_usd: real("cost_usd").notNull().default(0),
+    attempts: integer("attempts").notNull().default(0),
+    reason: text("reason"),
+    message: text("message"),
+    claim_id: text("claim_id"),
+    claim_expires_at: text("claim_expires_at"),
+    reserved_usd: real("reserved_usd").notNull().default(0),
+    updated_at: text("updated_at").notNull().default(now),
+  },
+  (t) => [
+    primaryKey({ columns: [t.job_id, t.oracle, t.article_id, t.replicate] }),
+    index("bakeoff_items_by_state").on(t.job_id, t.state),
+  ],
+);

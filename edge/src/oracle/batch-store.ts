@@ -111,7 +111,8 @@ export async function leaseIngest(
   const now = nowIso();
   const row = await env.DB.prepare(
     `UPDATE oracle_batches SET state = ?1, finished_at = ?2
-     WHERE name = ?3 AND (state IN (SELECT value FROM json_each(?4)) OR (state = ?1 AND finished_at < ?5))
+     WHERE name = ?3 AND (state IN (SELECT value FROM json_each(?4)) OR (state = ?1 AND finished_at < ?5)
+       OR (finished_at IS NULL AND state LIKE 'JOB_STATE_%'))
      RETURNING name`,
   )
     .bind(
@@ -125,11 +126,21 @@ export async function leaseIngest(
   return row?.name === batchName;
 }
 
-/** Open batches and those whose ingest lease ran out. */
+/** Gives up an ingest lease after an error: the batch is open to the next run, in its end `state`. */
+export async function releaseIngest(env: Env, batchName: string, state: string) {
+  await env.DB.prepare(
+    "UPDATE oracle_batches SET state = ?1, finished_at = NULL WHERE name = ?2 AND state = ?3",
+  )
+    .bind(state, batchName, INGESTING)
+    .run();
+}
+
+/** Open batches, finished ones whose ingest stopped on an error, and those whose ingest lease ran out. */
 export async function batchesToPoll(env: Env, openStates: readonly string[]) {
   const { results } = await env.DB.prepare(
     `SELECT name, job_id, state FROM oracle_batches
-     WHERE state IN (SELECT value FROM json_each(?1)) OR (state = ?2 AND finished_at < ?3)`,
+     WHERE state IN (SELECT value FROM json_each(?1)) OR (state = ?2 AND finished_at < ?3)
+       OR (finished_at IS NULL AND state LIKE 'JOB_STATE_%')`,
   )
     .bind(JSON.stringify(openStates), INGESTING, nowIso())
     .all<{ name: string; job_id: string; state: string }>();

@@ -27,6 +27,7 @@ import {
   leaseIngest,
   pendingOfBatch,
   registerBatch,
+  releaseIngest,
 } from "./batch-store";
 import { oracleGemini, oracleSettings } from "./config";
 import { oracleBatchLine, oracleRequest } from "./request";
@@ -179,14 +180,21 @@ export async function pollBatches(env: Env): Promise<number> {
       claimId: claimIdFor(batch.name),
       pending: await pendingOfBatch(env, row.job_id, batch.name),
     };
-    let note = "";
-    if (status.dest?.fileName) {
-      const unreadable = await ingestResultsFile(ingest, settings, status.dest.fileName);
-      if (unreadable > 0) note = ` (${unreadable} lines of its results file were not JSON)`;
+    try {
+      let note = "";
+      if (status.dest?.fileName) {
+        const unreadable = await ingestResultsFile(ingest, settings, status.dest.fileName);
+        if (unreadable > 0) note = ` (${unreadable} lines of its results file were not JSON)`;
+      }
+      for (const item of (status.dest?.inlinedResponses ?? []) as BatchAnswer[])
+        await ingestAnswer(ingest, item);
+      await failUnanswered(ingest, state, note);
+    } catch (error) {
+      // The next cron run takes it over at once (what was recorded stays recorded), then the error
+      // goes on to the cron's log.
+      await releaseIngest(env, batch.name, state);
+      throw error;
     }
-    for (const item of (status.dest?.inlinedResponses ?? []) as BatchAnswer[])
-      await ingestAnswer(ingest, item);
-    await failUnanswered(ingest, state, note);
     await env.DB.prepare("UPDATE oracle_batches SET state = ?1, finished_at = ?2 WHERE name = ?3")
       .bind(state, nowIso(), batch.name)
       .run();

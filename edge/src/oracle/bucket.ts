@@ -2,13 +2,13 @@
  * @module
  * The token-bucket arithmetic of the oracle rate limiter, kept pure so it can be tested without a
  * Durable Object. Two buckets (requests and tokens per minute). Each holds a small burst and
- * refills continuously at the rest of the minute's quota, so that no 60-second window ever sees more
- * than the quota: a window starts with at most the burst in the bucket and gains at most
- * `limit - burst` in its minute. The burst is what a backlog of callers can never use, so it is
- * small for requests: one (calls are spaced evenly; a 10% burst used to hold every run to 90% of
- * the quota). The token bucket keeps a tenth of the minute's tokens: it must hold the largest call
- * (a call larger than the burst can exceed a window by its excess), and tests and local stacks
- * rely on it to start a few dozen calls at once under the default 1M tokens per minute.
+ * refills continuously, so that no window of a minute (and `LATE_ARRIVAL_MS`) sees more than the
+ * quota: such a window starts with at most the burst in the bucket and gains `limit - burst` in it.
+ * A backlog of callers gets the refill and never the burst, so the request burst is one call
+ * (calls are spaced evenly): a backlog gets 98.4% of the quota, where a 10% burst held it to 90%.
+ * The token bucket keeps a tenth of the minute's tokens: it must hold the largest call (a call larger
+ * than the burst can exceed a window by its excess), and tests and local stacks rely on it to start
+ * a few dozen calls at once under the default 1M tokens per minute.
  *
  * Reservations are served first come, first served: each one is given the earliest time both
  * buckets hold its units, at or after the previous reservation's time, and both buckets are charged
@@ -24,16 +24,22 @@ export type BucketState = { requests: number; tokens: number; updatedAt: number 
 export const REQUEST_BURST = 1;
 /** Share of the minute's tokens a full bucket holds. */
 export const TOKEN_BURST_SHARE = 0.1;
+/**
+ * How late a call may reach the API, relative to the others, without breaking the quota there.
+ * The bench saw calls bunch up by 0.8 s on a loaded 2-core machine at 2,000 RPM.
+ */
+export const LATE_ARRIVAL_MS = 1_000;
 
 type BucketShape = { burst: number; perMs: number };
 
 /**
- * Continuous refill of a bucket of `perMinute` units holding `burst` at most. Refilling
- * `limit - burst` rather than the `limit - burst + 1` the bound allows leaves one call's interval of
- * slack a minute, so a call that reaches the API a little late cannot push a window over the quota.
+ * Continuous refill of a bucket of `perMinute` units holding `burst` at most: `limit - burst` per
+ * minute and `LATE_ARRIVAL_MS`. The API counts calls when they arrive, and a call can arrive late
+ * (a busy event loop, a slow connection) while the next one is on time; spread over a minute and a
+ * second, the quota still holds for calls that bunch up by as much as a second.
  */
 function bucketShape(perMinute: number, burst: number): BucketShape {
-  const perMs = Math.max(perMinute - burst, perMinute * 0.5) / 60_000;
+  const perMs = Math.max(perMinute - burst, perMinute * 0.5) / (60_000 + LATE_ARRIVAL_MS);
   return { burst, perMs };
 }
 

@@ -1,7 +1,7 @@
 /**
  * @module
  * The oracle's settings, read from the worker's parsed configuration (`edgeConfig`, one definition of
- * names, defaults and checks): each provider's key and base URL, the default model, the quota the
+ * names, defaults and checks): each provider's key and base URL, the quota the
  * limiter keeps to, and the price table. Also the oracle a job uses (the filter's, or the job's
  * override), refused with the field named when its family does not take the setting.
  */
@@ -23,7 +23,6 @@ import { OPENAI_STANDIN_BANNER, openaiTransport } from "./openai";
 import type { OracleTransport } from "./transport";
 
 export type OracleSettings = {
-  model: string;
   rpm: number;
   tpm: number;
   prices: PriceTable;
@@ -36,7 +35,6 @@ export type OracleSettings = {
 export function oracleSettings(env: Env): OracleSettings {
   const config = edgeConfig(env);
   return {
-    model: config.ORACLE_MODEL,
     rpm: config.ORACLE_RPM,
     tpm: config.ORACLE_TPM,
     prices: resolvePriceTable(config.ORACLE_PRICES),

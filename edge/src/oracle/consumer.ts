@@ -11,6 +11,7 @@
 import { idSchema } from "@distillery/shared";
 import { and, eq } from "drizzle-orm";
 import { z } from "zod";
+import { handleBakeoffMessage, isBakeoffMessage } from "../bakeoff/consumer";
 import { database, nowIso } from "../db/client";
 import { oracleItems } from "../db/schema";
 import type { Env } from "../env";
@@ -121,6 +122,7 @@ export async function processOracleArticle(env: Env, message: OracleQueueMessage
 export async function handleOracleBatch(batch: MessageBatch, env: Env): Promise<void> {
   await Promise.all(
     batch.messages.map(async (message) => {
+      if (isBakeoffMessage(message.body)) return handleBakeoffMessage(env, message);
       const parsed = oracleQueueMessageSchema.safeParse(message.body);
       if (!parsed.success) {
         console.error("distillery-oracle: dropping an invalid message", parsed.error.issues);

@@ -8,6 +8,7 @@
 import {
   DEFAULT_PRICE_TABLE,
   DistilleryError,
+  findPrice,
   type ModelPrice,
   parseOrThrow,
   priceTableSchema,
@@ -33,19 +34,15 @@ export function resolvePriceTable(overrideJson?: string): PriceTable {
 }
 
 /**
- * The price of `model`: an exact entry, else the longest entry its name starts with
- * (`gemini-2.5-flash-preview-09-2025` is priced as `gemini-2.5-flash`).
+ * The price of `model` (`findPrice`: exact, else longest prefix), or `oracle.unknown_price`: a budget
+ * cannot be enforced for a model whose price we do not know.
  * @example
  * priceFor(resolvePriceTable(), "models/gemini-2.5-flash").input_per_mtok // 0.3
  */
 export function priceFor(table: PriceTable, model: string): ModelPrice {
+  const price = findPrice(table, model);
+  if (price) return price;
   const name = model.replace(/^models\//, "");
-  const exact = table[name];
-  if (exact) return exact;
-  const prefix = Object.keys(table)
-    .filter((key) => name.startsWith(key))
-    .sort((a, b) => b.length - a.length)[0];
-  if (prefix) return table[prefix]!;
   throw new DistilleryError(
     "oracle.unknown_price",
     `no price for model '${name}'; add it to ORACLE_PRICES (known: ${Object.keys(table).join(", ")})`,

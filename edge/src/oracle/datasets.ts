@@ -7,6 +7,7 @@
 import {
   buildDataset,
   type Dataset,
+  type DatasetCreateRequest,
   type DatasetLabel,
   DistilleryError,
   rowsToJsonl,
@@ -40,24 +41,29 @@ export function datasetRowsKey(id: string, split: SplitName) {
 }
 
 /** Builds and stores a dataset from every label of the filter version (latest unless named). */
-export async function createDataset(
-  env: Env,
-  request: { filter: string; filter_version?: number; seed: number },
-): Promise<Dataset> {
+export async function createDataset(env: Env, request: DatasetCreateRequest): Promise<Dataset> {
   const filter = await loadFilter(env, request.filter, request.filter_version);
   const db = database(env.DB);
+  const conditions = [eq(oracleLabels.filter, filter.name), eq(oracleLabels.filter_version, filter.version)];
+  if (request.oracle) {
+    conditions.push(
+      eq(oracleLabels.provider, request.oracle.provider),
+      eq(oracleLabels.model, request.oracle.model),
+    );
+  }
   const labels = await db
     .select()
     .from(oracleLabels)
-    .where(and(eq(oracleLabels.filter, filter.name), eq(oracleLabels.filter_version, filter.version)))
+    .where(and(...conditions))
     .all();
   if (labels.length === 0) {
+    const by = request.oracle ? ` from ${request.oracle.provider}:${request.oracle.model}` : "";
     throw new DistilleryError(
       "dataset.no_labels",
-      `filter ${filter.name} v${filter.version} has no oracle labels yet`,
+      `filter ${filter.name} v${filter.version} has no oracle labels${by} yet`,
       {
         status: 409,
-        details: [{ path: "filter", issue: "no labels" }],
+        details: [{ path: request.oracle ? "oracle" : "filter", issue: "no labels" }],
       },
     );
   }

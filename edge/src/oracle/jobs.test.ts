@@ -5,7 +5,15 @@
 import { env } from "cloudflare:test";
 import { exampleFilter, jobSchema, promptHash } from "@distillery/shared";
 import { describe, expect, it } from "vitest";
-import { call, makeToken, storeArticle, storeFilter } from "../../test/helpers";
+import {
+  call,
+  createOracleJob,
+  makeToken,
+  seedArticles,
+  standinStats,
+  storeFilter,
+  untilJob,
+} from "../../test/helpers";
 import { database, newId } from "../db/client";
 import { articles, oracleLabels } from "../db/schema";
 import { redriveStalledJobs } from "../jobs/redrive";
@@ -20,47 +28,15 @@ const filter = exampleFilter();
 async function standin(config: Record<string, unknown>) {
   await fetch(`${GEMINI}/__standin/config`, { method: "POST", body: JSON.stringify(config) });
 }
-async function stats() {
-  return (await (await fetch(`${GEMINI}/__standin/stats`)).json()) as {
-    double_calls: number;
-    calls: number;
-  };
-}
+const stats = () => standinStats(GEMINI);
 
-/** `count` articles; `paragraphs` long bodies make the article, not the cached prompt, most of a call's cost. */
 async function seed(count: number, paragraphs = 1): Promise<string[]> {
-  const _db = database(env.DB);
   await storeFilter(filter);
-  const ids: string[] = [];
-  for (let i = 0; i < count; i++) {
-    // A body of its own per article: the stand-in counts calls per article text.
-    ids.push(
-      await storeArticle(
-        `Wind farm ${i}`,
-        `Wind farm ${newId("w")} delivers ${i + 10} MW to the grid; the operator reports steady output and lower prices. `.repeat(
-          paragraphs,
-        ),
-      ),
-    );
-  }
-  return ids;
+  return seedArticles(count, paragraphs);
 }
 
-async function createJob(token: string, spec: Record<string, unknown>) {
-  const response = await call("/v1/jobs", { token, json: { kind: "oracle", filter: filter.name, ...spec } });
-  expect(response.status).toBe(201);
-  return jobSchema.parse(await response.json());
-}
-
-/** Waits (bounded) until the job reaches one of `states`. */
-async function until(token: string, id: string, states: string[]) {
-  for (let i = 0; i < 150; i++) {
-    const job = jobSchema.parse(await (await call(`/v1/jobs/${id}`, { token })).json());
-    if (states.includes(job.state)) return job;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`job ${id} never reached ${states.join("/")}`);
-}
+const createJob = (token: string, spec: Record<string, unknown>) => createOracleJob(token, filter.name, spec);
+const until = untilJob;
 
 describe("oracle jobs", () => {
   it("estimates without spending on a dry run, with the stand-in banner", async () => {

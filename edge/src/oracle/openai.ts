@@ -94,22 +94,23 @@ function reasoning(oracle: ResolvedOracle) {
 
 /**
  * Learns from a 400 that names a parameter we can do without (`param`, or the message for servers
- * that leave it out); true when the call is worth sending again adapted. Anything else is a real
- * refusal and fails the article.
+ * that leave it out); true when the call is worth sending again adapted. `sent` is what this call was
+ * built with: a call in flight while another learnt the same refusal still gets its retry. Anything
+ * else is a real refusal and fails the article.
  */
-function learnFrom(error: unknown, quirks: Quirks): boolean {
+function learnFrom(error: unknown, sent: Quirks, quirks: Quirks): boolean {
   if (!(error instanceof OpenAI.BadRequestError)) return false;
   const param = typeof error.param === "string" ? error.param : "";
   const said = `${param} ${error.message}`;
-  if (!quirks.maxCompletionTokens && /\bmax_tokens\b/.test(said)) {
+  if (!sent.maxCompletionTokens && /\bmax_tokens\b/.test(said)) {
     quirks.maxCompletionTokens = true;
     return true;
   }
-  if (!quirks.noTemperature && /\btemperature\b/.test(said)) {
+  if (!sent.noTemperature && /\btemperature\b/.test(said)) {
     quirks.noTemperature = true;
     return true;
   }
-  if (!quirks.noJsonSchema && /response_format|json_schema/i.test(said)) {
+  if (!sent.noJsonSchema && /response_format|json_schema/i.test(said)) {
     quirks.noJsonSchema = true;
     return true;
   }
@@ -130,8 +131,9 @@ export function openaiTransport(settings: OpenAISettings): OracleTransport {
     async generate(request: TransportRequest): Promise<TransportReply> {
       const quirks = quirksFor(baseUrl, request.oracle.model);
       for (;;) {
+        const sent = { ...quirks };
         try {
-          const completion = (await client.chat.completions.create(body(request, quirks), {
+          const completion = (await client.chat.completions.create(body(request, sent), {
             timeout: request.timeoutMs,
           })) as Completion;
           const choice = completion.choices[0];
@@ -141,7 +143,7 @@ export function openaiTransport(settings: OpenAISettings): OracleTransport {
           const detail = choice.message.refusal ?? choice.finish_reason;
           return { text: choice.message.content ?? "", tokens, finish, detail };
         } catch (error) {
-          if (learnFrom(error, quirks)) continue;
+          if (learnFrom(error, sent, quirks)) continue;
           const retryAfter = error instanceof OpenAI.APIError ? error.headers?.get("retry-after") : null;
           if (retryAfter) request.onRetryAfter(retryAfter);
           throw error;

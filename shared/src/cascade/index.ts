@@ -19,7 +19,8 @@ import { DistilleryError } from "../errors";
 import { type PostfilterFilter, tierFor } from "../filter/postfilter";
 import { renderOraclePrompt } from "../filter/prompt";
 import { postfilterPair, type ScoredPair, wilsonLowerBound } from "../metrics/index";
-import { DEFAULT_PRICE_TABLE } from "../oracle/prices";
+import { CHARS_PER_TOKEN, type OracleOverride, plannedOutputTokens, resolveOracle } from "../oracle/choice";
+import { DEFAULT_PRICE_TABLE, findPrice } from "../oracle/prices";
 import type { ModelPrice } from "../schemas/config";
 import type { FilterPackage } from "../schemas/filter";
 import type { CascadePoint } from "../schemas/report";
@@ -73,26 +74,25 @@ export function doubtfulArticles(
     .map((p) => p.article_id);
 }
 
-/** Characters per token and answer tokens per dimension: the same rule of thumb as the oracle's estimates. */
-const CHARS_PER_TOKEN = 4;
-const OUTPUT_TOKENS_PER_DIMENSION = 60;
-
 export type OracleCostOptions = {
   /** Typical article length in characters (title + body); capped at the filter's `max_article_chars`. */
   articleChars: number;
   prices?: Readonly<Record<string, ModelPrice>>;
   mode?: "interactive" | "batch";
+  /** Another oracle than the filter's (provider, model, thinking). */
+  oracle?: OracleOverride;
 };
 
 /**
- * What one oracle call costs in USD at the filter's oracle model price (no cache discount assumed),
- * or null when the price table does not know the model.
+ * What one oracle call costs in USD at the oracle's price, thinking included at its planned use (no
+ * cache discount assumed), or null when the price table does not know the model.
  */
 export function oracleCostPerArticle(
   filter: Pick<FilterPackage, "prompt" | "oracle" | "dimensions" | "categories">,
   options: OracleCostOptions,
 ): number | null {
-  const price = (options.prices ?? DEFAULT_PRICE_TABLE)[filter.oracle.model];
+  const oracle = resolveOracle(filter, options.oracle);
+  const price = findPrice(options.prices ?? DEFAULT_PRICE_TABLE, oracle.model);
   if (!price) return null;
   const chars = Math.min(options.articleChars, filter.oracle.max_article_chars);
   const prompt = renderOraclePrompt(filter, {
@@ -102,7 +102,7 @@ export function oracleCostPerArticle(
     source: "",
   });
   const input = Math.ceil(prompt.text.length / CHARS_PER_TOKEN);
-  const output = filter.dimensions.length * OUTPUT_TOKENS_PER_DIMENSION + filter.categories.length * 8 + 10;
+  const output = plannedOutputTokens(filter, oracle);
   const usd = (input * price.input_per_mtok + output * price.output_per_mtok) / 1e6;
   return options.mode === "batch" ? usd * (1 - price.batch_discount) : usd;
 }

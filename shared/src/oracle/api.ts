@@ -125,7 +125,16 @@ export const datasetCreateRequestSchema = z.strictObject({
   filter: slugSchema,
   filter_version: z.number().int().min(1).optional(),
   seed: z.number().int().default(42),
+  /**
+   * Only this oracle's labels (e.g. after a bake-off chose another oracle). Unset: the newest label of
+   * each article, whichever oracle gave it.
+   */
+  oracle: z
+    .strictObject({ provider: oracleProviderSchema.default("gemini"), model: z.string().min(1) })
+    .optional(),
 });
+
+export type DatasetCreateRequest = z.infer<typeof datasetCreateRequestSchema>;
 
 export const datasetRowsQuerySchema = z.strictObject({
   split: z.enum(["train", "validation", "test"]).optional(),

@@ -91,3 +91,19 @@ export const DEFAULT_PRICE_TABLE: Record<string, ModelPrice> = {
     batch_discount: 0,
   },
 };
+
+/**
+ * The price of `model`: an exact entry, else the longest entry its name starts with
+ * (`gemini-2.5-flash-preview-09-2025` is priced as `gemini-2.5-flash`); null when none fits.
+ * @example
+ * findPrice(DEFAULT_PRICE_TABLE, "models/gemini-2.5-flash")?.input_per_mtok // 0.3
+ */
+export function findPrice(table: Readonly<Record<string, ModelPrice>>, model: string): ModelPrice | null {
+  const name = model.replace(/^models\//, "");
+  const exact = table[name];
+  if (exact) return exact;
+  const prefix = Object.keys(table)
+    .filter((key) => name.startsWith(key))
+    .sort((a, b) => b.length - a.length)[0];
+  return prefix ? table[prefix]! : null;
+}

@@ -39,10 +39,6 @@ export const edgeConfigSchema = z.object({
     .describe(
       "Base URL of the OpenAI-compatible chat-completions endpoint, with its version path (OpenAI https://api.openai.com/v1, DeepSeek https://api.deepseek.com, vLLM or Ollama http://host:port/v1).",
     ),
-  ORACLE_MODEL: z
-    .string()
-    .default("gemini-2.5-flash")
-    .describe("Default oracle model when a filter names none."),
   ORACLE_RPM: numberFromEnv(150).describe(
     "Requests per minute the oracle limiter allows across all consumers.",
   ),

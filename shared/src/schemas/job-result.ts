@@ -6,6 +6,7 @@
  */
 import { z } from "zod";
 import { oracleEstimateSchema, oracleJobResultSchema } from "../oracle/api";
+import { bakeoffReportSchema } from "../oracle/bakeoff";
 import { importResultSchema } from "./api";
 import { idSchema } from "./common";
 import { cascadeSummarySchema } from "./job";
@@ -71,6 +72,7 @@ export const jobResultSchemas = {
   train: trainJobResultSchema,
   eval: evalJobResultSchema,
   infer: inferJobResultSchema,
+  bakeoff: bakeoffReportSchema,
 } as const;
 
 export type EvalJobResult = z.infer<typeof evalJobResultSchema>;

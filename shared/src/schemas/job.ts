@@ -5,6 +5,7 @@
  * `pythonJobFileSchema` document (exported as JSON Schema) naming local files only.
  */
 import { z } from "zod";
+import { bakeoffJobSpecSchema } from "../oracle/bakeoff";
 import { oracleProviderSchema, thinkingSchema } from "../oracle/models";
 import { idSchema, slugSchema, timestampSchema } from "./common";
 import {
@@ -14,7 +15,7 @@ import {
   studentSettingsSchema,
 } from "./filter";
 
-export const jobKindSchema = z.enum(["import", "oracle", "train", "eval", "infer"]);
+export const jobKindSchema = z.enum(["import", "oracle", "train", "eval", "infer", "bakeoff"]);
 export type JobKind = z.infer<typeof jobKindSchema>;
 
 /**
@@ -135,6 +136,7 @@ export const jobSpecSchema = z.discriminatedUnion("kind", [
   trainJobSpecSchema,
   evalJobSpecSchema,
   inferJobSpecSchema,
+  bakeoffJobSpecSchema,
 ]);
 export type JobSpec = z.infer<typeof jobSpecSchema>;
 export type OracleJobSpec = z.infer<typeof oracleJobSpecSchema>;

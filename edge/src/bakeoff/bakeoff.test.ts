@@ -1,0 +1,146 @@
+/**
+ * Bake-offs end to end inside workerd: the real queue, D1, the limiter DO and the real SDK calling
+ * the Gemini stand-in, whose per-model knobs make Flash-Lite one point generous and noisy.
+ */
+import { env } from "cloudflare:test";
+import { type BakeoffReport, bakeoffReportSchema, exampleFilter, jobSchema } from "@distillery/shared";
+import { afterEach, describe, expect, it } from "vitest";
+import { call, makeToken, seedArticles, standinStats, storeFilter, untilJob } from "../../test/helpers";
+import { database } from "../db/client";
+import { oracleLabels } from "../db/schema";
+
+const GEMINI = "http://127.0.0.1:8822";
+const filter = exampleFilter();
+const FLASH = { provider: "gemini", model: "gemini-2.5-flash" };
+const LITE = { provider: "gemini", model: "gemini-2.5-flash-lite" };
+
+async function standin(config: Record<string, unknown>) {
+  const response = await fetch(`${GEMINI}/__standin/config`, {
+    method: "POST",
+    body: JSON.stringify(config),
+  });
+  expect(response.ok).toBe(true);
+}
+
+const createBakeoff = (token: string, spec: Record<string, unknown>) =>
+  call("/v1/jobs", { token, json: { kind: "bakeoff", filter: filter.name, ...spec } });
+
+afterEach(async () => {
+  await standin({ bias: 0, noise: 0 });
+});
+
+describe("bake-off jobs", () => {
+  it("tells bias from noise, prices each oracle per article and lists the disagreements", async () => {
+    const bot = await makeToken("bot");
+    await storeFilter(filter);
+    const ids = await seedArticles(20);
+    await standin({ bias: { "gemini-2.5-flash-lite": 1.0 }, noise: { "gemini-2.5-flash-lite": 0.6 } });
+    const before = await standinStats(GEMINI);
+    const response = await createBakeoff(bot, {
+      oracles: [FLASH, LITE],
+      sample: { count: 20 },
+      repeat: 5,
+      budget_usd: 5,
+    });
+    expect(response.status).toBe(201);
+    const job = jobSchema.parse(await response.json());
+    const done = await untilJob(bot, job.id, ["succeeded", "failed"]);
+    expect(done.state).toBe("succeeded");
+    const report: BakeoffReport = bakeoffReportSchema.parse(done.result);
+
+    // Twenty first asks and five repeats per oracle, each called exactly once.
+    expect((await standinStats(GEMINI)).calls - before.calls).toBe(2 * (20 + 5));
+    expect(report.sample).toMatchObject({ requested: 20, selected: 20, labelled_by_all: 20 });
+    expect(report.stopped_reason).toBeUndefined();
+
+    const [flash, lite] = report.oracles;
+    expect(flash).toMatchObject({ name: "gemini:gemini-2.5-flash", labelled: 20, failed: 0 });
+    expect(lite).toMatchObject({ name: "gemini:gemini-2.5-flash-lite", labelled: 20, failed: 0 });
+    // Noise: Flash answers the same twice; Flash-Lite does not.
+    expect(flash!.self_consistency).toMatchObject({ n: 5, overall_mae: 0, tier_agreement: 1 });
+    expect(flash!.self_consistency!.dimension_mae.mean).toBe(0);
+    expect(lite!.self_consistency!.n).toBe(5);
+    expect(lite!.self_consistency!.dimension_mae.mean).toBeGreaterThan(0.2);
+    // Bias: Flash-Lite scores about a point higher (less where scores are clamped at 10).
+    const [pair] = report.pairs;
+    expect(pair).toMatchObject({ a: flash!.name, b: lite!.name, n: 20 });
+    for (const dimension of pair!.dimensions) {
+      expect(dimension.bias).toBeLessThan(-0.6);
+      expect(dimension.bias).toBeGreaterThan(-1.3);
+      expect(dimension.correlation).toBeGreaterThan(0.8);
+    }
+    // Cost: both paid per article, Flash-Lite for less.
+    expect(flash!.usd_per_article).toBeGreaterThan(0);
+    expect(lite!.usd_per_article).toBeGreaterThan(0);
+    expect(lite!.usd_per_article!).toBeLessThan(flash!.usd_per_article!);
+    expect(report.spent_usd).toBeCloseTo(flash!.cost_usd + lite!.cost_usd, 6);
+    expect(report.disagreements_total).toBeGreaterThan(0);
+    expect(report.disagreements).toHaveLength(report.disagreements_total);
+    for (const disagreement of report.disagreements) {
+      const tiers = Object.values(disagreement.answers).map((a) => a.tier);
+      expect(new Set(tiers).size).toBeGreaterThan(1);
+      expect(disagreement.title).toMatch(/^Wind farm/);
+    }
+    // Bake-off answers never become labels.
+    const labels = await database(env.DB).select().from(oracleLabels).all();
+    expect(labels.filter((label) => ids.includes(label.article_id))).toHaveLength(0);
+  }, 60_000);
+
+  it("reuses an existing label for a first ask, and ends with what it has at the budget cap", async () => {
+    const bot = await makeToken("bot");
+    await storeFilter(filter);
+    await seedArticles(4);
+    // The same stratified sample the bake-off draws, labelled by Flash beforehand.
+    const sample = { type: "sample", count: 4, seed: 42 };
+    const labelling = await call("/v1/jobs", {
+      token: bot,
+      json: { kind: "oracle", filter: filter.name, selection: sample, budget_usd: 1 },
+    });
+    expect(labelling.status).toBe(201);
+    const labelJob = jobSchema.parse(await labelling.json());
+    expect((await untilJob(bot, labelJob.id, ["succeeded", "failed"])).state).toBe("succeeded");
+
+    const before = await standinStats(GEMINI);
+    const response = await createBakeoff(bot, {
+      oracles: [FLASH, LITE],
+      sample: { count: 4 },
+      repeat: 0,
+      // Room for a few Flash-Lite answers, not for all of them.
+      budget_usd: 0.0002,
+    });
+    const job = jobSchema.parse(await response.json());
+    const done = await untilJob(bot, job.id, ["succeeded", "failed"]);
+    const report = bakeoffReportSchema.parse(done.result);
+    const [flash, lite] = report.oracles;
+    // Flash's first asks came from its labels: no call, their recorded cost per article.
+    expect(flash).toMatchObject({ labelled: 4 });
+    expect(flash!.usd_per_article).toBeGreaterThan(0);
+    const calls = (await standinStats(GEMINI)).calls - before.calls;
+    expect(calls).toBe(lite!.labelled + lite!.failed);
+    expect(report.spent_usd).toBeLessThanOrEqual(0.0002);
+    if (lite!.labelled < 4) expect(report.stopped_reason).toMatch(/budget cap/);
+    expect(report.missing["oracles.0.self_consistency"]).toMatch(/repeat is 0/);
+  }, 60_000);
+
+  it("refuses a bake-off of one oracle, and a thinking setting the model does not take, naming the field", async () => {
+    const bot = await makeToken("bot");
+    await storeFilter(filter);
+    const one = await createBakeoff(bot, { oracles: [FLASH], budget_usd: 1 });
+    expect(one.status).toBe(400);
+    const oneBody = (await one.json()) as { error: { details: { path: string }[] } };
+    expect(oneBody.error.details.map((d) => d.path)).toContain("oracles");
+
+    const thinking = await createBakeoff(bot, {
+      oracles: [FLASH, { ...LITE, thinking: 100 }],
+      budget_usd: 1,
+    });
+    expect(thinking.status).toBe(400);
+    const body = (await thinking.json()) as { error: { code: string; details: { path: string }[] } };
+    expect(body.error.code).toBe("oracle.invalid_setting");
+    expect(body.error.details.map((d) => d.path)).toEqual(["oracles.1.thinking"]);
+
+    const twice = await createBakeoff(bot, { oracles: [FLASH, FLASH], budget_usd: 1 });
+    expect(twice.status).toBe(400);
+    expect(((await twice.json()) as { error: { code: string } }).error.code).toBe("bakeoff.duplicate_oracle");
+  });
+});

@@ -1,0 +1,181 @@
+/**
+ * @module
+ * Bake-off jobs: the hooks `createJob` runs. `validate` refuses what cannot run, naming the field
+ * (`oracles.1.thinking`, an oracle without a price, the same oracle twice); `start` draws the
+ * stratified sample (the oracle stage's `sample` selection, less what the prefilter blocks), writes
+ * one item per oracle, article and replicate (a first ask the oracle already answered reuses that
+ * label: no call), and fans the rest out on the `distillery-oracle` queue; `redrive` sends a stalled
+ * job's pending items again.
+ */
+import {
+  type BakeoffJobSpec,
+  DistilleryError,
+  type FilterPackage,
+  type Job,
+  type JobSpec,
+  oracleName,
+  oracleProblem,
+  promptHash,
+  type ResolvedOracle,
+  resolveOracle,
+} from "@distillery/shared";
+import { database } from "../db/client";
+import { bakeoffJobs } from "../db/schema";
+import type { Env } from "../env";
+import { loadFilter } from "../filters/store";
+import { transitionJob, updateJobProgress } from "../jobs/index";
+import type { JobKindHooks } from "../jobs/kinds";
+import { oracleSettings, usesStandin } from "../oracle/config";
+import { priceFor } from "../oracle/cost";
+import { selectArticleIds } from "../oracle/plan";
+import { prefilterArticles } from "../oracle/prefilter";
+import type { BakeoffQueueMessage } from "./consumer";
+import { reusableLabels } from "./labels";
+import { settleBakeoff } from "./settle";
+import {
+  type BakeoffOracleRow,
+  getBakeoffJob,
+  type ItemKey,
+  insertItems,
+  type NewItem,
+  pendingItems,
+} from "./store";
+
+/** Each oracle of the spec resolved against the filter; refused with the field named. */
+function resolveOracles(env: Env, filter: FilterPackage, spec: BakeoffJobSpec): ResolvedOracle[] {
+  const prices = oracleSettings(env).prices;
+  const seen = new Map<string, number>();
+  return spec.oracles.map((entry, position) => {
+    const oracle = resolveOracle(filter, entry);
+    const problem = oracleProblem(oracle);
+    if (problem) {
+      throw new DistilleryError("oracle.invalid_setting", `oracles.${position}: ${problem}`, {
+        details: [{ path: `oracles.${position}.thinking`, issue: problem }],
+      });
+    }
+    try {
+      priceFor(prices, oracle.model);
+    } catch (error) {
+      if (!(error instanceof DistilleryError)) throw error;
+      throw new DistilleryError(error.code, `oracles.${position}: ${error.message}`, {
+        status: error.status,
+        details: [{ path: `oracles.${position}.model`, issue: error.message }],
+        cause: error,
+      });
+    }
+    const name = oracleName(oracle);
+    const earlier = seen.get(name);
+    if (earlier !== undefined) {
+      throw new DistilleryError(
+        "bakeoff.duplicate_oracle",
+        `oracles.${position} names ${name} again (as oracles.${earlier}); compare two thinking settings of one model in two bake-offs`,
+        { details: [{ path: `oracles.${position}`, issue: `duplicate of oracles.${earlier}` }] },
+      );
+    }
+    seen.set(name, position);
+    return oracle;
+  });
+}
+
+async function validateBakeoff(env: Env, spec: JobSpec) {
+  if (spec.kind !== "bakeoff") return;
+  resolveOracles(env, await loadFilter(env, spec.filter, spec.filter_version), spec);
+}
+
+/** Enqueues one message per pending item (duplicates are harmless: each message re-checks its item). */
+export async function enqueueItems(env: Env, items: readonly ItemKey[]): Promise<void> {
+  // The binding is typed with the oracle stage's message; the queue carries both kinds.
+  const queue = env.ORACLE_QUEUE as unknown as Queue<BakeoffQueueMessage>;
+  for (let i = 0; i < items.length; i += 100) {
+    await queue.sendBatch(
+      items.slice(i, i + 100).map((item) => ({ body: { type: "bakeoff.item" as const, ...item } })),
+    );
+  }
+}
+
+async function startBakeoff(env: Env, job: Job) {
+  const spec = job.spec as BakeoffJobSpec;
+  const settings = oracleSettings(env);
+  const filter = await loadFilter(env, spec.filter, spec.filter_version);
+  const resolved = resolveOracles(env, filter, spec);
+  const selected = await selectArticleIds(env, filter, { type: "sample", ...spec.sample });
+  const decisions = await prefilterArticles(env, filter, selected);
+  // The walk is round-robin over (source, language), so its first `repeat` articles are stratified too.
+  const sample = selected.filter((id) => decisions.get(id)?.pass);
+  const repeated = new Set(sample.slice(0, spec.repeat));
+  const oracles: BakeoffOracleRow[] = [];
+  const items: NewItem[] = [];
+  for (const oracle of resolved) {
+    const row: BakeoffOracleRow = {
+      name: oracleName(oracle),
+      provider: oracle.provider,
+      model: oracle.model,
+      thinking: oracle.thinking,
+      max_output_tokens: oracle.max_output_tokens,
+      prompt_hash: await promptHash(filter, oracle.model),
+      uses_standin: usesStandin(settings, oracle.provider),
+    };
+    oracles.push(row);
+    const labels = await reusableLabels(env, filter, row, sample);
+    for (const article_id of sample) {
+      const label = labels.get(article_id);
+      items.push(
+        label
+          ? { oracle: row.name, article_id, replicate: 0, state: "done", reused: true, ...label }
+          : { oracle: row.name, article_id, replicate: 0, state: "pending" },
+      );
+      if (repeated.has(article_id))
+        items.push({ oracle: row.name, article_id, replicate: 1, state: "pending" });
+    }
+  }
+  await database(env.DB)
+    .insert(bakeoffJobs)
+    .values({
+      job_id: job.id,
+      filter: filter.name,
+      filter_version: filter.version,
+      oracles,
+      requested: spec.sample.count,
+      budget_usd: spec.budget_usd,
+    })
+    .run();
+  await insertItems(env, job.id, items);
+  await transitionJob(env, job.id, "running");
+  const pending = await pendingItems(env, job.id);
+  await updateJobProgress(env, job.id, {
+    done: items.length - pending.length,
+    total: items.length,
+    message: `${sample.length} articles, ${resolved.length} oracles`,
+  });
+  await enqueueItems(env, pending);
+  await settleBakeoff(env, job.id);
+}
+
+/** How long a start may run before a job with no items is taken to have been cut off. */
+const START_GRACE_MS = 15 * 60_000;
+
+/**
+ * The stalled-work hook (`jobs/redrive.ts`): re-sends the pending items, then settles (a job whose
+ * last item was answered while its end was lost finishes now). A start cut off before its items were
+ * written cannot resume and fails.
+ */
+async function redriveBakeoff(env: Env, job: Job) {
+  if (!(await getBakeoffJob(env, job.id))) {
+    if (Date.now() - Date.parse(job.created_at) < START_GRACE_MS) return;
+    await transitionJob(env, job.id, "failed", {
+      error: {
+        code: "bakeoff.start_interrupted",
+        message: `bake-off ${job.id} stopped before its items were written; create it again`,
+      },
+    });
+    return;
+  }
+  await enqueueItems(env, await pendingItems(env, job.id));
+  await settleBakeoff(env, job.id);
+}
+
+export const bakeoffJobHooks: JobKindHooks = {
+  validate: validateBakeoff,
+  start: startBakeoff,
+  redrive: redriveBakeoff,
+};

@@ -3,6 +3,7 @@
  * The worker's bindings, declared by hand so each one says what it is for. Keep this in step with
  * `wrangler.jsonc`: adding a binding there means adding its line here (see README.md).
  */
+import type { BakeoffQueueMessage } from "./bakeoff/consumer";
 import type { EventsHub } from "./events/hub";
 import type { NodeHub } from "./hub/node-hub";
 import type { OracleQueueMessage } from "./oracle/consumer";
@@ -27,16 +28,18 @@ export interface Env {
   /** How often the hub looks for new jobs and expired leases while nodes are connected, in ms (default 2000). */
   HUB_POLL_MS?: string;
   /** Queue `distillery-oracle`: one message per article of an interactive oracle job. */
-  ORACLE_QUEUE: Queue<OracleQueueMessage>;
-  /** Durable Object (one instance, `gemini`) that keeps all oracle consumers under the Gemini quota. */
+  /** Oracle calls: oracle jobs' articles and bake-off items. */
+  ORACLE_QUEUE: Queue<OracleQueueMessage | BakeoffQueueMessage>;
+  /** Durable Object (one instance per provider) that keeps all oracle consumers under that provider's quota. */
   ORACLE_LIMITER: DurableObjectNamespace<OracleLimiter>;
   /** Gemini API key (secret). Unset: the local Gemini stand-in answers and job results say so. */
   GEMINI_API_KEY?: string;
   /** Gemini API base URL (a stand-in in tests; default Google, or http://127.0.0.1:8820 without a key). */
   GEMINI_BASE_URL?: string;
+  /** Key of the OpenAI-compatible endpoint (secret). Unset: the local OpenAI-compatible stand-in answers. */
   OPENAI_API_KEY?: string;
+  /** Base URL of the OpenAI-compatible endpoint, with its version path (default the stand-in, http://127.0.0.1:8824/v1). */
   OPENAI_BASE_URL?: string;
-  /** Default oracle model when a filter names none (default gemini-2.5-flash). */
   /** Requests per minute the oracle limiter allows across all consumers (default 150). */
   ORACLE_RPM?: string;
   /** Tokens per minute the oracle limiter allows (default 1000000). */

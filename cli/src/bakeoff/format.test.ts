@@ -37,7 +37,7 @@ describe("formatBakeoffReport", () => {
     expect(c.split(/\s{2,}/).filter(Boolean)).toEqual([
       "C",
       "openai:qwen2.5:7b",
-      "—",
+      "none",
       "—",
       "$0.00",
       "0",

@@ -51,7 +51,7 @@ function oracleTable(report: BakeoffReport): string[] {
   const rows = report.oracles.map((o, i) => [
     letter(i),
     o.name,
-    o.thinking === null ? NONE : String(o.thinking),
+    o.thinking === null ? "none" : String(o.thinking),
     o.usd_per_article === null ? NONE : dollars(o.usd_per_article),
     dollars(o.cost_usd),
     String(o.labelled),

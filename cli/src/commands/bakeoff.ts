@@ -116,7 +116,9 @@ export async function runBakeoff(filter: string, flags: BakeoffFlags, io: Io): P
   const edge = flags.edge ?? process.env.DISTILLERY_EDGE_URL ?? "http://127.0.0.1:8787";
   const token = flags.token ?? process.env.DISTILLERY_TOKEN;
   if (!token)
-    throw usageError("bakeoff needs a submitter (or admin) token: pass --token or set DISTILLERY_TOKEN");
+    throw usageError(
+      "bakeoff needs an admin token (it spends on oracles): pass --token or set DISTILLERY_TOKEN",
+    );
   const client = new DistilleryClient({ baseUrl: edge, token });
   const created = await client.createJob(spec);
   io.err(`bakeoff: job ${created.id} (${spec.oracles.length} oracles, up to $${spec.budget_usd})\n`);
@@ -168,7 +170,7 @@ export function registerBakeoffCommand(program: Command, io: Io): void {
     .option("--filter-version <n>", "a filter version (default: the latest)", integer("--filter-version", 1))
     .option("--seed <n>", "seed of the sample", integer("--seed", 0), 42)
     .option("--edge <url>", "the edge (default: $DISTILLERY_EDGE_URL or http://127.0.0.1:8787)")
-    .option("--token <token>", "a submitter token (default: $DISTILLERY_TOKEN)")
+    .option("--token <token>", "an admin token (default: $DISTILLERY_TOKEN)")
     .option("--json", "print the report (with --no-wait: the job) as JSON")
     .option("--no-wait", "create the job, print its id and return")
     .option("--no-progress", "no live progress bar")

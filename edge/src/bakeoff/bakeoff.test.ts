@@ -8,6 +8,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { call, makeToken, seedArticles, standinStats, storeFilter, untilJob } from "../../test/helpers";
 import { database } from "../db/client";
 import { oracleLabels } from "../db/schema";
+import { redriveStalledJobs } from "../jobs/redrive";
+import { processBakeoffItem } from "./consumer";
 
 const GEMINI = "http://127.0.0.1:8822";
 const filter = exampleFilter();
@@ -82,6 +84,11 @@ describe("bake-off jobs", () => {
       expect(disagreement.title).toMatch(/^Wind farm/);
     }
     // Bake-off answers never become labels.
+    // A duplicated delivery of an answered item calls nothing.
+    const calls = (await standinStats(GEMINI)).calls;
+    const again = { job_id: job.id, oracle: lite!.name, article_id: ids[0]!, replicate: 0 as const };
+    expect(await processBakeoffItem(env, again)).toBe("ignored");
+    expect((await standinStats(GEMINI)).calls).toBe(calls);
     const labels = await database(env.DB).select().from(oracleLabels).all();
     expect(labels.filter((label) => ids.includes(label.article_id))).toHaveLength(0);
   }, 60_000);
@@ -118,8 +125,37 @@ describe("bake-off jobs", () => {
     const calls = (await standinStats(GEMINI)).calls - before.calls;
     expect(calls).toBe(lite!.labelled + lite!.failed);
     expect(report.spent_usd).toBeLessThanOrEqual(0.0002);
-    if (lite!.labelled < 4) expect(report.stopped_reason).toMatch(/budget cap/);
+    expect(lite!.labelled).toBeLessThan(4);
+    expect(report.stopped_reason).toMatch(/budget cap/);
+    expect(done.state).toBe("succeeded");
     expect(report.missing["oracles.0.self_consistency"]).toMatch(/repeat is 0/);
+  }, 60_000);
+
+  it("re-drives a stalled bake-off: its pending items are sent again and it finishes", async () => {
+    const bot = await makeToken("bot");
+    await storeFilter(filter);
+    await seedArticles(2);
+    const response = await createBakeoff(bot, {
+      oracles: [FLASH, LITE],
+      sample: { count: 2 },
+      repeat: 0,
+      budget_usd: 1,
+    });
+    const job = jobSchema.parse(await response.json());
+    await untilJob(bot, job.id, ["succeeded"]);
+    // As if the job had lost the message of one item: pending again, the job running and quiet.
+    await env.DB.batch([
+      env.DB.prepare(
+        "UPDATE bakeoff_items SET state = 'pending', scores = NULL, cost_usd = 0 WHERE job_id = ?1 AND rowid = (SELECT min(rowid) FROM bakeoff_items WHERE job_id = ?1)",
+      ).bind(job.id),
+      env.DB.prepare("UPDATE jobs SET state = 'running', finished_at = NULL WHERE id = ?1").bind(job.id),
+    ]);
+    const before = await standinStats(GEMINI);
+    expect(await redriveStalledJobs(env, Date.now() + 5 * 60_000)).toContain(job.id);
+    const done = await untilJob(bot, job.id, ["succeeded"]);
+    expect((await standinStats(GEMINI)).calls - before.calls).toBe(1);
+    const report = bakeoffReportSchema.parse(done.result);
+    expect(report.oracles.map((o) => o.labelled)).toEqual([2, 2]);
   }, 60_000);
 
   it("refuses a bake-off of one oracle, and a thinking setting the model does not take, naming the field", async () => {

@@ -84,8 +84,7 @@ async function validateBakeoff(env: Env, spec: JobSpec) {
 
 /** Enqueues one message per pending item (duplicates are harmless: each message re-checks its item). */
 export async function enqueueItems(env: Env, items: readonly ItemKey[]): Promise<void> {
-  // The binding is typed with the oracle stage's message; the queue carries both kinds.
-  const queue = env.ORACLE_QUEUE as unknown as Queue<BakeoffQueueMessage>;
+  const queue = env.ORACLE_QUEUE;
   for (let i = 0; i < items.length; i += 100) {
     await queue.sendBatch(
       items.slice(i, i + 100).map((item) => ({ body: { type: "bakeoff.item" as const, ...item } })),

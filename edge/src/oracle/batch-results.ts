@@ -14,7 +14,7 @@ import type { OracleCallResult } from "./call";
 import { type OracleSettings, oracleSettings } from "./config";
 import { costUsd, NO_TOKENS, priceFor, usageTokens } from "./cost";
 import { classifyFailure } from "./retry";
-import { type OracleJobRow, recordOutcome } from "./store";
+import { labelKey, type OracleJobRow, type Outcome, recordOutcomes } from "./store";
 
 /** One answer of a batch: inline (`metadata.key`) or a results-file line (`key`). */
 export type BatchAnswer = {
@@ -41,8 +41,10 @@ export type BatchIngest = {
   filter: FilterPackage;
   claimId: string;
   oracle: ResolvedOracle;
-  /** Article ids of the batch still pending; each is removed once its outcome is recorded. */
+  /** Article ids of the batch still pending; each is removed once its outcome is buffered. */
   pending: Set<string>;
+  /** Outcomes not stored yet (see `flush`). */
+  buffer: Outcome[];
 };
 
 function answerResult(ingest: BatchIngest, item: BatchAnswer): OracleCallResult {
@@ -75,17 +77,27 @@ function answerResult(ingest: BatchIngest, item: BatchAnswer): OracleCallResult 
   return "code" in answer ? { ...base, ok: false, ...answer } : { ...base, ok: true, ...answer };
 }
 
+/** Outcomes waiting to be stored together (`recordOutcomes`); `flush` stores them. */
+const BUFFER_OUTCOMES = 200;
+
 async function record(ingest: BatchIngest, articleId: string, result: OracleCallResult) {
-  const { env, row, filter, claimId } = ingest;
+  const { row, filter, claimId } = ingest;
   ingest.pending.delete(articleId);
-  await recordOutcome(env, {
+  ingest.buffer.push({
     filter,
-    key: { ...row, article_id: articleId },
+    key: labelKey(row, articleId),
     jobId: row.job_id,
     claimId,
     mode: "batch",
     result,
   });
+  if (ingest.buffer.length >= BUFFER_OUTCOMES) await flush(ingest);
+}
+
+/** Stores the buffered outcomes; call it before the ingest ends (and before settling the job). */
+export async function flush(ingest: BatchIngest) {
+  const outcomes = ingest.buffer.splice(0);
+  if (outcomes.length > 0) await recordOutcomes(ingest.env, outcomes);
 }
 
 /** Records one answer if its article is still pending; false when it was not (unknown or repeated key). */

@@ -7,19 +7,14 @@
  * `BATCH_SIZE` at a time, so a job of 150,000 articles never holds more than one file's worth. The
  * cron handler polls the open batches and ingests each one's results as soon as it completes.
  */
-import {
-  type ArticleText,
-  defaultMaxOutputTokens,
-  type FilterPackage,
-  type ResolvedOracle,
-} from "@distillery/shared";
+import type { ArticleText, FilterPackage, ResolvedOracle } from "@distillery/shared";
 import type { GoogleGenAI } from "@google/genai";
 import { edgeConfig } from "../config";
 import { nowIso } from "../db/client";
 import type { Env } from "../env";
 import { loadFilter } from "../filters/store";
 import { type BatchFile, BatchFileBuilder, FILE_MAX_REQUESTS, uploadBatchFile } from "./batch-file";
-import { type BatchAnswer, failUnanswered, ingestAnswer, ingestResultsFile } from "./batch-results";
+import { type BatchAnswer, failUnanswered, flush, ingestAnswer, ingestResultsFile } from "./batch-results";
 import {
   batchesToPoll,
   claimIdFor,
@@ -32,7 +27,7 @@ import {
 import { oracleGemini, oracleSettings } from "./config";
 import { oracleBatchLine, oracleRequest } from "./request";
 import { settleJob } from "./settle";
-import { getOracleJob, loadArticleTexts, type OracleJobRow } from "./store";
+import { getOracleJob, loadArticleTexts, type OracleJobRow, rowOracle } from "./store";
 
 export const BATCH_SIZE = 500;
 const OPEN_STATES = ["JOB_STATE_PENDING", "JOB_STATE_RUNNING", "JOB_STATE_QUEUED", "submitted"];
@@ -45,18 +40,6 @@ type Submission = {
   oracle: ResolvedOracle;
 };
 
-/** The oracle a job's row recorded: what every request of its batches is sent with. */
-export function jobOracle(filter: FilterPackage, row: OracleJobRow): ResolvedOracle {
-  const thinking = row.thinking ?? null;
-  return {
-    provider: row.provider,
-    model: row.model,
-    thinking,
-    max_output_tokens:
-      row.max_output_tokens ?? defaultMaxOutputTokens(filter, row.provider, row.model, thinking),
-  };
-}
-
 /** Submits `ids` inline when their requests fit the inline limit, as JSONL files otherwise. */
 export async function submitBatches(
   env: Env,
@@ -65,7 +48,7 @@ export async function submitBatches(
   ids: readonly string[],
 ) {
   const config = edgeConfig(env);
-  const oracle = jobOracle(filter, row);
+  const oracle = rowOracle(row, filter);
   const submission: Submission = { env, ai: oracleGemini(oracleSettings(env)).ai, row, filter, oracle };
   const files = new BatchFileBuilder({
     maxBytes: config.ORACLE_BATCH_FILE_BYTES,
@@ -176,9 +159,10 @@ export async function pollBatches(env: Env): Promise<number> {
       env,
       row,
       filter,
-      oracle: jobOracle(filter, row),
+      oracle: rowOracle(row, filter),
       claimId: claimIdFor(batch.name),
       pending: await pendingOfBatch(env, row.job_id, batch.name),
+      buffer: [],
     };
     try {
       let note = "";
@@ -189,6 +173,7 @@ export async function pollBatches(env: Env): Promise<number> {
       for (const item of (status.dest?.inlinedResponses ?? []) as BatchAnswer[])
         await ingestAnswer(ingest, item);
       await failUnanswered(ingest, state, note);
+      await flush(ingest);
     } catch (error) {
       // The next cron run takes it over at once (what was recorded stays recorded), then the error
       // goes on to the cron's log.

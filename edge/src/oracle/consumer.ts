@@ -11,7 +11,6 @@
 import { idSchema } from "@distillery/shared";
 import { and, eq } from "drizzle-orm";
 import { z } from "zod";
-import { handleBakeoffMessage, isBakeoffMessage } from "../bakeoff/consumer";
 import { database, nowIso } from "../db/client";
 import { oracleItems } from "../db/schema";
 import type { Env } from "../env";
@@ -118,39 +117,34 @@ export async function processOracleArticle(env: Env, message: OracleQueueMessage
   return result.ok ? "labelled" : "failed";
 }
 
-/** The queue handler for `distillery-oracle`. */
-export async function handleOracleBatch(batch: MessageBatch, env: Env): Promise<void> {
-  await Promise.all(
-    batch.messages.map(async (message) => {
-      if (isBakeoffMessage(message.body)) return handleBakeoffMessage(env, message);
-      const parsed = oracleQueueMessageSchema.safeParse(message.body);
-      if (!parsed.success) {
-        console.error("distillery-oracle: dropping an invalid message", parsed.error.issues);
-        message.ack();
-        return;
-      }
-      try {
-        const outcome = await processOracleArticle(env, parsed.data);
-        if (outcome === "claimed_elsewhere") message.retry({ delaySeconds: CLAIMED_RETRY_S });
-        else message.ack();
-      } catch (error) {
-        console.error(`distillery-oracle: ${parsed.data.article_id} failed at ${nowIso()}`, error);
-        if (message.attempts <= ORACLE_QUEUE_MAX_RETRIES) {
-          message.retry();
-          return;
-        }
-        const { job_id, article_id } = parsed.data;
-        try {
-          const failure = retriesExhausted(`article ${article_id}`, message.attempts, error);
-          await failPendingItem(env, job_id, article_id, failure);
-          await settleJob(env, job_id);
-          message.ack();
-        } catch (failure) {
-          // The item stays pending; the stalled-work re-drive (jobs/redrive.ts) sends it again later.
-          console.error(`distillery-oracle: could not fail article ${article_id}`, failure);
-          message.retry();
-        }
-      }
-    }),
-  );
+/** Works on one `oracle.article` message of `distillery-oracle`, acknowledging or retrying it. */
+export async function handleOracleMessage(env: Env, message: Message): Promise<void> {
+  const parsed = oracleQueueMessageSchema.safeParse(message.body);
+  if (!parsed.success) {
+    console.error("distillery-oracle: dropping an invalid message", parsed.error.issues);
+    message.ack();
+    return;
+  }
+  try {
+    const outcome = await processOracleArticle(env, parsed.data);
+    if (outcome === "claimed_elsewhere") message.retry({ delaySeconds: CLAIMED_RETRY_S });
+    else message.ack();
+  } catch (error) {
+    console.error(`distillery-oracle: ${parsed.data.article_id} failed at ${nowIso()}`, error);
+    if (message.attempts <= ORACLE_QUEUE_MAX_RETRIES) {
+      message.retry();
+      return;
+    }
+    const { job_id, article_id } = parsed.data;
+    try {
+      const failure = retriesExhausted(`article ${article_id}`, message.attempts, error);
+      await failPendingItem(env, job_id, article_id, failure);
+      await settleJob(env, job_id);
+      message.ack();
+    } catch (failure) {
+      // The item stays pending; the stalled-work re-drive (jobs/redrive.ts) sends it again later.
+      console.error(`distillery-oracle: could not fail article ${article_id}`, failure);
+      message.retry();
+    }
+  }
 }

@@ -8,10 +8,11 @@
  * to `QUEUE_HANDLERS`.
  */
 import { DistilleryError } from "@distillery/shared";
+import { handleBakeoffMessage, isBakeoffMessage } from "../bakeoff/consumer";
 import type { Env } from "../env";
 import { processImportChunk } from "../imports/consumer";
 import { transitionJob } from "../jobs/index";
-import { handleOracleBatch } from "../oracle/consumer";
+import { handleOracleMessage } from "../oracle/consumer";
 import { retriesExhausted } from "./failures";
 import { type JobsQueueMessage, jobsQueueMessageSchema } from "./messages";
 
@@ -70,6 +71,18 @@ async function handleJobsBatch(batch: MessageBatch, env: Env): Promise<void> {
       }
     }
   }
+}
+
+/**
+ * `distillery-oracle` carries oracle jobs' articles and bake-off items; each message is worked on
+ * concurrently (the limiter Durable Object keeps them all under the provider's quota).
+ */
+async function handleOracleBatch(batch: MessageBatch, env: Env): Promise<void> {
+  await Promise.all(
+    batch.messages.map((message) =>
+      isBakeoffMessage(message.body) ? handleBakeoffMessage(env, message) : handleOracleMessage(env, message),
+    ),
+  );
 }
 
 export type QueueHandler = (batch: MessageBatch, env: Env, ctx: ExecutionContext) => Promise<void>;

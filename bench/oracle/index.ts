@@ -9,6 +9,10 @@
  * 60-second window the stand-in saw), `event_loop_delay_p99_ms` (over ~50 ms: the machine was too
  * busy for the figures to speak for the limiter), `lost`, `double_calls`,
  * `usd_per_article_interactive` and `usd_per_article_batch` (goal <= $0.001 with batch + caching).
+ * The run labels with thinking off (the default Distillery sends to 2.5 Flash); a second, fault-free
+ * pass over `--cost-articles` articles labels with `--thinking-on` (default -1: dynamic thinking, what
+ * 2.5 Flash does when no setting is sent) and `cost_by_thinking` prints both costs per article. The
+ * thinking tokens are the stand-in's model of thinking (it grows with the article), not Gemini's.
  *
  * Usage: npm run bench -- oracle [--articles 2000 --rpm 150 --tpm 8000000 --latency-ms 3000 --fault-rate 0.05]
  *        npm run bench -- oracle --quick   (200 articles, 600 RPM, 300 ms: about 25 s)
@@ -16,7 +20,14 @@
  */
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { parseArgs } from "node:util";
-import { type ArticleText, resolveOracle, type TokenUsage } from "@distillery/shared";
+import {
+  type ArticleText,
+  resolveOracle,
+  type Thinking,
+  type TokenUsage,
+  thinkingProblem,
+  thinkingSchema,
+} from "@distillery/shared";
 import { loadBuiltinFilters } from "@distillery/shared/node";
 import { fullBuckets, reserve } from "../../edge/src/oracle/bucket";
 import { callOracle } from "../../edge/src/oracle/call";
@@ -35,6 +46,8 @@ const { values } = parseArgs({
     "fault-rate": { type: "string" },
     filter: { type: "string", default: "sustainability-tech-deployment" },
     port: { type: "string", default: "8830" },
+    "thinking-on": { type: "string", default: "-1" },
+    "cost-articles": { type: "string", default: "50" },
   },
 });
 const quick = values.quick;
@@ -51,6 +64,12 @@ const filter = (await loadBuiltinFilters()).find((f) => f.name === values.filter
 if (!filter) throw new Error(`no built-in filter '${values.filter}'`);
 const oracle = resolveOracle(filter, { provider: "gemini", model });
 const price = priceFor(resolvePriceTable(), model);
+const thinkingOnValue = values["thinking-on"];
+const thinkingOn = thinkingSchema.parse(
+  /^-?\d+$/.test(thinkingOnValue) ? Number(thinkingOnValue) : thinkingOnValue,
+);
+const thinkingOnProblem = thinkingProblem("gemini", model, thinkingOn);
+if (thinkingOnProblem) throw new Error(`--thinking-on ${thinkingOnValue}: ${thinkingOnProblem}`);
 
 const WORDS =
   "the grid operator said new battery storage capacity came online this week as the wind farm reached full output and prices fell while regulators approved a second solar project near the port with local investors".split(
@@ -155,6 +174,35 @@ const finished = Date.now();
 loopDelay.disable();
 const elapsedMin = (finished - started) / 60_000;
 const summary = gemini.stats.summary();
+
+/** Cost per labelled article of `count` fresh articles labelled with `thinking`, without faults or a limit. */
+async function costPass(thinking: Thinking, count: number) {
+  gemini.configure({ faultRate: 0, latencyMs: 0, script: [] });
+  const passOracle = resolveOracle(filter!, { provider: "gemini", model, thinking });
+  const results = await Promise.all(
+    Array.from({ length: count }, (_, i) =>
+      callOracle({ transport, filter: filter!, article: article(articles + i), oracle: passOracle, price }),
+    ),
+  );
+  const ok = results.filter((r) => r.ok);
+  const sum = (pick: (t: TokenUsage) => number) => results.reduce((a, r) => a + pick(r.tokens), 0);
+  const usd = (mode: "interactive" | "batch") =>
+    results.reduce((a, r) => a + costUsd(price, r.tokens, mode), 0);
+  const per = (value: number) => Number((value / Math.max(1, ok.length)).toFixed(6));
+  return {
+    thinking,
+    max_output_tokens: passOracle.max_output_tokens,
+    labelled: ok.length,
+    truncated_answers: results.reduce((a, r) => a + r.truncations, 0),
+    output_tokens_per_article: Math.round(per(sum((t) => t.output))),
+    thinking_tokens_per_article: Math.round(per(sum((t) => t.thinking))),
+    usd_per_article_interactive: per(usd("interactive")),
+    usd_per_article_batch: per(usd("batch")),
+  };
+}
+const costArticles = Number(values["cost-articles"]);
+const costOff = await costPass(0, costArticles);
+const costOn = await costPass(thinkingOn, costArticles);
 await gemini.close();
 
 const failed = Object.values(failures).reduce((a, b) => a + b, 0);
@@ -217,5 +265,12 @@ console.log(
     },
     usd_per_article_interactive: Number((interactiveUsd / Math.max(1, labels.size)).toFixed(6)),
     usd_per_article_batch: Number((batchUsd / Math.max(1, labels.size)).toFixed(6)),
+    cost_by_thinking: {
+      off: costOff,
+      on: costOn,
+      on_over_off: Number(
+        (costOn.usd_per_article_interactive / costOff.usd_per_article_interactive).toFixed(2),
+      ),
+    },
   }),
 );

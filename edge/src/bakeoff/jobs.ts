@@ -29,7 +29,6 @@ import { oracleSettings, usesStandin } from "../oracle/config";
 import { priceFor } from "../oracle/cost";
 import { selectArticleIds } from "../oracle/plan";
 import { prefilterArticles } from "../oracle/prefilter";
-import type { BakeoffQueueMessage } from "./consumer";
 import { reusableLabels } from "./labels";
 import { settleBakeoff } from "./settle";
 import {

@@ -117,6 +117,12 @@ export const oracleLabels = sqliteTable(
     tokens_thinking: integer("tokens_thinking").notNull().default(0),
     cost_usd: real("cost_usd").notNull().default(0),
     latency_ms: real("latency_ms").notNull().default(0),
+    /**
+     * How the article was chosen for labelling: `random` (a random or stratified sample, or every
+     * article), `uncertain` (where a student was least sure), `named` (ids or a query), `audit`, or
+     * `unknown` (labels from before provenance was kept, or imported). Evaluation tests only on `random`.
+     */
+    selection: text("selection").notNull().default("unknown"),
     attempts: integer("attempts").notNull().default(1),
     job_id: text("job_id"),
     created_at: text("created_at").notNull().default(now),
@@ -466,6 +472,8 @@ export const oracleItems = sqliteTable(
     cost_usd: real("cost_usd").notNull().default(0),
     /** Answers cut at the output limit (billed, never stored; retried once with a larger limit). */
     truncations: integer("truncations").notNull().default(0),
+    /** How the article was chosen (see `oracle_labels.selection`); its label inherits it. */
+    selection: text("selection").notNull().default("unknown"),
     batch_name: text("batch_name"),
     updated_at: text("updated_at").notNull().default(now),
   },
@@ -582,4 +590,47 @@ export const bakeoffItems = sqliteTable(
     primaryKey({ columns: [t.job_id, t.oracle, t.article_id, t.replicate] }),
     index("bakeoff_items_by_state").on(t.job_id, t.state),
   ],
+);
+
+/**
+ * Which model scores a filter in production: each row promotes one model; the newest row per filter
+ * is the promoted model (older rows are its history). `override` marks an admin's promotion past the
+ * gate, with its reason (also in the audit log); `comparison` is the gate's evidence.
+ */
+export const filterPromotions = sqliteTable(
+  "filter_promotions",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    filter: text("filter").notNull(),
+    model_id: text("model_id").notNull(),
+    promoted_at: text("promoted_at").notNull().default(now),
+    token_id: text("token_id"),
+    override: integer("override", { mode: "boolean" }).notNull().default(false),
+    reason: text("reason"),
+    comparison: text("comparison", { mode: "json" }),
+  },
+  (t) => [index("promotions_by_filter").on(t.filter, t.promoted_at)],
+);
+
+/**
+ * The drift audit's time series: one row per audit of a filter (oracle labels of recently scored
+ * articles against the promoted model's predictions and its eval's promises). Figures are null with
+ * a reason in `missing` when they could not be computed.
+ */
+export const filterHealth = sqliteTable(
+  "filter_health",
+  {
+    id: text("id").primaryKey(),
+    filter: text("filter").notNull(),
+    filter_version: integer("filter_version").notNull(),
+    model_id: text("model_id"),
+    /** The oracle job that labelled the audit's sample. */
+    oracle_job_id: text("oracle_job_id"),
+    state: text("state", { enum: ["running", "done", "failed"] }).notNull(),
+    started_at: text("started_at").notNull().default(now),
+    finished_at: text("finished_at"),
+    /** The audit's figures, bands and alerts (`filterHealthPointSchema` in shared). */
+    figures: text("figures", { mode: "json" }),
+  },
+  (t) => [index("health_by_filter").on(t.filter, t.started_at)],
 );

@@ -13,9 +13,15 @@ import { Client, Events, GatewayIntentBits, Routes } from "discord.js";
 import { loadCommands } from "./commands/index";
 import type { BotConfig } from "./config";
 import { dispatch } from "./dispatch";
+import { driftAlertMessage } from "./format/drift";
 import { LiveJobs } from "./live/jobs";
 
-export type BotOptions = { log?: (line: string) => void; editIntervalMs?: number };
+export type BotOptions = {
+  log?: (line: string) => void;
+  editIntervalMs?: number;
+  /** The channel drift audit alerts are posted to (unset: they are only logged). */
+  alertsChannelId?: string;
+};
 
 export async function startBot(config: BotConfig, options: BotOptions = {}) {
   const log = options.log ?? ((line: string) => console.log(line));
@@ -30,6 +36,7 @@ export async function startBot(config: BotConfig, options: BotOptions = {}) {
     token: config.DISTILLERY_BOT_TOKEN,
     timeoutMs: 15_000,
   });
+  const alertsChannel = options.alertsChannelId;
   const live = new LiveJobs({
     edgeUrl: config.DISTILLERY_EDGE_URL,
     token: config.DISTILLERY_BOT_TOKEN,
@@ -38,6 +45,14 @@ export async function startBot(config: BotConfig, options: BotOptions = {}) {
     async editMessage(channelId, messageId, edit) {
       await client.rest.patch(Routes.channelMessage(channelId, messageId), { body: edit });
     },
+    ...(alertsChannel
+      ? {
+          async onDriftAlert(event) {
+            const { embeds, files } = await driftAlertMessage(event);
+            await client.rest.post(Routes.channelMessages(alertsChannel), { body: { embeds }, files });
+          },
+        }
+      : {}),
   });
   const commands = loadCommands();
   client.on(Events.InteractionCreate, (interaction) => {

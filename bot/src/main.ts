@@ -14,7 +14,7 @@ try {
     console.log("bot: DISCORD_TOKEN is not set; not starting the Discord bot.");
     process.exit(0);
   }
-  const bot = await startBot(config);
+  const bot = await startBot(config, { alertsChannelId: config.DISCORD_ALERTS_CHANNEL_ID });
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
     process.once(signal, () => {
       void bot.stop().then(() => process.exit(0));

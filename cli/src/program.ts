@@ -10,6 +10,7 @@ import { registerDemoCommand } from "./commands/demo";
 import { registerDistillCommand } from "./commands/distill";
 import { registerImportCommand } from "./commands/import";
 import { registerImportArticlesCommand } from "./commands/import-articles";
+import { registerPromoteCommand } from "./commands/promote";
 import { registerStartCommand } from "./commands/start";
 import { registerTokensCommand } from "./commands/tokens";
 import { describeError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, exitCodeFor } from "./errors";
@@ -26,6 +27,7 @@ const COMMANDS: RegisterCommand[] = [
   registerStartCommand,
   registerDemoCommand,
   registerBakeoffCommand,
+  registerPromoteCommand,
 ];
 
 /** The program with every command registered, writing to `io`. */

@@ -17,6 +17,7 @@ import { datasetsRouter } from "./routes/datasets";
 import { eventsRouter } from "./routes/events";
 import { exportLinksRouter } from "./routes/export-links";
 import { exportsRouter } from "./routes/exports";
+import { filterHealthRouter } from "./routes/filter-health";
 import { filtersRouter } from "./routes/filters";
 import { healthRouter } from "./routes/health";
 import { importsRouter } from "./routes/imports";
@@ -24,6 +25,7 @@ import { jobsRouter } from "./routes/jobs";
 import { modelsRouter } from "./routes/models";
 import { nodesRouter } from "./routes/nodes";
 import { oracleRouter } from "./routes/oracle";
+import { promotionRouter } from "./routes/promotion";
 import { tokensRouter } from "./routes/tokens";
 import { webhooksRouter } from "./routes/webhooks";
 
@@ -33,6 +35,7 @@ const ROUTERS = [
   articlesRouter,
   importsRouter,
   filtersRouter,
+  filterHealthRouter,
   jobsRouter,
   webhooksRouter,
   exportsRouter,
@@ -44,6 +47,7 @@ const ROUTERS = [
   modelsRouter,
   exportLinksRouter,
   chartsRouter,
+  promotionRouter,
 ];
 
 export function createApp() {

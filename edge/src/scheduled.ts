@@ -6,6 +6,7 @@
 import { lt } from "drizzle-orm";
 import { database } from "./db/client";
 import { webhookDeliveries } from "./db/schema";
+import { runDriftAudits } from "./drift/index";
 import type { Env } from "./env";
 import { settleOpenCascades } from "./hub/cascade";
 import { redriveStalledJobs } from "./jobs/redrive";
@@ -37,6 +38,13 @@ export const SCHEDULED_TASKS: ScheduledTask[] = [
     name: "cascade-scoring-jobs",
     run: async (env) => {
       await settleOpenCascades(env);
+    },
+  },
+  {
+    // Ends drift audits whose oracle job is done, then starts the due ones: see drift/index.ts.
+    name: "drift-audits",
+    run: async (env) => {
+      await runDriftAudits(env);
     },
   },
   {

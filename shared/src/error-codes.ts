@@ -147,7 +147,33 @@ export const ERROR_CODES = {
     meaning: "The article selection type is not supported for this job kind.",
   },
   "model.not_found": { status: 404, meaning: "No model with that id." },
+  "drift.no_promoted_model": {
+    status: 409,
+    meaning: "A drift audit was asked for a filter with no promoted model; promote one first.",
+  },
+  "drift.audit_running": {
+    status: 409,
+    meaning:
+      "A drift audit of the filter is already running; wait for it to end (`GET /v1/filters/{name}/health`).",
+  },
   "model.no_artifact": { status: 409, meaning: "The model's artifact has not been uploaded yet." },
+  // Promotion
+  "promotion.refused": {
+    status: 409,
+    meaning:
+      "The candidate does not beat the promoted model on the same random test labels; `details` gives each failed check with both figures. Nothing was stored.",
+  },
+  "promotion.needs_eval": {
+    status: 409,
+    meaning:
+      "A model has no succeeded eval job on the candidate's dataset; the message and `details` name the eval job to create.",
+  },
+  "promotion.none": {
+    status: 400,
+    meaning: "The scoring job names a filter with no promoted model: name a `model_id`, or promote one.",
+  },
+  "promotion.wrong_filter": { status: 400, meaning: "The model was trained for another filter." },
+  "promotion.already_promoted": { status: 409, meaning: "The model is already the filter's promoted model." },
   "artifact.not_found": { status: 404, meaning: "The model's artifact is missing from storage." },
   "artifact.checksum": {
     status: 400,
@@ -221,7 +247,20 @@ export const ERROR_CODES = {
   "nodes.websocket_required": { status: 426, meaning: "`/v1/nodes/connect` only speaks WebSocket." },
   // Oracle (per-article failures of oracle jobs; counted in the job's progress)
   "oracle.rate_limited": { status: null, meaning: "The provider answered 429; retried within the quota." },
-  "oracle.timeout": { status: null, meaning: "The call timed out; retried." },
+  "oracle.timeout": { status: null, meaning: "The call timed out (408, 504 or no answer in time); retried." },
+  "oracle.server_error": { status: null, meaning: "The provider answered 500, 502 or another 5xx; retried." },
+  "oracle.unavailable": { status: null, meaning: "The provider answered 503 (overloaded); retried." },
+  "oracle.bad_request": {
+    status: null,
+    meaning: "The provider refused the request (400), e.g. a setting the model does not take; not retried.",
+  },
+  "oracle.unauthorized": { status: null, meaning: "The provider refused the key (401); not retried." },
+  "oracle.forbidden": { status: null, meaning: "The key may not use this model or API (403); not retried." },
+  "oracle.model_not_found": { status: null, meaning: "The provider has no such model (404); not retried." },
+  "oracle.rejected": {
+    status: null,
+    meaning: "The provider refused the call with another 4xx; not retried.",
+  },
   "oracle.network": { status: null, meaning: "The call failed at the network level; retried." },
   "oracle.unexpected": {
     status: null,

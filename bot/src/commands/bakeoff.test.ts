@@ -5,7 +5,9 @@ import { DistilleryError } from "@distillery/shared";
 import { describe, expect, it } from "vitest";
 import { bakeoff, bakeoffSpecOf } from "./bakeoff";
 
-const options = {
+type Options = Parameters<typeof bakeoffSpecOf>[0];
+
+const options: Options = {
   filter: "example-energy@2",
   oracles: "gemini:gemini-2.5-flash, openai:deepseek-chat:low",
   budget: 2,
@@ -13,7 +15,7 @@ const options = {
   repeat: null,
 };
 
-function refusal(overrides: Partial<typeof options>): DistilleryError {
+function refusal(overrides: Partial<Options>): DistilleryError {
   try {
     bakeoffSpecOf({ ...options, ...overrides });
   } catch (error) {

@@ -10,6 +10,7 @@ import { type DistilleryClient, DistilleryError } from "@distillery/shared";
 import { renderEvalCharts } from "@distillery/shared/node/charts";
 import { AttachmentBuilder, SlashCommandBuilder } from "discord.js";
 import { evalEmbeds } from "../format/eval";
+import { productionComparisonEmbed } from "../format/production";
 import { modelChoices } from "./choices";
 import type { Command } from "./types";
 
@@ -61,10 +62,14 @@ export const evaluation: Command = {
       (c) => new AttachmentBuilder(c.png, { name: `${c.name}.png`, description: c.title }),
     );
     await interaction.editReply({
-      embeds: evalEmbeds(
-        report,
-        charts.map((c) => ({ file: `${c.name}.png`, title: c.title })),
-      ),
+      embeds: [
+        ...evalEmbeds(
+          report,
+          charts.map((c) => ({ file: `${c.name}.png`, title: c.title })),
+        ),
+        // Beside the report: whether this model beats the one in production, both side by side.
+        await productionComparisonEmbed(edge, report.model.id),
+      ],
       files,
     });
   },

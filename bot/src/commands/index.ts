@@ -10,6 +10,7 @@ import { evaluation } from "./eval";
 import { exportCommand } from "./export";
 import { filters } from "./filters";
 import { label } from "./label";
+import { promote } from "./promote";
 import { score } from "./score";
 import { status } from "./status";
 import { train } from "./train";
@@ -24,6 +25,7 @@ export const COMMANDS: readonly Command[] = [
   train,
   evaluation,
   score,
+  promote,
   cancel,
   exportCommand,
 ];

@@ -18,7 +18,10 @@ export const score: Command = {
       o.setName("filter").setDescription("Filter name").setRequired(true).setAutocomplete(true),
     )
     .addStringOption((o) =>
-      o.setName("model").setDescription("Model id (default: the filter's newest)").setAutocomplete(true),
+      o
+        .setName("model")
+        .setDescription("Model id (default: the filter's promoted model)")
+        .setAutocomplete(true),
     )
     .addStringOption((o) => o.setName("source").setDescription("Only articles from this source"))
     .addStringOption((o) => o.setName("language").setDescription("Only articles in this language (e.g. en)")),
@@ -27,32 +30,22 @@ export const score: Command = {
     const o = interaction.options;
     const { filter } = parseFilterRef(o.getString("filter", true));
     const modelId = o.getString("model");
-    const model = modelId
-      ? await ctx.edge.getModel(modelId)
-      : (await ctx.edge.listModels({ filter, limit: 1 })).items[0];
-    if (!model) {
-      throw new DistilleryError(
-        "model.not_found",
-        `filter '${filter}' has no trained model yet; train one with /train`,
-        {
-          details: [{ path: "filter", issue: "no model" }],
-        },
-      );
-    }
-    if (model.filter !== filter) {
-      throw new DistilleryError(
-        "bot.bad_option",
-        `model ${model.id} belongs to filter '${model.filter}', not '${filter}'`,
-        {
-          details: [{ path: "model", issue: `a model of ${filter}` }],
-        },
-      );
+    if (modelId) {
+      const model = await ctx.edge.getModel(modelId);
+      if (model.filter !== filter) {
+        throw new DistilleryError(
+          "bot.bad_option",
+          `model ${model.id} belongs to filter '${model.filter}', not '${filter}'`,
+          { details: [{ path: "model", issue: `a model of ${filter}` }] },
+        );
+      }
     }
     const source = o.getString("source");
     const language = o.getString("language");
     const job = await ctx.edge.createJob({
       kind: "infer",
-      model_id: model.id,
+      // Without a model the edge scores with the filter's promoted one (400 when none is promoted).
+      ...(modelId ? { model_id: modelId } : { filter }),
       selection:
         source || language
           ? { type: "query", ...(source ? { source } : {}), ...(language ? { language } : {}) }

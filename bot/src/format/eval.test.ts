@@ -6,6 +6,7 @@ import {
   confusionTable,
   dimensionLines,
   evalEmbeds,
+  needleLines,
   qualityBarLines,
 } from "./eval";
 
@@ -79,6 +80,46 @@ describe("eval embeds", () => {
         missing: { categories: "the student predicts no categories" },
       }),
     ).toEqual(["none: the student predicts no categories"]);
+  });
+
+  it("shows the top tier as needles: recall, precision and R-precision beside the baselines, then @k", () => {
+    const needle = report.needle!;
+    const lines = needleLines(report);
+    expect(lines[0]).toBe(`'high': ${needle.support} of ${needle.n} test articles (oracle)`);
+    const student = lines
+      .find((l) => l.startsWith("student "))!
+      .trim()
+      .split(/\s+/);
+    const rPrecision = needle.recall_at_k.find((p) => p.k === needle.support)!.value!;
+    expect(student).toEqual([
+      "student",
+      ...[needle.recall!, needle.precision!, rPrecision].map((v) => `${(v * 100).toFixed(1)}%`),
+    ]);
+    // The constant baseline calls nothing 'high': its precision is undefined, not 0.
+    expect(lines.find((l) => l.startsWith("constant"))).toMatch(/^constant\s+0\.0%\s+n\/a\s+\d/);
+    expect(lines.find((l) => l.startsWith("Recall@k"))).toContain(
+      `${needle.support}: ${(rPrecision * 100).toFixed(1)}%`,
+    );
+    expect(lines.find((l) => l.startsWith("NDCG@k"))).toMatch(/^NDCG@k\s+10: 0\.\d\d · /);
+    expect(evalEmbeds(report)[0]!.fields!.find((f) => f.name === "Top tier (rare)")!.value).toContain(
+      "R-prec",
+    );
+  });
+
+  it("shows why the needle metrics are missing", () => {
+    expect(needleLines({ ...report, needle: null, missing: { needle: "the test split is empty" } })).toEqual([
+      "none: the test split is empty",
+    ]);
+    const none = {
+      ...report.needle!,
+      support: 0,
+      recall: null,
+      missing: { recall: "no article is in the top tier 'high' by the oracle's scores" },
+    };
+    expect(needleLines({ ...report, needle: none })).toEqual([
+      `'high': 0 of ${none.n} test articles (oracle)`,
+      "recall n/a: no article is in the top tier 'high' by the oracle's scores",
+    ]);
   });
 
   it("shows the cascade from the headline, each point with its 95% lower bound", () => {

@@ -2,14 +2,16 @@
  * @module
  * The evaluation summary as Discord embeds: the quality bar (🟢 meets / 🔴 misses, per metric and per
  * dimension), the baselines (lexical and constant) beside the student, the tier confusion matrix as a
- * text table, the student's own category accuracy, the cascade (nothing sent = the headline, and the
- * point to pick, each with its 95% lower bound), the verdict, and one embed per chart pointing at its PNG
- * attachment (`attachment://<name>.png`). A part the report lacks shows the report's reason.
+ * text table, the top tier as needles (recall, precision, Recall@k, NDCG@k), the student's own category
+ * accuracy, the cascade (nothing sent = the headline, and the point to pick, each with its 95% lower
+ * bound), the verdict, and one embed per chart pointing at its PNG attachment (`attachment://<name>.png`).
+ * A part the report lacks shows the report's reason.
  */
 import {
   cascadeHighlight,
   type EvalReport,
   meetsQualityBar,
+  type NeedleMetrics,
   QUALITY_BAR,
   type QualityMetric,
 } from "@distillery/shared";
@@ -115,6 +117,42 @@ export function categoryLines(report: EvalReport): string[] {
   });
 }
 
+const percentOrNa = (value: number | null) => (value === null ? "n/a" : formatPercent(value));
+
+/**
+ * The top tier(s) as needles: recall and precision (with support) and R-precision for the student and
+ * the baselines, then the student's Recall@k and NDCG@k, compact. Null figures show the report's reason.
+ */
+export function needleLines(report: EvalReport): string[] {
+  const needle = report.needle;
+  if (!needle) return [`none: ${report.missing.needle ?? "not computed"}`];
+  const tiers = needle.top_tiers.map((t) => `'${t}'`).join(", ");
+  const head = `${tiers}: ${needle.support} of ${needle.n} test articles (oracle)`;
+  if (needle.support === 0) return [head, `recall n/a: ${needle.missing.recall ?? "not computed"}`];
+  const rPrecision = (m: NeedleMetrics) =>
+    m.recall_at_k.find((point) => point.k === m.support)?.value ?? null;
+  const rows: [string, NeedleMetrics | null][] = [
+    ["student", needle],
+    ["lexical", report.baselines_needle?.lexical ?? null],
+    ["constant", report.baselines_needle?.constant ?? null],
+  ];
+  const lines = [
+    head,
+    `${"".padEnd(9)}${"recall".padStart(7)}${"precis.".padStart(8)}${"R-prec".padStart(8)}`,
+    ...rows
+      .filter(([, m]) => m !== null)
+      .map(
+        ([name, m]) =>
+          `${name.padEnd(9)}${percentOrNa(m!.recall).padStart(7)}${percentOrNa(m!.precision).padStart(8)}${percentOrNa(rPrecision(m!)).padStart(8)}`,
+      ),
+    `student calls ${needle.predicted} top tier; k = ${needle.support} = R (R-prec)`,
+    `Recall@k ${needle.recall_at_k.map((p) => `${p.k}: ${percentOrNa(p.value)}`).join(" · ")}`,
+    `NDCG@k   ${needle.ndcg_at_k.map((p) => `${p.k}: ${p.value === null ? "n/a" : p.value.toFixed(2)}`).join(" · ")}`,
+  ];
+  if (needle.precision === null) lines.push(`precision n/a: ${needle.missing.precision}`);
+  return lines;
+}
+
 /** The cascade beside the headline: nothing sent (= the headline) and the point to pick, with lower bounds. */
 export function cascadeLines(report: EvalReport): string[] {
   const [alone] = report.cascade;
@@ -152,6 +190,7 @@ export function evalEmbeds(report: EvalReport, charts: { file: string; title: st
       },
       { name: "Tier confusion", value: codeBlock(confusionTable(report)) },
       { name: "Against the baselines", value: codeBlock(baselineLines(report)) },
+      { name: "Top tier (rare)", value: codeBlock(needleLines(report)) },
       { name: "Categories (the student's own)", value: codeBlock(categoryLines(report)) },
       { name: "Cascade (≥: 95% lower bound)", value: codeBlock(cascadeLines(report)) },
     ],

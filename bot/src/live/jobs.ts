@@ -5,9 +5,10 @@
  * stored on the job by the edge) gets that message edited through Discord REST, throttled per message
  * (`EditThrottle`). Because the message ids live on the jobs, a restarted bot picks up where the last
  * one stopped: the snapshot it receives on connecting names every job still in flight and its message.
+ * A drift audit's alert (`filter.drift_alert`) is handed to `onDriftAlert`, which posts it with its chart.
  * The socket reconnects with backoff when the edge restarts or goes away.
  */
-import { type Job, jobEventSchema, TERMINAL_JOB_STATES } from "@distillery/shared";
+import { type DriftAlertEvent, type Job, jobEventSchema, TERMINAL_JOB_STATES } from "@distillery/shared";
 import type { APIEmbed } from "discord.js";
 import WebSocket from "ws";
 import { jobEmbed } from "../format/job";
@@ -22,6 +23,8 @@ export type LiveJobsOptions = {
   editMessage(channelId: string, messageId: string, edit: MessageEdit): Promise<void>;
   intervalMs?: number;
   log?: (line: string) => void;
+  /** Posts a drift audit's alert (`filter.drift_alert`); unset: the alert is only logged. */
+  onDriftAlert?: (event: DriftAlertEvent) => Promise<void>;
 };
 
 const MAX_BACKOFF_MS = 15_000;
@@ -99,6 +102,18 @@ export class LiveJobs {
     const event = parsed.data;
     if (event.type === "snapshot") for (const job of event.jobs) this.update(job);
     if (event.type === "job.updated") this.update(event.job);
+    if (event.type === "filter.drift_alert") this.alert(event);
+  }
+
+  private alert(event: DriftAlertEvent): void {
+    const post = this.options.onDriftAlert;
+    if (!post) {
+      this.log(`live: drift alert for ${event.point.filter} (audit ${event.point.id}); no alert channel set`);
+      return;
+    }
+    post(event).catch((error) =>
+      this.log(`live: posting the drift alert ${event.point.id} failed: ${String(error)}`),
+    );
   }
 
   private update(job: Job): void {

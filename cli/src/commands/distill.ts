@@ -182,7 +182,12 @@ export async function distill(options: DistillOptions, io: Io) {
   const records = (await readJsonl(labelsFile)).map((r) => labelRecordSchema.parse(r));
   const dataset = await buildDataset(
     filter,
-    records.map((r) => ({ article: r.article, scores: r.label.scores, categories: r.label.categories })),
+    records.map((r) => ({
+      article: r.article,
+      scores: r.label.scores,
+      categories: r.label.categories,
+      selection: r.label.selection,
+    })),
     { seed: options.seed },
   );
   for (const warning of dataset.report.warnings) io.err(`distillery: dataset: ${warning}\n`);

@@ -23,7 +23,10 @@ const bare: EvalReport = {
   calibration: null,
   categories: {},
   cascade: [],
+  needle: null,
+  baselines_needle: null,
   missing: {
+    needle: "the test split is empty",
     "baselines.lexical": "the eval job was given no train split",
     training_curve: "the train result has no training curve",
     validation: "the train result has no out-of-fold validation figures",
@@ -50,6 +53,24 @@ describe("report.html", () => {
     expect(page).toContain("Loss per optimiser step");
     // Every chart, cascade and categories included.
     expect((await renderReportHtml(report)).match(/<svg/g)).toHaveLength(6);
+  });
+
+  it("shows the top tier as needles beside the baselines, with Recall@k and NDCG@k per cut-off", async () => {
+    const page = text(await renderReportHtml(report));
+    const needle = report.needle!;
+    const pct = (v: number) => `${Math.round(v * 1000) / 10}%`;
+    expect(page).toContain(
+      `Top tier high : ${needle.support} of ${needle.n} test articles by the oracle's scores (R).`,
+    );
+    const rPrecision = needle.recall_at_k.find((p) => p.k === needle.support)!.value!;
+    expect(page).toContain(
+      `student ${needle.predicted} ${pct(needle.recall!)} ${pct(needle.precision!)} ${pct(rPrecision)}`,
+    );
+    // The constant baseline calls nothing 'high': precision n/a, with the reason.
+    expect(page).toMatch(/constant 0 0% n\/a \d/);
+    expect(page).toContain("constant precision : the student puts no article in the top tier 'high'");
+    expect(page).toContain(`${needle.support} (= R) ${pct(rPrecision)}`);
+    expect(page).toContain("student Recall@k student NDCG@k constant Recall@k");
   });
 
   it("gives the reason for every part a report lacks, never a bare dash", async () => {

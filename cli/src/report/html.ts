@@ -3,7 +3,8 @@
  * `report.html`: one self-contained page (no scripts, no network) with every figure of a report as a
  * table and its charts as inline SVG (the shared eval charts rendered by
  * `@distillery/shared/node/charts`, the same pictures the bot posts): the model, the verdict, the quality
- * bar, the student beside both baselines (with the 95% lower bound of tier agreement), per dimension
+ * bar, the student beside both baselines (with the 95% lower bound of tier agreement), the top tier as
+ * needles (recall, precision, Recall@k and NDCG@k beside the baselines), per dimension
  * with test MAE before/after calibration, per language, the out-of-fold validation figures, category
  * accuracy and confusion, the cascade table (coverage asked vs reached, lower bounds) and the training
  * curve. A field the report could not fill shows its reason, never a bare dash.
@@ -14,6 +15,7 @@ import {
   type EvalReport,
   evalChartSpecs,
   type Metrics,
+  type NeedleMetrics,
   wilsonLowerBound,
 } from "@distillery/shared";
 import { renderChartSvg } from "@distillery/shared/node/charts";
@@ -67,6 +69,58 @@ function baselinesSection(report: EvalReport): string {
     row("constant (train median, most frequent category)", report.baselines.constant, "baselines.constant"),
     row("lexical (TF-IDF + ridge, fitted on train)", report.baselines.lexical, "baselines.lexical"),
   ].join("")}</table>`;
+}
+
+/**
+ * The top tier(s) as needles (shared `needleMetrics`): recall and precision beside the baselines, then
+ * Recall@k and NDCG@k per cut-off; every null figure shows its reason below the tables.
+ */
+function needleSection(report: EvalReport): string {
+  const title = "<h2>Top tier as needles (test split)</h2>";
+  const needle = report.needle;
+  if (!needle) return `${title}${because(report, "needle")}`;
+  const tiers = needle.top_tiers.map((t) => `<code>${escapeHtml(t)}</code>`).join(", ");
+  const orNa = (value: number | null, show: (v: number) => string) =>
+    value === null ? '<span class="why">n/a</span>' : show(value);
+  const runs: [string, NeedleMetrics | null][] = [
+    ["student", needle],
+    ["constant", report.baselines_needle?.constant ?? null],
+    ["lexical", report.baselines_needle?.lexical ?? null],
+  ];
+  const present = runs.filter((run): run is [string, NeedleMetrics] => run[1] !== null);
+  const rPrecision = (m: NeedleMetrics) => m.recall_at_k.find((p) => p.k === m.support)?.value ?? null;
+  const summary = table(
+    ["", "called top", "recall", "precision", "R-precision"],
+    present.map(([name, m]) => [
+      name,
+      String(m.predicted),
+      orNa(m.recall, pct),
+      orNa(m.precision, pct),
+      orNa(rPrecision(m), pct),
+    ]),
+  );
+  const atK = (m: NeedleMetrics, k: number) => [
+    orNa(m.recall_at_k.find((p) => p.k === k)?.value ?? null, pct),
+    orNa(m.ndcg_at_k.find((p) => p.k === k)?.value ?? null, num),
+  ];
+  const byK = needle.recall_at_k.length
+    ? table(
+        ["k", ...present.flatMap(([name]) => [`${name} Recall@k`, `${name} NDCG@k`])],
+        needle.recall_at_k.map(({ k }) => [
+          k === needle.support ? `${k} (= R)` : String(k),
+          ...present.flatMap(([, m]) => atK(m, k)),
+        ]),
+      )
+    : "";
+  const reasons = present.flatMap(([name, m]) =>
+    Object.entries(m.missing).map(
+      ([field, why]) => `<li>${name} <code>${field}</code>: ${escapeHtml(why)}</li>`,
+    ),
+  );
+  return `${title}<p>Top tier ${tiers}: ${needle.support} of ${needle.n} test articles by the oracle's scores (R).</p>
+${summary}${byK}${reasons.length ? `<ul class="why">${reasons.join("")}</ul>` : ""}${
+  report.baselines_needle?.lexical ? "" : because(report, "baselines_needle.lexical")
+}`;
 }
 
 function dimensionsSection(report: EvalReport): string {
@@ -235,6 +289,7 @@ Test split: ${report.n_test} articles${report.dataset ? ` of ${report.dataset.to
 <ul>${report.verdict.map((v) => `<li>${escapeHtml(v)}</li>`).join("")}</ul>
 <h2>Quality bar</h2>${table(["metric", "value", "target", ""], bar)}
 ${baselinesSection(report)}
+${needleSection(report)}
 ${dimensionsSection(report)}
 <h2>Per language</h2>${
     languages.length

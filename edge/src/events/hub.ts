@@ -89,6 +89,18 @@ export class EventsHub extends DurableObject<Env> {
     return sent;
   }
 
+  /** Events that are not job updates (a drift alert): to every subscriber that follows all jobs. */
+  async publishEvent(event: JobEvent): Promise<number> {
+    let sent = 0;
+    for (const socket of this.ctx.getWebSockets()) {
+      const { jobIds } = (socket.deserializeAttachment() as Attachment | null) ?? { jobIds: null };
+      if (jobIds) continue;
+      this.send(socket, event);
+      sent += 1;
+    }
+    return sent;
+  }
+
   override async webSocketMessage(socket: WebSocket, message: string | ArrayBuffer): Promise<void> {
     let parsed: ReturnType<typeof eventSubscriptionSchema.safeParse>;
     try {

@@ -28,11 +28,11 @@ export type BatchAnswer = {
 };
 
 /** Why an article of a batch that ended in `state` has no answer. */
-const END_STATE_CODES: Record<string, string> = {
-  JOB_STATE_SUCCEEDED: "oracle.batch_missing_result",
-  JOB_STATE_FAILED: "oracle.batch_failed",
-  JOB_STATE_CANCELLED: "oracle.batch_cancelled",
-  JOB_STATE_EXPIRED: "oracle.batch_expired",
+const END_STATE_CODES: Record<string, { code: string }> = {
+  JOB_STATE_SUCCEEDED: { code: "oracle.batch_missing_result" },
+  JOB_STATE_FAILED: { code: "oracle.batch_failed" },
+  JOB_STATE_CANCELLED: { code: "oracle.batch_cancelled" },
+  JOB_STATE_EXPIRED: { code: "oracle.batch_expired" },
 };
 
 export type BatchIngest = {
@@ -131,7 +131,7 @@ export async function ingestResultsFile(
 
 /** Fails every article still pending: the batch ended `state` without an answer for it. */
 export async function failUnanswered(ingest: BatchIngest, state: string, note = "") {
-  const code = END_STATE_CODES[state] ?? "oracle.batch_failed";
+  const { code } = END_STATE_CODES[state] ?? { code: "oracle.batch_failed" };
   for (const articleId of [...ingest.pending]) {
     await record(ingest, articleId, {
       ok: false,

@@ -10,6 +10,7 @@ import {
   type DatasetCreateRequest,
   type DatasetLabel,
   DistilleryError,
+  labelSelectionSchema,
   rowsToJsonl,
   type SplitName,
 } from "@distillery/shared";
@@ -82,6 +83,7 @@ export async function createDataset(env: Env, request: DatasetCreateRequest): Pr
       article: { id, ...text },
       scores: label.scores as DatasetLabel["scores"],
       categories: label.categories as Record<string, string>,
+      selection: labelSelectionSchema.catch("unknown").parse(label.selection),
     });
   }
   const built = await buildDataset(filter, input, { seed: request.seed });

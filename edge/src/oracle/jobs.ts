@@ -16,7 +16,7 @@ import type { JobKindHooks } from "../jobs/kinds";
 import { submitBatches } from "./batch";
 import { jobOracle, oracleSettings, standinBanner, usesStandin } from "./config";
 import { priceFor } from "./cost";
-import { estimateJob, selectArticleIds } from "./plan";
+import { estimateJob, selectArticles } from "./plan";
 import { prefilterArticles } from "./prefilter";
 import { oracleJobResult, settleJob } from "./settle";
 import {
@@ -27,6 +27,7 @@ import {
   type OracleJobRow,
   PREFILTER_REASON_PREFIX,
 } from "./store";
+import { checkUncertainSelection } from "./uncertain";
 
 /** Enqueues one message per pending item (duplicates are harmless: each message re-checks). */
 export async function enqueuePending(env: Env, jobId: string) {
@@ -111,11 +112,6 @@ async function startOracleJob(env: Env, job: Job) {
   const oracle = jobOracle(filter, spec);
   priceFor(settings.prices, oracle.model);
   const hash = await promptHash(filter, oracle.model);
-  const selected = await selectArticleIds(env, filter, spec.selection, spec.retry_failed_of);
-  // A rerun of failures only names articles that passed before; everything else meets the prefilter.
-  const decisions = spec.retry_failed_of ? null : await prefilterArticles(env, filter, selected);
-  const blocked = decisions ? selected.filter((id) => !decisions.get(id)?.pass) : [];
-  const passed = decisions ? selected.filter((id) => decisions.get(id)?.pass) : selected;
   const key = {
     filter: filter.name,
     filter_version: filter.version,
@@ -123,6 +119,14 @@ async function startOracleJob(env: Env, job: Job) {
     provider: oracle.provider,
     model: oracle.model,
   };
+  const { ids: selected, selectionOf } = await selectArticles(env, filter, spec.selection, {
+    retryOf: spec.retry_failed_of,
+    key,
+  });
+  // A rerun of failures only names articles that passed before; everything else meets the prefilter.
+  const decisions = spec.retry_failed_of ? null : await prefilterArticles(env, filter, selected);
+  const blocked = decisions ? selected.filter((id) => !decisions.get(id)?.pass) : [];
+  const passed = decisions ? selected.filter((id) => decisions.get(id)?.pass) : selected;
   const labelled = await labelledIds(env, key, passed);
   const toLabel = passed.filter((id) => !labelled.has(id));
   const estimate = await estimateJob(env, {
@@ -165,13 +169,25 @@ async function startOracleJob(env: Env, job: Job) {
     return;
   }
   await database(env.DB).insert(oracleJobs).values(row).run();
+  const selection = (id: string) => selectionOf.get(id) ?? "unknown";
   await insertItems(env, row, [
-    ...toLabel.map((id) => ({ article_id: id, state: "pending" as const, reason: null })),
-    ...[...labelled].map((id) => ({ article_id: id, state: "skipped" as const, reason: "already_labelled" })),
+    ...toLabel.map((id) => ({
+      article_id: id,
+      state: "pending" as const,
+      reason: null,
+      selection: selection(id),
+    })),
+    ...[...labelled].map((id) => ({
+      article_id: id,
+      state: "skipped" as const,
+      reason: "already_labelled",
+      selection: selection(id),
+    })),
     ...blocked.map((id) => ({
       article_id: id,
       state: "skipped" as const,
       reason: `${PREFILTER_REASON_PREFIX}${decisions?.get(id)?.rule ?? "blocked"}`,
+      selection: selection(id),
     })),
   ]);
   await updateJobProgress(env, job.id, { done: labelled.size, total: selected.length, message: "labelling" });
@@ -184,6 +200,7 @@ async function validateOracleJob(env: Env, spec: JobSpec) {
   if (spec.kind !== "oracle") return;
   const filter = await loadFilter(env, spec.filter, spec.filter_version);
   jobOracle(filter, spec);
+  if (spec.selection.type === "uncertain") await checkUncertainSelection(env, filter, spec.selection);
   if (spec.mode === "batch" && (spec.provider ?? filter.oracle.provider) !== "gemini") {
     throw new DistilleryError(
       "oracle.batch_unsupported",

@@ -1,7 +1,7 @@
 /**
  * @module
- * Planning an oracle job before anything is spent: which articles the selection names, which of
- * them the prefilter blocks, which already have a label for this filter version and prompt hash
+ * Planning an oracle job before anything is spent: which articles the selection names (and how each
+ * was chosen: the provenance its label keeps), which of them the prefilter blocks, which already have a label for this filter version and prompt hash
  * (skipped), and the estimate:
  * tokens from the rendered prompt (prefix once measured, article sizes from stored lengths),
  * dollars at the price table (without counting on the cache: an upper bound), minutes at the quota.
@@ -10,7 +10,9 @@ import {
   type ArticleSelection,
   CHARS_PER_TOKEN,
   type FilterPackage,
+  type LabelSelection,
   type OracleEstimate,
+  type OracleSelection,
   plannedOutputTokens,
   plannedThinkingTokens,
   type ResolvedOracle,
@@ -22,6 +24,8 @@ import { articles, oracleItems } from "../db/schema";
 import type { Env } from "../env";
 import { costUsd, type PriceTable, priceFor } from "./cost";
 import { prefilterArticles } from "./prefilter";
+import type { LabelKey } from "./store";
+import { selectUncertain } from "./uncertain";
 
 /** Gemini 2.5 Flash caches a repeated prefix implicitly from this many tokens on. */
 const IMPLICIT_CACHE_MIN_TOKENS = 1_024;
@@ -34,6 +38,53 @@ function hashString(text: string): number {
   let hash = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
   return hash >>> 0;
+}
+
+/** The articles an oracle job names, in order, and how each was chosen (its label's provenance). */
+export type SelectedArticles = { ids: string[]; selectionOf: Map<string, LabelSelection> };
+
+/**
+ * The articles an oracle selection names and how each was chosen: `random` for a sample or every
+ * article, `named` for ids or a query, `audit` for a drift audit's sample, `uncertain` or `random` per
+ * article for an uncertain selection
+ * (which needs the label `key`, to leave out what this oracle labelled). `retryOf` replaces the selection
+ * with an earlier job's failures, each keeping the provenance it had there.
+ * @example
+ * const { ids, selectionOf } = await selectArticles(env, filter, spec.selection, { key });
+ */
+export async function selectArticles(
+  env: Env,
+  filter: FilterPackage,
+  selection: OracleSelection,
+  options: { retryOf?: string; key: Omit<LabelKey, "article_id"> },
+): Promise<SelectedArticles> {
+  if (options.retryOf) {
+    const rows = await database(env.DB)
+      .select({ id: oracleItems.article_id, selection: oracleItems.selection })
+      .from(oracleItems)
+      .where(and(eq(oracleItems.job_id, options.retryOf), eq(oracleItems.state, "failed")))
+      .orderBy(asc(oracleItems.article_id))
+      .all();
+    return {
+      ids: rows.map((r) => r.id),
+      selectionOf: new Map(rows.map((r) => [r.id, r.selection as LabelSelection])),
+    };
+  }
+  if (selection.type === "uncertain") {
+    const picks = await selectUncertain(env, filter, selection, options.key);
+    const selectionOf = new Map<string, LabelSelection>();
+    for (const id of picks.uncertain) selectionOf.set(id, "uncertain");
+    for (const id of picks.random) selectionOf.set(id, "random");
+    return { ids: [...selectionOf.keys()], selectionOf };
+  }
+  if (selection.type === "audit") {
+    const ids = await selectArticleIds(env, filter, { type: "ids", ids: selection.ids });
+    return { ids, selectionOf: new Map(ids.map((id) => [id, "audit" as const])) };
+  }
+  const ids = await selectArticleIds(env, filter, selection);
+  const provenance: LabelSelection =
+    selection.type === "ids" || selection.type === "query" ? "named" : "random";
+  return { ids, selectionOf: new Map(ids.map((id) => [id, provenance])) };
 }
 
 /** The ids a selection names, in a stable order. `retryOf` replaces it with an earlier job's failures. */

@@ -19,21 +19,23 @@ export type ClassifiedFailure = {
   retryAfterMs?: number;
 };
 
-const TRANSIENT_STATUS: Record<number, string> = {
-  408: "oracle.timeout",
-  429: "oracle.rate_limited",
-  500: "oracle.server_error",
-  502: "oracle.server_error",
-  503: "oracle.unavailable",
-  504: "oracle.timeout",
+// Codes as `{ code }` objects, the shape the error-code registry's scan reads (tests/error-codes.test.ts).
+const TRANSIENT_STATUS: Record<number, { code: string }> = {
+  408: { code: "oracle.timeout" },
+  429: { code: "oracle.rate_limited" },
+  500: { code: "oracle.server_error" },
+  502: { code: "oracle.server_error" },
+  503: { code: "oracle.unavailable" },
+  504: { code: "oracle.timeout" },
 };
 
-const PERMANENT_STATUS: Record<number, string> = {
-  400: "oracle.bad_request",
-  401: "oracle.unauthorized",
-  403: "oracle.forbidden",
-  404: "oracle.model_not_found",
+const PERMANENT_STATUS: Record<number, { code: string }> = {
+  400: { code: "oracle.bad_request" },
+  401: { code: "oracle.unauthorized" },
+  403: { code: "oracle.forbidden" },
+  404: { code: "oracle.model_not_found" },
 };
+const OTHER_CLIENT_ERROR = { code: "oracle.rejected" };
 
 /** Reads `retryDelay: "7s"` (or "1.5s") from a Google error body embedded in a message. */
 export function retryDelayFromMessage(message: string): number | undefined {
@@ -65,10 +67,10 @@ export function classifyFailure(error: unknown, retryAfterHeader?: string | null
   const status = typeof err?.status === "number" ? err.status : undefined;
   if (status !== undefined) {
     const retryAfterMs = retryAfterHeaderMs(retryAfterHeader) ?? retryDelayFromMessage(message);
-    const transient = TRANSIENT_STATUS[status] ?? (status >= 500 ? "oracle.server_error" : undefined);
+    const transient = TRANSIENT_STATUS[status]?.code ?? (status >= 500 ? "oracle.server_error" : undefined);
     if (transient)
       return { kind: "transient", code: transient, message: shortMessage(message), status, retryAfterMs };
-    const code = PERMANENT_STATUS[status] ?? "oracle.rejected";
+    const { code } = PERMANENT_STATUS[status] ?? OTHER_CLIENT_ERROR;
     return { kind: "permanent", code, message: shortMessage(message), status };
   }
   const name = String(err?.name ?? "");

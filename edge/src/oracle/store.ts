@@ -10,6 +10,7 @@
 import {
   type ArticleText,
   type FilterPackage,
+  type LabelSelection,
   postfilter,
   type ResolvedOracle,
   resolveOracle,
@@ -93,12 +94,19 @@ export async function labelledIds(env: Env, key: Omit<LabelKey, "article_id">, i
 export async function insertItems(
   env: Env,
   job: OracleJobRow,
-  items: { article_id: string; state: "pending" | "skipped"; reason: string | null }[],
+  items: {
+    article_id: string;
+    state: "pending" | "skipped";
+    reason: string | null;
+    /** How the article was chosen; its label inherits it. */
+    selection: LabelSelection;
+  }[],
 ) {
   for (let i = 0; i < items.length; i += 500) {
     await env.DB.prepare(
-      `INSERT INTO oracle_items (job_id, article_id, filter, model, state, reason)
-       SELECT ?1, json_extract(value, '$.article_id'), ?2, ?3, json_extract(value, '$.state'), json_extract(value, '$.reason')
+      `INSERT INTO oracle_items (job_id, article_id, filter, model, state, reason, selection)
+       SELECT ?1, json_extract(value, '$.article_id'), ?2, ?3, json_extract(value, '$.state'), json_extract(value, '$.reason'),
+         json_extract(value, '$.selection')
        FROM json_each(?4) WHERE true ON CONFLICT DO NOTHING`,
     )
       .bind(job.job_id, job.filter, job.model, JSON.stringify(items.slice(i, i + 500)))
@@ -239,8 +247,9 @@ function outcomeStatements(env: Env, options: Outcome): D1PreparedStatement[] {
       env.DB.prepare(
         `INSERT INTO oracle_labels (article_id, filter, filter_version, prompt_hash, provider, model, mode, scores,
            categories, overall, tier, tokens_input, tokens_cached, tokens_output, tokens_thinking, cost_usd,
-           latency_ms, attempts, job_id, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?19, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?20, ?14, ?15, ?16, ?17, ?18)
+           latency_ms, attempts, job_id, created_at, selection)
+         VALUES (?1, ?2, ?3, ?4, ?19, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?20, ?14, ?15, ?16, ?17, ?18,
+           coalesce((SELECT selection FROM oracle_items WHERE job_id = ?17 AND article_id = ?1), 'unknown'))
          ON CONFLICT DO NOTHING`,
       ).bind(
         key.article_id,

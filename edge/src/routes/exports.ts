@@ -32,8 +32,10 @@ type LabelRow = {
   filter: string;
   filter_version: number;
   prompt_hash: string;
+  provider: string;
   model: string;
   mode: string;
+  selection: string;
   scores: string;
   categories: string;
   overall: number | null;
@@ -41,6 +43,7 @@ type LabelRow = {
   tokens_input: number;
   tokens_cached: number;
   tokens_output: number;
+  tokens_thinking: number;
   cost_usd: number;
   latency_ms: number;
   attempts: number;
@@ -120,11 +123,18 @@ exportsRouter.openapi(
           filter: row.filter,
           filter_version: row.filter_version,
           prompt_hash: row.prompt_hash,
+          provider: row.provider,
           model: row.model,
           mode: row.mode,
+          selection: row.selection,
           scores: JSON.parse(row.scores),
           categories: JSON.parse(row.categories),
-          tokens: { input: row.tokens_input, cached: row.tokens_cached, output: row.tokens_output },
+          tokens: {
+            input: row.tokens_input,
+            cached: row.tokens_cached,
+            output: row.tokens_output,
+            thinking: row.tokens_thinking,
+          },
           cost_usd: row.cost_usd,
           latency_ms: row.latency_ms,
           attempts: row.attempts,

@@ -13,8 +13,8 @@ import {
   jobListQuerySchema,
   jobNotifyRequestSchema,
   jobPatchRequestSchema,
+  jobRequestSchema,
   jobSchema,
-  jobSpecSchema,
   lineErrorSchema,
   pageQuerySchema,
   pageSchema,
@@ -29,6 +29,7 @@ import { importErrors } from "../db/schema";
 import { cancelJob, createJob, getJob, listJobs, setJobNotify } from "../jobs/index";
 import { loadEvalReport } from "../jobs/reports";
 import { changeBudget } from "../oracle/jobs";
+import { resolveJobRequest } from "../promotion/resolve";
 import { limitBody } from "./limits";
 import { bearerSecurity, createRouter, errorResponses, jsonBody, jsonResponse } from "./openapi";
 
@@ -42,10 +43,11 @@ jobsRouter.openapi(
     method: "post",
     path: "/jobs",
     tags: ["jobs"],
-    summary: "Create a job (import, oracle, train, eval, infer); it starts `queued`",
+    summary:
+      "Create a job (import, oracle, train, eval, infer, bakeoff); it starts `queued`. A scoring job may name a filter instead of a model: its promoted model scores",
     security: bearerSecurity,
     middleware: [requireRole("bot", "submitter"), limitBody()] as const,
-    request: { body: jsonBody(jobSpecSchema) },
+    request: { body: jsonBody(jobRequestSchema) },
     responses: { 201: jsonResponse(jobSchema, "The new job"), ...errorResponses },
   }),
   async (c) => {
@@ -56,7 +58,7 @@ jobsRouter.openapi(
         status: 403,
       });
     }
-    return c.json(await createJob(c.env, spec, { auth }), 201);
+    return c.json(await createJob(c.env, await resolveJobRequest(c.env, spec), { auth }), 201);
   },
 );
 

@@ -47,7 +47,7 @@ import { type ArticleInput, articleSchema, articleSubmitResultSchema } from "../
 import { errorBodySchema, pageSchema } from "../schemas/common";
 import { datasetSchema } from "../schemas/dataset";
 import type { FilterSource } from "../schemas/filter";
-import { jobSchema, type jobSpecSchema, studentModelSchema } from "../schemas/job";
+import { type jobRequestSchema, jobSchema, studentModelSchema } from "../schemas/job";
 import { nodeInfoSchema } from "../schemas/protocol";
 import { evalReportSchema } from "../schemas/report";
 
@@ -191,7 +191,7 @@ export class DistilleryClient {
   }
 
   // Jobs
-  createJob(spec: z.input<typeof jobSpecSchema>) {
+  createJob(spec: z.input<typeof jobRequestSchema>) {
     return this.call(jobSchema, "POST", "/v1/jobs", { json: spec });
   }
   getJob(id: string) {

@@ -3,14 +3,19 @@
  * The dataset builder shared by the edge (`POST /v1/datasets`) and the file-based `distill` command:
  * from a filter version's oracle labels, drop empty texts and near duplicates (one article per group
  * is kept, so no story sits in two splits), then split 80/10/10 stratified by tier, or by overall-score
- * bins when some tier is too small to reach every split. Deterministic for a given seed and input
- * (the input order does not matter). Returns the rows, the validation report and a content hash.
+ * bins when some tier is too small to reach every split. Only randomly selected labels (`random`, and
+ * `unknown`: older labels whose provenance was not kept, taken as random so existing datasets stay as they
+ * were, with a warning) may enter the test split, at the test share of each stratum's random labels, so the
+ * test measures the corpus and not a student's doubts; labels chosen by uncertainty, by name or by an
+ * audit train and validate only. Deterministic for a given seed and input (the input order does not
+ * matter). Returns the rows, the validation report and a content hash.
  */
 
 import { type PostfilterFilter, postfilter } from "../filter/postfilter";
 import { sha256Hex } from "../hash/index";
 import { seededRandom } from "../random";
 import type { DatasetReport, DatasetRow, SplitName } from "../schemas/dataset";
+import type { LabelSelection } from "../schemas/label";
 import {
   DEFAULT_NEAR_DUPLICATE_OPTIONS,
   type NearDuplicateOptions,
@@ -22,7 +27,12 @@ export type DatasetLabel = {
   article: { id: string; title: string; body: string; language: string; source: string; url?: string };
   scores: Record<string, number | { score: number; reason?: string }>;
   categories?: Record<string, string>;
+  /** How the article was chosen for labelling; `unknown` when not given. */
+  selection?: LabelSelection;
 };
+
+/** Selections whose labels may be tested on: a random draw from the corpus (or, for old labels, presumed one). */
+export const TESTABLE_SELECTIONS: readonly LabelSelection[] = ["random", "unknown"];
 
 export type BuildDatasetOptions = {
   seed: number;
@@ -57,6 +67,26 @@ function splitSizes(n: number, ratios: [number, number, number]): number[] {
 }
 
 /**
+ * Assigns one stratum's shuffled rows to splits. The test split takes the last test share of the rows
+ * that may be tested on; validation then takes its share of the whole stratum from what is left, after
+ * train. When every row may be tested on this is the plain 80/10/10 cut of the shuffled stratum.
+ */
+function assignSplits(
+  members: DatasetRow[],
+  ratios: [number, number, number],
+  selectionOf: ReadonlyMap<string, LabelSelection>,
+) {
+  const testable = members.filter((row) => TESTABLE_SELECTIONS.includes(selectionOf.get(row.article_id)!));
+  const test = new Set(testable.slice(testable.length - splitSizes(testable.length, ratios)[2]!));
+  const rest = members.filter((row) => !test.has(row));
+  const validationSize = Math.min(rest.length, splitSizes(members.length, ratios)[1]!);
+  rest.forEach((row, i) => {
+    row.split = i < rest.length - validationSize ? "train" : "validation";
+  });
+  for (const row of test) row.split = "test";
+}
+
+/**
  * Builds a dataset from labels.
  * @example
  * const { rows, report } = await buildDataset(filter, labels, { seed: 42 });
@@ -82,6 +112,9 @@ export async function buildDataset(
   const dropped = new Set<number>();
   for (const group of groups) for (const index of group.slice(1)) dropped.add(index);
   const kept = nonEmpty.filter((_, i) => !dropped.has(i));
+  const selectionOf = new Map<string, LabelSelection>(
+    kept.map((label) => [label.article.id, label.selection ?? "unknown"]),
+  );
 
   const rows: DatasetRow[] = kept.map((label) => {
     const scores: Record<string, number> = {};
@@ -127,19 +160,31 @@ export async function buildDataset(
     else strata.set(key, [row]);
   }
   const random = seededRandom(options.seed);
-  for (const key of [...strata.keys()].sort()) {
-    const members = shuffle(strata.get(key)!, random);
-    const sizes = splitSizes(members.length, ratios);
-    let start = 0;
-    SPLITS.forEach((split, i) => {
-      for (const row of members.slice(start, start + sizes[i]!)) row.split = split;
-      start += sizes[i]!;
-    });
-  }
+  for (const key of [...strata.keys()].sort())
+    assignSplits(shuffle(strata.get(key)!, random), ratios, selectionOf);
 
   const splitCounts = { train: 0, validation: 0, test: 0 } as Record<SplitName, number>;
-  for (const row of rows) splitCounts[row.split] += 1;
+  const testBySelection: Record<string, number> = {};
+  for (const row of rows) {
+    splitCounts[row.split] += 1;
+    if (row.split !== "test") continue;
+    const selection = selectionOf.get(row.article_id)!;
+    testBySelection[selection] = (testBySelection[selection] ?? 0) + 1;
+  }
+  const testable = rows.filter((row) =>
+    TESTABLE_SELECTIONS.includes(selectionOf.get(row.article_id)!),
+  ).length;
+  if (testable === 0 && rows.length > 0) {
+    warnings.push(
+      "no randomly selected labels: the test split is empty (label a random sample to get an honest test)",
+    );
+  }
   for (const split of SPLITS) if (splitCounts[split] === 0) warnings.push(`the ${split} split is empty`);
+  if (testBySelection.unknown) {
+    warnings.push(
+      `${testBySelection.unknown} test label(s) have unknown provenance (labelled before selections were recorded): taken as random`,
+    );
+  }
 
   const dimensions: DatasetReport["dimensions"] = {};
   for (const { key } of filter.dimensions) {
@@ -170,6 +215,7 @@ export async function buildDataset(
     dimensions,
     tiers,
     languages,
+    test_by_selection: testBySelection,
     warnings,
   };
   const content_hash = await sha256Hex(rows.map((r) => JSON.stringify(r)).join("\n"));

@@ -76,6 +76,53 @@ function estimatedJaccard(a: Uint32Array, b: Uint32Array): number {
   return same / a.length;
 }
 
+/** The LSH bucket key of one band of a signature. */
+function bandKey(signature: Uint32Array, band: number, rowsPerBand: number): string {
+  return signature.slice(band * rowsPerBand, (band + 1) * rowsPerBand).join(",");
+}
+
+/** A growing set of texts that answers "is this a near duplicate of one already kept?". */
+export type NearDuplicateIndex = {
+  /** Keeps `text` unless it is a near duplicate of a kept one; true when it was kept. */
+  add(text: string): boolean;
+};
+
+/**
+ * An incremental index over the same MinHash/LSH test as `nearDuplicateGroups`, for picking texts one by
+ * one (an active labelling job keeps at most one of each story).
+ * @example
+ * const index = nearDuplicateIndex();
+ * index.add("Solar farm opens in Texas today"); // true
+ * index.add("Solar farm opens in Texas today!"); // false
+ */
+export function nearDuplicateIndex(
+  options: NearDuplicateOptions = DEFAULT_NEAR_DUPLICATE_OPTIONS,
+): NearDuplicateIndex {
+  const bands = Math.floor(options.hashes / options.rowsPerBand);
+  const buckets = new Map<string, Uint32Array[]>();
+  return {
+    add(text) {
+      if (text.trim() === "") return true;
+      const signature = minhashSignature(shingles(text), options.hashes);
+      const keys = Array.from(
+        { length: bands },
+        (_, band) => `${band}:${bandKey(signature, band, options.rowsPerBand)}`,
+      );
+      for (const key of keys) {
+        for (const kept of buckets.get(key) ?? []) {
+          if (estimatedJaccard(signature, kept) >= options.threshold) return false;
+        }
+      }
+      for (const key of keys) {
+        const bucket = buckets.get(key);
+        if (bucket) bucket.push(signature);
+        else buckets.set(key, [signature]);
+      }
+      return true;
+    },
+  };
+}
+
 /**
  * Groups of near-duplicate texts, as lists of indexes into `texts` (only groups of two or more).
  * @example
@@ -99,7 +146,7 @@ export function nearDuplicateGroups(
     const buckets = new Map<string, number[]>();
     signatures.forEach((signature, index) => {
       if (texts[index]!.trim() === "") return;
-      const key = signature.slice(band * options.rowsPerBand, (band + 1) * options.rowsPerBand).join(",");
+      const key = bandKey(signature, band, options.rowsPerBand);
       const bucket = buckets.get(key);
       if (bucket) bucket.push(index);
       else buckets.set(key, [index]);

@@ -11,6 +11,12 @@ import type { FilterPackage } from "../schemas/filter";
 import { CHARS_PER_TOKEN, type OracleOverride, plannedOutputTokens, resolveOracle } from "./choice";
 import { DEFAULT_PRICE_TABLE, findPrice, PRICES_CHECKED } from "./prices";
 
+export const MONTHLY_TABLE_MARKERS: DocMarkers = {
+  start: "<!-- loop-costs:start (generated: npm run -w shared docs:oracle) -->",
+  end: "<!-- loop-costs:end -->",
+  doc: "docs/continuous.md",
+};
+
 export const PRICE_TABLE_MARKERS: DocMarkers = {
   start: "<!-- oracle-costs:start (generated: npm run -w shared docs:oracle) -->",
   end: "<!-- oracle-costs:end -->",
@@ -54,39 +60,125 @@ function thinkingLabel(thinking: OracleOverride["thinking"] | null): string {
 
 const dollars = (usd: number) => `$${usd >= 10 ? usd.toFixed(2) : usd.toPrecision(3)}`;
 
-/**
- * The table for `filter` (its prompt sets the input tokens; its dimensions the answer tokens).
- * Interactive figures assume no cache hit; Batch Mode takes the provider's discount ("–": Distillery
- * has Batch Mode for Gemini only).
- */
-export function renderOracleCostTable(
-  filter: Pick<FilterPackage, "prompt" | "oracle" | "dimensions" | "categories">,
-) {
+type CostFilter = Pick<FilterPackage, "prompt" | "oracle" | "dimensions" | "categories">;
+
+export type OracleCostRow = {
+  oracle: string;
+  thinking: string;
+  output_tokens: number;
+  thinking_tokens: number;
+  usd_per_1000: number;
+  /** null: no Batch Mode here (Distillery has it for Gemini only). */
+  batch_usd_per_1000: number | null;
+};
+
+/** Input tokens of one call: the filter's instructions and one ~600-word article. */
+function typicalInputTokens(filter: CostFilter): number {
   const prompt = renderOraclePrompt(filter, {
     title: "",
     body: "x".repeat(TYPICAL_ARTICLE_CHARS),
     language: "en",
     source: "",
   });
-  const input = Math.ceil(prompt.text.length / CHARS_PER_TOKEN);
-  const lines = [
-    `Prices checked ${PRICES_CHECKED}; ${input.toLocaleString("en-US")} input tokens per call (the filter's instructions and one ~600-word article); output = the answer plus the thinking the setting is planned to use.`,
-    "",
-    "| Oracle | Thinking | Output tokens (thinking) | Per 1,000 articles | Per 1,000 in Batch Mode |",
-    "| --- | --- | --- | --- | --- |",
-  ];
+  return Math.ceil(prompt.text.length / CHARS_PER_TOKEN);
+}
+
+/**
+ * What 1,000 typical articles cost with each compared oracle: no cache hit assumed, thinking at its
+ * planned use, Batch Mode at the provider's discount.
+ */
+export function oracleCostRows(filter: CostFilter): OracleCostRow[] {
+  const input = typicalInputTokens(filter);
+  const rows: OracleCostRow[] = [];
   for (const choice of COMPARED_ORACLES) {
     const oracle = resolveOracle(filter, choice);
     const price = findPrice(DEFAULT_PRICE_TABLE, oracle.model);
     if (!price) continue;
     const output = plannedOutputTokens(filter, oracle);
-    const thinking = output - plannedOutputTokens(filter, { thinking: null });
     const usd = (1_000 * (input * price.input_per_mtok + output * price.output_per_mtok)) / 1e6;
     const batched = oracle.provider === "gemini" && price.batch_discount > 0;
-    const batch = batched ? dollars(usd * (1 - price.batch_discount)) : "–";
+    rows.push({
+      oracle: `${choice.provider}:${oracle.model}`,
+      thinking: thinkingLabel(oracle.thinking),
+      output_tokens: output,
+      thinking_tokens: output - plannedOutputTokens(filter, { thinking: null }),
+      usd_per_1000: usd,
+      batch_usd_per_1000: batched ? usd * (1 - price.batch_discount) : null,
+    });
+  }
+  return rows;
+}
+
+/** The cost table for `filter` (its prompt sets the input tokens; its dimensions the answer tokens). */
+export function renderOracleCostTable(filter: CostFilter) {
+  const lines = [
+    `Prices checked ${PRICES_CHECKED}; ${typicalInputTokens(filter).toLocaleString("en-US")} input tokens per call (the filter's instructions and one ~600-word article); output = the answer plus the thinking the setting is planned to use.`,
+    "",
+    "| Oracle | Thinking | Output tokens (thinking) | Per 1,000 articles | Per 1,000 in Batch Mode |",
+    "| --- | --- | --- | --- | --- |",
+  ];
+  for (const row of oracleCostRows(filter)) {
+    const batch = row.batch_usd_per_1000 === null ? "–" : dollars(row.batch_usd_per_1000);
     lines.push(
-      `| \`${choice.provider}:${oracle.model}\` | ${thinkingLabel(oracle.thinking)} | ${output.toLocaleString("en-US")} (${thinking.toLocaleString("en-US")}) | ${dollars(usd)} | ${batch} |`,
+      `| \`${row.oracle}\` | ${row.thinking} | ${row.output_tokens.toLocaleString("en-US")} (${row.thinking_tokens.toLocaleString("en-US")}) | ${dollars(row.usd_per_1000)} | ${batch} |`,
     );
+  }
+  return lines.join("\n");
+}
+
+/**
+ * The continuous loop's oracle calls a month for a corpus of `articlesPerDay` (docs/continuous.md):
+ * the cascade's doubtful share, a weekly round of active labelling, a weekly drift audit with its
+ * re-asked articles. Scoring itself runs on the team's own hardware and costs no API money.
+ */
+export const LOOP_PLAN = {
+  articlesPerDay: 5_000,
+  daysPerMonth: 30,
+  /** Share of scored articles whose interval crosses a tier boundary and goes to the oracle. */
+  cascadeShare: 0.1,
+  activeLabelsPerWeek: 500,
+  auditSample: 50,
+  auditReask: 5,
+  weeksPerMonth: 30 / 7,
+} as const;
+
+/** Oracle calls a month per part of the loop, from `LOOP_PLAN`. */
+export function loopCallsPerMonth(plan = LOOP_PLAN) {
+  const scored = plan.articlesPerDay * plan.daysPerMonth;
+  return {
+    cascade: Math.round(scored * plan.cascadeShare),
+    active: Math.round(plan.activeLabelsPerWeek * plan.weeksPerMonth),
+    audit: Math.round((plan.auditSample + plan.auditReask) * plan.weeksPerMonth),
+  };
+}
+
+/**
+ * The monthly cost of the loop with each oracle at its cheapest setting: every call interactive, and
+ * with the active-labelling rounds in Batch Mode (the cascade and the audit call interactively: they
+ * wait on the answers).
+ */
+export function renderMonthlyCostTable(filter: CostFilter) {
+  const calls = loopCallsPerMonth();
+  const total = calls.cascade + calls.active + calls.audit;
+  const lines = [
+    `${LOOP_PLAN.articlesPerDay.toLocaleString("en-US")} articles a day, ${LOOP_PLAN.daysPerMonth} days: ${calls.cascade.toLocaleString("en-US")} cascade calls (${LOOP_PLAN.cascadeShare * 100}% doubtful), ${calls.active.toLocaleString("en-US")} active labels (${LOOP_PLAN.activeLabelsPerWeek} a week), ${calls.audit.toLocaleString("en-US")} audit calls (${LOOP_PLAN.auditSample} + ${LOOP_PLAN.auditReask} re-asked a week): ${total.toLocaleString("en-US")} oracle calls a month. Prices checked ${PRICES_CHECKED}.`,
+    "",
+    "| Oracle | Thinking | A month, interactive | A month, active labels in Batch Mode |",
+    "| --- | --- | --- | --- |",
+  ];
+  const seen = new Set<string>();
+  for (const row of oracleCostRows(filter)) {
+    if (seen.has(row.oracle)) continue;
+    seen.add(row.oracle);
+    const interactive = (total * row.usd_per_1000) / 1_000;
+    const batched =
+      row.batch_usd_per_1000 === null
+        ? "–"
+        : dollars(
+            ((calls.cascade + calls.audit) * row.usd_per_1000 + calls.active * row.batch_usd_per_1000) /
+              1_000,
+          );
+    lines.push(`| \`${row.oracle}\` | ${row.thinking} | ${dollars(interactive)} | ${batched} |`);
   }
   return lines.join("\n");
 }

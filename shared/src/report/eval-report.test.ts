@@ -206,6 +206,43 @@ describe("buildEvalReport", () => {
     expect(worse.missing["baselines.lexical"]).toBeUndefined();
   });
 
+  it("reports the top tier as needles for the student and both baselines", () => {
+    const oracleHigh = test.filter((r) => r.tier === "high").length;
+    // Without categories the student lifts the oracle's capped press releases into 'high' too.
+    const noCategories = buildEvalReport(input((r) => ({ scores: r.scores })));
+    const lifted = test.filter(
+      (r) => r.tier !== "high" && postfilter(filter, r.scores).tier === "high",
+    ).length;
+    expect(lifted).toBeGreaterThan(0);
+    expect(noCategories.needle).toMatchObject({
+      top_tiers: ["high"],
+      n: 40,
+      support: oracleHigh,
+      predicted: oracleHigh + lifted,
+      recall: 1,
+    });
+    expect(noCategories.needle!.precision).toBeCloseTo(oracleHigh / (oracleHigh + lifted), 12);
+    expect(noCategories.needle!.recall_at_k.map((p) => p.k)).toEqual([10, oracleHigh].sort((a, b) => a - b));
+    expect(noCategories.verdict.at(-1)).toBe(
+      `Top tier 'high' (${oracleHigh} of 40 test articles by the oracle): the student finds ${oracleHigh} (recall 100%); ${oracleHigh} of its ${oracleHigh + lifted} top-tier calls are right (precision ${Math.round((oracleHigh / (oracleHigh + lifted)) * 1000) / 10}%).`,
+    );
+
+    const perfect = buildEvalReport(input((r) => ({ scores: r.scores, categories: r.categories })));
+    expect(perfect.needle).toMatchObject({ recall: 1, precision: 1 });
+    expect(perfect.needle!.ndcg_at_k.every((p) => p.value === 1)).toBe(true);
+    // The constant baseline scores every article alike (medium): it calls nothing 'high'.
+    expect(perfect.baselines_needle!.constant).toMatchObject({ predicted: 0, recall: 0, precision: null });
+    expect(perfect.baselines_needle!.lexical).toBeNull();
+    expect(perfect.missing["baselines_needle.lexical"]).toBe(perfect.missing["baselines.lexical"]);
+  });
+
+  it("leaves the needle metrics null with a reason on an empty test split", () => {
+    const report = buildEvalReport({ ...input((r) => ({ scores: r.scores })), test: [] });
+    expect(report.needle).toBeNull();
+    expect(report.baselines_needle).toBeNull();
+    expect(report.missing.needle).toBe("the test split is empty");
+  });
+
   it("passes the train job's curve and out-of-fold validation through", () => {
     const curve = { unit: "train_articles" as const, points: [{ x: 100, loss: 0.5, val_loss: 0.9 }] };
     const validation = {

@@ -6,7 +6,8 @@
  * student), per language, tier confusion, per-category accuracy and confusion, the quality bar, what
  * isotonic calibration did on the test split, the train job's out-of-fold validation and training
  * curve, the scatter of overall scores, the cascade curve (starting at the headline, with 95% lower
- * bounds and coverage reached), and a verdict whose every line is true. A field that cannot be filled
+ * bounds and coverage reached), the needle metrics of the top tier for the student and both baselines
+ * (`metrics/needle-report.ts`), and a verdict whose every line is true. A field that cannot be filled
  * is null or empty with its reason in `missing`.
  */
 import {
@@ -25,6 +26,7 @@ import {
   tierConfusion,
   wilsonLowerBound,
 } from "../metrics/index";
+import { needleSection } from "../metrics/needle-report";
 import type { DatasetRow } from "../schemas/dataset";
 import type { FilterPackage } from "../schemas/filter";
 import type { Prediction } from "../schemas/prediction";
@@ -321,18 +323,15 @@ export function buildEvalReport(input: EvalReportInput): EvalReport {
   const studentPairs = pairsFor(test, input.student, "the student");
   const metrics = computeMetrics(filter, studentPairs);
   const constantAnswer = constantBaseline(filter, input.train);
-  const constant = computeMetrics(
-    filter,
-    test.map((row) => ({
-      oracle: row.scores,
-      oracleCategories: row.categories,
-      student: constantAnswer.scores,
-      studentCategories: constantAnswer.categories,
-    })),
-  );
-  const lexical = input.lexical
-    ? computeMetrics(filter, pairsFor(test, input.lexical, "the lexical baseline"))
-    : null;
+  const constantPairs = test.map((row) => ({
+    oracle: row.scores,
+    oracleCategories: row.categories,
+    student: constantAnswer.scores,
+    studentCategories: constantAnswer.categories,
+  }));
+  const constant = computeMetrics(filter, constantPairs);
+  const lexicalPairs = input.lexical ? pairsFor(test, input.lexical, "the lexical baseline") : null;
+  const lexical = lexicalPairs ? computeMetrics(filter, lexicalPairs) : null;
   const cascade = cascadeFor(input, studentPairs);
   const categories = categoryMetrics(filter, studentPairs);
   const studentPredictsCategories = studentPairs.some(
@@ -375,6 +374,12 @@ export function buildEvalReport(input: EvalReportInput): EvalReport {
         )
           ? "no test article has the oracle's answer for this field"
           : "the student does not predict this field";
+  const needle = needleSection(
+    filter,
+    { student: studentPairs, constant: constantPairs, lexical: lexicalPairs },
+    missing["baselines.lexical"],
+  );
+  Object.assign(missing, needle.missing);
   if (test.length === 0) {
     missing.scatter = "the test split is empty";
     missing.per_language = "the test split is empty";
@@ -387,18 +392,23 @@ export function buildEvalReport(input: EvalReportInput): EvalReport {
     n_test: test.length,
     metrics,
     baselines: { constant, lexical },
+    needle: needle.needle,
+    baselines_needle: needle.baselines_needle,
     per_language: metricsByLanguage(filter, studentPairs),
     tier_confusion: tierConfusion(filter, studentPairs),
     quality_bar: qualityBar(metrics),
-    verdict: verdict({
-      metrics,
-      constant,
-      lexical,
-      curve: cascade.curve,
-      missing,
-      studentPredictsCategories,
-      filterHasCategories: filter.categories.length > 0,
-    }),
+    verdict: [
+      ...verdict({
+        metrics,
+        constant,
+        lexical,
+        curve: cascade.curve,
+        missing,
+        studentPredictsCategories,
+        filterHasCategories: filter.categories.length > 0,
+      }),
+      ...(needle.verdict ? [needle.verdict] : []),
+    ],
     training_curve: input.training.curve,
     validation: input.training.validation,
     calibration: calibration.calibration,

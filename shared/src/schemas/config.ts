@@ -116,4 +116,10 @@ export const botConfigSchema = z.object({
     .string()
     .optional()
     .describe('JSON map of Discord role id to actions, e.g. {"123":["read","label"]}.'),
+  DISCORD_ALERTS_CHANNEL_ID: z
+    .string()
+    .optional()
+    .describe(
+      "Channel the bot posts drift-audit alerts to (with a chart). Unset: alerts are only logged and shown in GET /v1/filters/{name}/health.",
+    ),
 });

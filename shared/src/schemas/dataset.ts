@@ -42,6 +42,8 @@ export const datasetReportSchema = z.object({
   dimensions: z.record(slugSchema, dimensionStatsSchema),
   tiers: z.record(slugSchema, z.number().int()),
   languages: z.record(z.string(), z.number().int()),
+  /** Test labels by how they were selected (`random`, `unknown`); reports from before this was kept have none. */
+  test_by_selection: z.record(z.string(), z.number().int()).optional(),
   warnings: z.array(z.string()),
 });
 export type DatasetReport = z.infer<typeof datasetReportSchema>;

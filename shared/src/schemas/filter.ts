@@ -6,6 +6,7 @@
  * to 1, gatekeepers name known dimensions, tiers descend) are checked here so every loader agrees.
  */
 import { z } from "zod";
+import { auditSettingsSchema } from "../drift/settings";
 import { modelFamily, oracleProviderSchema, thinkingProblem, thinkingSchema } from "../oracle/models";
 import { languageSchema, scoreSchema, slugSchema } from "./common";
 
@@ -170,6 +171,7 @@ export const filterConfigSchema = z.strictObject({
   prefilter: prefilterSchema.default(prefilterSchema.parse({})),
   oracle: oracleSettingsSchema.default(oracleSettingsSchema.parse({})),
   student: studentSettingsSchema.default(studentSettingsSchema.parse({})),
+  audit: auditSettingsSchema.default(auditSettingsSchema.parse({})),
 });
 export type FilterConfig = z.infer<typeof filterConfigSchema>;
 

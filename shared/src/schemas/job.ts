@@ -47,6 +47,38 @@ export const articleSelectionSchema = z.discriminatedUnion("type", [
 ]);
 export type ArticleSelection = z.infer<typeof articleSelectionSchema>;
 
+/**
+ * Active labelling: `count` articles, most of them where the student `model_id` is least sure (its
+ * interval crosses a tier boundary, then the widest), `random_share` of them at random (seeded) so the
+ * labels stay representative; never two near-duplicate texts. Oracle jobs only: scoring jobs have no
+ * student to ask yet.
+ */
+export const uncertainSelectionSchema = z.strictObject({
+  type: z.literal("uncertain"),
+  count: z.number().int().min(1).max(20_000),
+  model_id: idSchema,
+  random_share: z.number().min(0).max(1).default(0.2),
+  seed: z.number().int().default(42),
+});
+export type UncertainSelection = z.infer<typeof uncertainSelectionSchema>;
+
+/**
+ * The random sample a drift audit drew of recently scored articles (the edge creates these jobs): its
+ * labels are recorded as `audit`, kept out of training test splits like any non-random label.
+ */
+export const auditSelectionSchema = z.strictObject({
+  type: z.literal("audit"),
+  ids: z.array(idSchema).min(1).max(10_000),
+});
+
+/** What an oracle job may label: any article selection, the articles a student doubts, an audit's sample. */
+export const oracleSelectionSchema = z.discriminatedUnion("type", [
+  ...articleSelectionSchema.options,
+  uncertainSelectionSchema,
+  auditSelectionSchema,
+]);
+export type OracleSelection = z.infer<typeof oracleSelectionSchema>;
+
 const filterRefShape = { filter: slugSchema, filter_version: z.number().int().min(1).optional() };
 
 /** How an oracle job calls Gemini: one request per article, or the batch API (cheaper, slower). */
@@ -56,7 +88,7 @@ export type OracleJobMode = z.infer<typeof oracleJobModeSchema>;
 export const oracleJobSpecSchema = z.strictObject({
   kind: z.literal("oracle"),
   ...filterRefShape,
-  selection: articleSelectionSchema,
+  selection: oracleSelectionSchema,
   mode: oracleJobModeSchema.default("interactive"),
   budget_usd: z.number().gt(0),
   /** Overrides the filter's oracle provider for this job (then `model` is required). */
@@ -116,14 +148,28 @@ export const cascadeSummarySchema = z.object({
 });
 export type CascadeSummary = z.infer<typeof cascadeSummarySchema>;
 
+/** A stored scoring job: the model is always named (resolved from the filter at creation if asked). */
 export const inferJobSpecSchema = z.strictObject({
   kind: z.literal("infer"),
   model_id: idSchema,
+  /** The filter whose promoted model was asked for; `model_id` records which model that was. */
+  filter: slugSchema.optional(),
   selection: articleSelectionSchema.default({ type: "all" }),
   /** Number of shards several nodes may work on at once. */
   shards: z.number().int().min(1).max(256).default(1),
   cascade: cascadeSettingsSchema.optional(),
 });
+
+/**
+ * A scoring job as a caller asks for it: a model, or a filter whose promoted model the edge resolves
+ * when it creates the job (the stored spec then names both). Both: the model must be of that filter.
+ */
+export const inferJobRequestSchema = inferJobSpecSchema
+  .extend({ model_id: idSchema.optional() })
+  .refine((spec) => spec.model_id !== undefined || spec.filter !== undefined, {
+    message: "name a model_id, or a filter to score with its promoted model",
+    path: ["model_id"],
+  });
 
 export const importJobSpecSchema = z.strictObject({
   kind: z.literal("import"),
@@ -139,6 +185,18 @@ export const jobSpecSchema = z.discriminatedUnion("kind", [
   bakeoffJobSpecSchema,
 ]);
 export type JobSpec = z.infer<typeof jobSpecSchema>;
+
+/** What `POST /v1/jobs` accepts: a job spec, where a scoring job may name a filter instead of a model. */
+export const jobRequestSchema = z.discriminatedUnion("kind", [
+  importJobSpecSchema,
+  oracleJobSpecSchema,
+  trainJobSpecSchema,
+  evalJobSpecSchema,
+  inferJobRequestSchema,
+  bakeoffJobSpecSchema,
+]);
+export type JobRequest = z.infer<typeof jobRequestSchema>;
+export type InferJobRequest = z.infer<typeof inferJobRequestSchema>;
 export type OracleJobSpec = z.infer<typeof oracleJobSpecSchema>;
 export type TrainJobSpec = z.infer<typeof trainJobSpecSchema>;
 export type EvalJobSpec = z.infer<typeof evalJobSpecSchema>;

@@ -59,6 +59,37 @@ export const metricsSchema = z.object({
 });
 export type Metrics = z.infer<typeof metricsSchema>;
 
+/** Recall@k or NDCG@k at one cut-off `k`; null when undefined (its reason is in the needle `missing`). */
+export const atKSchema = z.object({ k: z.number().int().min(1), value: z.number().min(0).max(1).nullable() });
+export type AtK = z.infer<typeof atKSchema>;
+
+/**
+ * How well the student finds the needles: the top tier(s), which may be rare enough that MAE and tier
+ * agreement hide a student that never predicts them (`shared/src/metrics/needle.ts` defines each figure;
+ * docs/distill.md explains how to read them). Computed on the test split.
+ */
+export const needleMetricsSchema = z.object({
+  /** The tiers counted as "top", highest first (default: the filter's highest tier only). */
+  top_tiers: z.array(slugSchema).min(1),
+  /** Articles in the set. */
+  n: z.number().int().min(0),
+  /** Articles the oracle puts in a top tier: the relevant set. */
+  support: z.number().int().min(0),
+  /** Articles the student puts in a top tier. */
+  predicted: z.number().int().min(0),
+  /** Share of the oracle's top-tier articles the student also puts in a top tier; null when `support` is 0. */
+  recall: z.number().min(0).max(1).nullable(),
+  /** Share of the student's top-tier articles the oracle also puts there; null when `predicted` is 0. */
+  precision: z.number().min(0).max(1).nullable(),
+  /** Share of the oracle's top-tier articles among the student's k highest overall scores; ascending k. */
+  recall_at_k: z.array(atKSchema),
+  /** NDCG of the student's ranking by overall score, graded by the oracle's overall score; ascending k. */
+  ndcg_at_k: z.array(atKSchema),
+  /** Why a figure above is null (`recall`, `precision`, `recall_at_k`, `ndcg_at_k`). */
+  missing: missingReasonsSchema.default({}),
+});
+export type NeedleMetrics = z.infer<typeof needleMetricsSchema>;
+
 /**
  * One point of the cascade trade-off on the test split. The point with `coverage: null` sends nothing to
  * the oracle and equals the headline tier agreement; tier agreement never drops as coverage grows.
@@ -100,6 +131,16 @@ export const evalReportSchema = z.object({
   n_test: z.number().int().min(0),
   metrics: metricsSchema,
   baselines: z.object({ constant: metricsSchema, lexical: metricsSchema.nullable() }),
+  /**
+   * The top tier(s) as needles: the student's recall and precision, Recall@k and NDCG@k on the test
+   * split. Null (reason in `missing.needle`) when it cannot be computed; absent in reports built before it.
+   */
+  needle: needleMetricsSchema.nullable().default(null),
+  /** The same figures for the baselines: what finding the needles by chance or by keywords looks like. */
+  baselines_needle: z
+    .object({ constant: needleMetricsSchema, lexical: needleMetricsSchema.nullable() })
+    .nullable()
+    .default(null),
   per_language: z.record(z.string(), metricsSchema),
   tier_confusion: tierConfusionSchema,
   quality_bar: z.record(z.string(), z.object({ value: z.number(), target: z.number(), pass: z.boolean() })),

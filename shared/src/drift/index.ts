@@ -1,0 +1,4 @@
+export * from "./chart";
+export * from "./figures";
+export * from "./schema";
+export * from "./settings";

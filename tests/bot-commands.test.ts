@@ -72,6 +72,8 @@ beforeAll(async () => {
       // A trained model with a finished evaluation, for /eval and /score.
       `INSERT INTO student_models (id, filter, filter_version, dataset_id, job_id, kind, base_model, backend, metrics, artifact_key, artifact_sha256, artifact_bytes) VALUES ('mdl_cmd', '${FILTER}', 1, 'ds_x', 'job_train_cmd', 'regression', 'Qwen/Qwen2.5-0.5B', 'peft', '{"eval_job_id":"job_eval_cmd"}', 'models/mdl_cmd/adapter.tar.gz', 'abc', 3);`,
       `INSERT INTO jobs (id, kind, state, spec, progress, attempts, created_by, created_at, updated_at) VALUES ('job_eval_cmd', 'eval', 'succeeded', '{"kind":"eval","model_id":"mdl_cmd"}', '{"done":1,"total":1}', 1, 'test', '2026-11-25T10:00:00.000Z', '2026-11-25T10:00:00.000Z');`,
+      // Promoted, so /score without a model scores with it.
+      `INSERT INTO filter_promotions (filter, model_id, reason) VALUES ('${FILTER}', 'mdl_cmd', 'test fixture');`,
     ],
     r2: { "reports/job_eval_cmd.json": JSON.stringify(report) },
   });

@@ -9,6 +9,7 @@ import { dataset } from "./dataset";
 import { evaluation } from "./eval";
 import { exportCommand } from "./export";
 import { filters } from "./filters";
+import { health } from "./health";
 import { label } from "./label";
 import { promote } from "./promote";
 import { score } from "./score";
@@ -26,6 +27,7 @@ export const COMMANDS: readonly Command[] = [
   evaluation,
   score,
   promote,
+  health,
   cancel,
   exportCommand,
 ];

@@ -4,7 +4,7 @@
  */
 import type { Job } from "@distillery/shared";
 import { describe, expect, it } from "vitest";
-import { settled } from "./label";
+import { selectionOf, settled } from "./label";
 
 function job(state: Job["state"], overrides: Partial<Job> = {}): Job {
   return {
@@ -68,5 +68,37 @@ describe("settled", () => {
       code: "filter.not_found",
       message: "no filter 'news'",
     });
+  });
+});
+
+describe("selectionOf", () => {
+  it("picks the articles a model is least sure about, with a random fifth, for active labelling", () => {
+    expect(selectionOf(300, null, null, "mdl_1")).toEqual({
+      type: "uncertain",
+      count: 300,
+      model_id: "mdl_1",
+      random_share: 0.2,
+      seed: 42,
+    });
+  });
+
+  it("samples or queries without a model", () => {
+    expect(selectionOf(50, null, null)).toEqual({ type: "sample", count: 50, seed: 42 });
+    expect(selectionOf(null, "reuters", "en")).toEqual({ type: "query", source: "reuters", language: "en" });
+  });
+
+  it("refuses a model without a count, or with a query, naming the option", () => {
+    const cases: [number | null, string | null, string | null, string][] = [
+      [null, null, null, "mdl_1"],
+      [20, "reuters", null, "mdl_1"],
+    ];
+    for (const args of cases) {
+      expect(() => selectionOf(...args)).toThrow(expect.objectContaining({ code: "bot.bad_option" }));
+      try {
+        selectionOf(...args);
+      } catch (error) {
+        expect((error as { details: { path: string }[] }).details[0]?.path).toBe("uncertain_model");
+      }
+    }
   });
 });

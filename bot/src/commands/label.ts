@@ -1,6 +1,7 @@
 /**
  * @module
- * `/label filter budget [count | source/language]` — oracle labelling, which spends money, so it
+ * `/label filter budget [count [uncertain_model] | source/language]` — oracle labelling, which spends
+ * money, so it
  * asks first: the command creates a dry-run oracle job (nothing is sent to Gemini) and replies with
  * its estimate — articles selected, how many pass the prefilter, already labelled, expected cost and
  * time — with Confirm / Cancel buttons. Confirm creates the real job from the dry run's spec and the
@@ -10,12 +11,13 @@ import {
   type ArticleSelection,
   DistilleryError,
   type Job,
+  type OracleSelection,
   oracleEstimateSchema,
   waitForJob,
 } from "@distillery/shared";
 import { ActionRowBuilder, ButtonBuilder, ButtonStyle, SlashCommandBuilder } from "discord.js";
 import { estimateEmbed } from "../format/catalog";
-import { filterChoices, parseFilterRef } from "./choices";
+import { filterChoices, modelChoices, parseFilterRef } from "./choices";
 import { replyWithJob } from "./reply";
 import type { Command, CommandContext } from "./types";
 
@@ -54,7 +56,34 @@ export async function settled(
   );
 }
 
-function selectionOf(count: number | null, source: string | null, language: string | null): ArticleSelection {
+/**
+ * The oracle selection the options name: a sample of `count`, or with `uncertainModel` the `count`
+ * articles that model is least sure about (20% of them random), or a query by source/language.
+ */
+export function selectionOf(
+  count: number | null,
+  source: string | null,
+  language: string | null,
+  uncertainModel: string | null = null,
+): OracleSelection {
+  if (uncertainModel !== null && (count === null || source || language)) {
+    throw new DistilleryError(
+      "bot.bad_option",
+      "`uncertain_model` picks `count` articles that model is least sure about: give `count`, without source/language",
+      { details: [{ path: "uncertain_model", issue: "needs count, and no source or language" }] },
+    );
+  }
+  if (uncertainModel !== null && count !== null) {
+    return { type: "uncertain", count, model_id: uncertainModel, random_share: 0.2, seed: 42 };
+  }
+  return articleSelectionOf(count, source, language);
+}
+
+function articleSelectionOf(
+  count: number | null,
+  source: string | null,
+  language: string | null,
+): ArticleSelection {
   if (count !== null && (source || language)) {
     throw new DistilleryError(
       "bot.bad_option",
@@ -105,12 +134,23 @@ export const label: Command = {
         .setMaxValue(1_000_000),
     )
     .addStringOption((o) => o.setName("source").setDescription("Only articles from this source"))
-    .addStringOption((o) => o.setName("language").setDescription("Only articles in this language (e.g. en)")),
+    .addStringOption((o) => o.setName("language").setDescription("Only articles in this language (e.g. en)"))
+    .addStringOption((o) =>
+      o
+        .setName("uncertain_model")
+        .setDescription("Active labelling: the `count` articles this model is least sure about (20% random)")
+        .setAutocomplete(true),
+    ),
   action: "label",
   async execute(interaction, { edge }) {
     const o = interaction.options;
     const ref = parseFilterRef(o.getString("filter", true));
-    const selection = selectionOf(o.getInteger("count"), o.getString("source"), o.getString("language"));
+    const selection = selectionOf(
+      o.getInteger("count"),
+      o.getString("source"),
+      o.getString("language"),
+      o.getString("uncertain_model"),
+    );
     const budget = o.getNumber("budget", true);
     await interaction.deferReply();
     const dryRun = await settled(
@@ -135,7 +175,14 @@ export const label: Command = {
       components: [buttons],
     });
   },
-  autocomplete: (interaction, { edge }) => filterChoices(edge, interaction.options.getFocused()),
+  async autocomplete(interaction, { edge }) {
+    const focused = interaction.options.getFocused(true);
+    if (focused.name === "uncertain_model") {
+      const filter = interaction.options.getString("filter")?.split("@")[0];
+      return modelChoices(edge, focused.value, filter);
+    }
+    return filterChoices(edge, focused.value);
+  },
   async button(interaction, verb, dryRunId, ctx) {
     if (verb === "dismiss") {
       await interaction.update({

@@ -12,7 +12,7 @@ import { formatPercent } from "./progress";
 
 const ALERT_COLOR = 0xed4245;
 
-function figureLines(figures: FilterHealthFigures): string[] {
+export function figureLines(figures: FilterHealthFigures): string[] {
   const promise = (value: number | null, show: (v: number) => string) =>
     value === null ? "" : ` (promised ${show(value)})`;
   const fixed = (v: number) => v.toFixed(2);

@@ -47,6 +47,7 @@ import { type ArticleInput, articleSchema, articleSubmitResultSchema } from "../
 import { errorBodySchema, pageSchema } from "../schemas/common";
 import { datasetSchema } from "../schemas/dataset";
 import type { FilterSource } from "../schemas/filter";
+import { filterHealthResponseSchema } from "../drift/schema";
 import { type jobRequestSchema, jobSchema, studentModelSchema } from "../schemas/job";
 import { nodeInfoSchema } from "../schemas/protocol";
 import { evalReportSchema } from "../schemas/report";
@@ -149,6 +150,12 @@ export class DistilleryClient {
 
   health() {
     return this.call(healthSchema, "GET", "/v1/health");
+  }
+  /** A filter's drift audits (newest first), bands and next due time. */
+  filterHealth(filter: string, limit = 10) {
+    return this.call(filterHealthResponseSchema, "GET", `/v1/filters/${encodeURIComponent(filter)}/health`, {
+      query: { limit: String(limit) },
+    });
   }
 
   // Articles

@@ -12,6 +12,7 @@
  * const job = await client.createJob({ kind: "train", dataset_id });
  */
 import { z } from "zod";
+import { filterHealthResponseSchema } from "../drift/schema";
 import { DistilleryError } from "../errors";
 import { type datasetCreateRequestSchema, type spendQuerySchema, spendReportSchema } from "../oracle/api";
 import {
@@ -47,7 +48,6 @@ import { type ArticleInput, articleSchema, articleSubmitResultSchema } from "../
 import { errorBodySchema, pageSchema } from "../schemas/common";
 import { datasetSchema } from "../schemas/dataset";
 import type { FilterSource } from "../schemas/filter";
-import { filterHealthResponseSchema } from "../drift/schema";
 import { type jobRequestSchema, jobSchema, studentModelSchema } from "../schemas/job";
 import { nodeInfoSchema } from "../schemas/protocol";
 import { evalReportSchema } from "../schemas/report";

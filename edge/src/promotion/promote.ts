@@ -57,6 +57,8 @@ async function compare(
     .get();
   if (!dataset) throw notFound("dataset", candidate.dataset_id);
   const filterPackage = await loadFilter(env, dataset.filter, dataset.filter_version);
+  // The request's margin, else the one the team set in the filter, else the gate's default.
+  policy = policy ?? filterPackage.promotion;
   if (!incumbent) {
     return promotionGate({
       filter: filterPackage,

@@ -152,6 +152,29 @@ describe("/v1/filters/{name}/promote", () => {
     });
   });
 
+  it("holds a candidate to the margin the team set in the filter", async () => {
+    const preview = async () =>
+      promotionComparisonSchema.parse(
+        await (
+          await call(`/v1/filters/${filter.name}/promotion/compare?model_id=mdl_promo_better`, { token: bot })
+        ).json(),
+      );
+    const setPolicy = (policy: unknown) =>
+      env.DB.prepare("UPDATE filters SET package = json_set(package, '$.promotion', json(?)) WHERE name = ?")
+        .bind(JSON.stringify(policy), filter.name)
+        .run();
+    // Better by 0.73 in dimension MAE: enough for the default margin, not for a team that asks 1.0.
+    await setPolicy({ tier_agreement: "not_lower", dimension_mae: { min_gain: 1 } });
+    try {
+      expect(await preview()).toMatchObject({ decision: "refuse" });
+    } finally {
+      await env.DB.prepare("UPDATE filters SET package = json_remove(package, '$.promotion') WHERE name = ?")
+        .bind(filter.name)
+        .run();
+    }
+    expect(await preview()).toMatchObject({ decision: "promote" });
+  });
+
   it("promotes a better candidate, counting only the random labels", async () => {
     const response = await promote(bot, { model_id: "mdl_promo_better" });
     expect(response.status).toBe(201);

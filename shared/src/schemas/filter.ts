@@ -8,6 +8,7 @@
 import { z } from "zod";
 import { auditSettingsSchema } from "../drift/settings";
 import { modelFamily, oracleProviderSchema, thinkingProblem, thinkingSchema } from "../oracle/models";
+import { promotionPolicySchema } from "../promotion/schemas";
 import { languageSchema, scoreSchema, slugSchema } from "./common";
 
 export const dimensionSchema = z.strictObject({
@@ -171,6 +172,11 @@ export const filterConfigSchema = z.strictObject({
   prefilter: prefilterSchema.default(prefilterSchema.parse({})),
   oracle: oracleSettingsSchema.default(oracleSettingsSchema.parse({})),
   student: studentSettingsSchema.default(studentSettingsSchema.parse({})),
+  /**
+   * The margin a candidate model must beat the promoted one by (the promotion gate); a promote request
+   * may name its own. Unset: tier agreement not lower, dimension MAE lower by more than its standard error.
+   */
+  promotion: promotionPolicySchema.optional(),
   audit: auditSettingsSchema.default(auditSettingsSchema.parse({})),
 });
 export type FilterConfig = z.infer<typeof filterConfigSchema>;

@@ -307,7 +307,8 @@ export const ERROR_CODES = {
   },
   "oracle.batch_expired": {
     status: null,
-    meaning: "The Batch Mode batch expired (Gemini keeps one for 48 hours) before it answered.",
+    meaning:
+      "The Batch Mode batch expired (Gemini keeps one for 48 hours, OpenAI's completion window is 24 hours) before it answered.",
   },
   "oracle.batch_upload_failed": {
     status: null,
@@ -328,7 +329,8 @@ export const ERROR_CODES = {
   },
   "oracle.batch_unsupported": {
     status: 400,
-    meaning: "Batch Mode was asked for with a provider that has no batch support here (Gemini only).",
+    meaning:
+      "Batch Mode was asked for with a provider that has no batch support here: Gemini, and `openai` only when OPENAI_BATCH=true says its endpoint has OpenAI's Batch API.",
   },
   "oracle.unknown_price": {
     status: 400,

@@ -97,8 +97,13 @@ export async function* batchResultLines(settings: OracleSettings, fileName: stri
       `downloading ${fileName} answered ${response.status}: ${(await response.text()).slice(0, 200)}`,
     );
   }
+  yield* jsonlLines(response.body);
+}
+
+/** The non-empty lines of a JSONL stream, decoded as they arrive. */
+export async function* jsonlLines(body: ReadableStream<Uint8Array>): AsyncGenerator<string> {
   let pending = "";
-  for await (const chunk of response.body.pipeThrough(new TextDecoderStream())) {
+  for await (const chunk of body.pipeThrough(new TextDecoderStream())) {
     const lines = (pending + chunk).split("\n");
     pending = lines.pop() ?? "";
     for (const line of lines) if (line.trim()) yield line;

@@ -77,6 +77,13 @@ function answerResult(ingest: BatchIngest, item: BatchAnswer): OracleCallResult 
   return "code" in answer ? { ...base, ok: false, ...answer } : { ...base, ok: true, ...answer };
 }
 
+/** A polled batch: its state (Gemini's job-state names) and, once ended, how to ingest its answers. */
+export type BatchStatus = {
+  state: string;
+  /** Records every answer of the batch; returns a note for the articles it left unanswered. */
+  ingest(ingest: BatchIngest): Promise<string>;
+};
+
 /** Outcomes waiting to be stored together (`recordOutcomes`); `flush` stores them. */
 const BUFFER_OUTCOMES = 200;
 
@@ -100,11 +107,22 @@ export async function flush(ingest: BatchIngest) {
   if (outcomes.length > 0) await recordOutcomes(ingest.env, outcomes);
 }
 
-/** Records one answer if its article is still pending; false when it was not (unknown or repeated key). */
+/** Records one Gemini answer if its article is still pending; false when it was not (unknown or repeated key). */
 export async function ingestAnswer(ingest: BatchIngest, item: BatchAnswer): Promise<boolean> {
   const articleId = String(item.key ?? item.metadata?.key ?? "");
   if (!ingest.pending.has(articleId)) return false;
   await record(ingest, articleId, answerResult(ingest, item));
+  return true;
+}
+
+/** Records a result already read (another provider's answer) if its article is still pending. */
+export async function ingestResult(
+  ingest: BatchIngest,
+  articleId: string,
+  result: OracleCallResult,
+): Promise<boolean> {
+  if (!ingest.pending.has(articleId)) return false;
+  await record(ingest, articleId, result);
   return true;
 }
 

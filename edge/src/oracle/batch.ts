@@ -6,6 +6,8 @@
  * most `ORACLE_BATCH_FILE_BYTES` (see batch-file.ts), one batch each. Article texts are read
  * `BATCH_SIZE` at a time, so a job of 150,000 articles never holds more than one file's worth. The
  * cron handler polls the open batches and ingests each one's results as soon as it completes.
+ * `provider: openai` jobs (where OPENAI_BATCH allows them) always go as files, through OpenAI's Batch
+ * API (batch-openai.ts); both providers' batches share the claims, rows and polling.
  */
 import type { ArticleText, FilterPackage, ResolvedOracle } from "@distillery/shared";
 import type { GoogleGenAI } from "@google/genai";
@@ -14,7 +16,15 @@ import { nowIso } from "../db/client";
 import type { Env } from "../env";
 import { loadFilter } from "../filters/store";
 import { type BatchFile, BatchFileBuilder, FILE_MAX_REQUESTS, uploadBatchFile } from "./batch-file";
-import { type BatchAnswer, failUnanswered, flush, ingestAnswer, ingestResultsFile } from "./batch-results";
+import { openaiBatchLine, openaiBatchStatus, submitOpenAIFile } from "./batch-openai";
+import {
+  type BatchAnswer,
+  type BatchStatus,
+  failUnanswered,
+  flush,
+  ingestAnswer,
+  ingestResultsFile,
+} from "./batch-results";
 import {
   batchesToPoll,
   claimIdFor,
@@ -24,7 +34,8 @@ import {
   registerBatch,
   releaseIngest,
 } from "./batch-store";
-import { oracleGemini, oracleSettings } from "./config";
+import { type OracleSettings, oracleGemini, oracleSettings } from "./config";
+import { openaiClient } from "./openai";
 import { oracleBatchLine, oracleRequest } from "./request";
 import { settleJob } from "./settle";
 import { getOracleJob, loadArticleTexts, type OracleJobRow, rowOracle } from "./store";
@@ -48,15 +59,26 @@ export async function submitBatches(
   ids: readonly string[],
 ) {
   const config = edgeConfig(env);
+  const settings = oracleSettings(env);
   const oracle = rowOracle(row, filter);
-  const submission: Submission = { env, ai: oracleGemini(oracleSettings(env)).ai, row, filter, oracle };
   const files = new BatchFileBuilder({
     maxBytes: config.ORACLE_BATCH_FILE_BYTES,
     maxRequests: FILE_MAX_REQUESTS,
   });
+  const openai = row.provider === "openai" ? openaiClient(settings.openai) : null;
+  const submission: Submission | null = openai
+    ? null
+    : { env, ai: oracleGemini(settings).ai, row, filter, oracle };
+  const line = (id: string, text: ArticleText) =>
+    openai ? openaiBatchLine(settings, filter, text, oracle, id) : oracleBatchLine(filter, text, oracle, id);
+  const submitFull = (file: BatchFile, index: number) =>
+    openai
+      ? submitOpenAIFile(env, openai, row, file, index)
+      : submitFile(submission as Submission, file, index);
   // Until the payload outgrows the inline limit the texts are kept (and completed files wait): small
-  // jobs go inline. From then on, each completed file is submitted as soon as it is full.
-  let held: Map<string, ArticleText> | null = new Map();
+  // Gemini jobs go inline. From then on, each completed file is submitted as soon as it is full.
+  // OpenAI's Batch API takes files only.
+  let held: Map<string, ArticleText> | null = openai ? null : new Map();
   const waiting: BatchFile[] = [];
   let fileIndex = 0;
   for (let i = 0; i < ids.length; i += BATCH_SIZE) {
@@ -64,17 +86,16 @@ export async function submitBatches(
     const texts = await loadArticleTexts(env, chunk);
     await failMissing(env, row, chunk, texts);
     for (const [id, text] of texts) {
-      const full = files.add(id, oracleBatchLine(filter, text, oracle, id));
+      const full = files.add(id, line(id, text));
       if (full) waiting.push(full);
       held?.set(id, text);
       if (held && files.totalBytes > config.ORACLE_BATCH_INLINE_BYTES) held = null;
     }
-    while (!held && waiting.length > 0)
-      await submitFile(submission, waiting.shift() as BatchFile, fileIndex++);
+    while (!held && waiting.length > 0) await submitFull(waiting.shift() as BatchFile, fileIndex++);
   }
-  if (held) return submitInline(submission, held);
+  if (held) return submitInline(submission as Submission, held);
   const last = files.finish();
-  if (last) await submitFile(submission, last, fileIndex);
+  if (last) await submitFull(last, fileIndex);
 }
 
 async function failMissing(
@@ -140,11 +161,17 @@ export async function pollBatches(env: Env): Promise<number> {
   const open = await batchesToPoll(env, OPEN_STATES);
   if (open.length === 0) return 0;
   const settings = oracleSettings(env);
-  const { ai } = oracleGemini(settings);
+  const gemini = once(() => oracleGemini(settings).ai);
+  const openai = once(() => openaiClient(settings.openai));
   let finished = 0;
   for (const batch of open) {
-    const status = await ai.batches.get({ name: batch.name });
-    const state = status.state ?? batch.state;
+    const row = await getOracleJob(env, batch.job_id);
+    if (!row) continue;
+    const status =
+      row.provider === "openai"
+        ? await openaiBatchStatus(openai(), settings, batch.name)
+        : await geminiBatchStatus(gemini(), settings, batch);
+    const { state } = status;
     if (OPEN_STATES.includes(state)) {
       await env.DB.prepare("UPDATE oracle_batches SET state = ?1 WHERE name = ?2")
         .bind(state, batch.name)
@@ -152,8 +179,6 @@ export async function pollBatches(env: Env): Promise<number> {
       continue;
     }
     if (!(await leaseIngest(env, batch.name, OPEN_STATES))) continue;
-    const row = await getOracleJob(env, batch.job_id);
-    if (!row) continue;
     const filter = await loadFilter(env, row.filter, row.filter_version);
     const ingest = {
       env,
@@ -165,13 +190,7 @@ export async function pollBatches(env: Env): Promise<number> {
       buffer: [],
     };
     try {
-      let note = "";
-      if (status.dest?.fileName) {
-        const unreadable = await ingestResultsFile(ingest, settings, status.dest.fileName);
-        if (unreadable > 0) note = ` (${unreadable} lines of its results file were not JSON)`;
-      }
-      for (const item of (status.dest?.inlinedResponses ?? []) as BatchAnswer[])
-        await ingestAnswer(ingest, item);
+      const note = await status.ingest(ingest);
       await failUnanswered(ingest, state, note);
       await flush(ingest);
     } catch (error) {
@@ -187,4 +206,34 @@ export async function pollBatches(env: Env): Promise<number> {
     finished += 1;
   }
   return finished;
+}
+
+async function geminiBatchStatus(
+  ai: GoogleGenAI,
+  settings: OracleSettings,
+  batch: { name: string; state: string },
+): Promise<BatchStatus> {
+  const status = await ai.batches.get({ name: batch.name });
+  return {
+    state: status.state ?? batch.state,
+    async ingest(ingest) {
+      let note = "";
+      if (status.dest?.fileName) {
+        const unreadable = await ingestResultsFile(ingest, settings, status.dest.fileName);
+        if (unreadable > 0) note = ` (${unreadable} lines of its results file were not JSON)`;
+      }
+      for (const item of (status.dest?.inlinedResponses ?? []) as BatchAnswer[])
+        await ingestAnswer(ingest, item);
+      return note;
+    },
+  };
+}
+
+/** `make`'s value, made on the first call only: a cron run builds only the clients its batches need. */
+function once<T>(make: () => T): () => T {
+  let made: { value: T } | null = null;
+  return () => {
+    made ??= { value: make() };
+    return made.value;
+  };
 }

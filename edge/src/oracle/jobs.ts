@@ -7,6 +7,7 @@
  */
 import { DistilleryError, type Job, type JobSpec, type OracleJobSpec, promptHash } from "@distillery/shared";
 import { and, eq } from "drizzle-orm";
+import { edgeConfig } from "../config";
 import { database } from "../db/client";
 import { oracleItems, oracleJobs } from "../db/schema";
 import type { Env } from "../env";
@@ -196,18 +197,27 @@ async function startOracleJob(env: Env, job: Job) {
   await settleJob(env, job.id);
 }
 
+/**
+ * Batch Mode needs a provider batch API: Gemini's always, OpenAI's only where configuration says the
+ * endpoint has it (DeepSeek, vLLM and Ollama speak the chat protocol but have no batches).
+ */
+function checkBatchProvider(env: Env, provider: string) {
+  if (provider === "gemini" || (provider === "openai" && edgeConfig(env).OPENAI_BATCH)) return;
+  const message =
+    provider === "openai"
+      ? "Batch Mode for provider openai needs OpenAI's Batch API: set OPENAI_BATCH=true when OPENAI_BASE_URL is OpenAI proper (DeepSeek, vLLM and Ollama have none); otherwise use mode 'interactive'"
+      : "Batch Mode is available for Gemini and OpenAI oracles only; use mode 'interactive' with this provider";
+  throw new DistilleryError("oracle.batch_unsupported", message, {
+    details: [{ path: "mode", issue: `batch is not available for provider ${provider}` }],
+  });
+}
+
 async function validateOracleJob(env: Env, spec: JobSpec) {
   if (spec.kind !== "oracle") return;
   const filter = await loadFilter(env, spec.filter, spec.filter_version);
   jobOracle(filter, spec);
   if (spec.selection.type === "uncertain") await checkUncertainSelection(env, filter, spec.selection);
-  if (spec.mode === "batch" && (spec.provider ?? filter.oracle.provider) !== "gemini") {
-    throw new DistilleryError(
-      "oracle.batch_unsupported",
-      "Batch Mode is available for Gemini oracles only; use mode 'interactive' with this provider",
-      { details: [{ path: "mode", issue: "batch needs provider gemini" }] },
-    );
-  }
+  if (spec.mode === "batch") checkBatchProvider(env, spec.provider ?? filter.oracle.provider);
   if (spec.retry_failed_of) {
     const earlier = await getJob(env, spec.retry_failed_of);
     if (earlier.kind !== "oracle") {

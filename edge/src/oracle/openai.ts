@@ -59,12 +59,17 @@ export function openaiUsageTokens(usage: Usage | undefined): TokenUsage {
   };
 }
 
-function finishKind(reason: string | null | undefined, refusal: string | null | undefined): FinishKind {
+export function finishKind(
+  reason: string | null | undefined,
+  refusal: string | null | undefined,
+): FinishKind {
   if (refusal || reason === "content_filter") return "blocked";
   return reason === "length" ? "length" : "stop";
 }
 
-function body(request: TransportRequest, quirks: Quirks) {
+type BodyRequest = Pick<TransportRequest, "filter" | "article" | "oracle" | "maxOutputTokens">;
+
+function body(request: BodyRequest, quirks: Quirks) {
   const { filter, article, oracle, maxOutputTokens } = request;
   const prompt = renderOraclePrompt(filter, article);
   const schema = jsonResponseSchema(filter);
@@ -117,6 +122,21 @@ function learnFrom(error: unknown, sent: Quirks, quirks: Quirks): boolean {
   return false;
 }
 
+/** An SDK client for the endpoint (the stand-in when no key is set); retries are ours (retry.ts). */
+export function openaiClient(settings: OpenAISettings): OpenAI {
+  const baseUrl = settings.baseUrl ?? OPENAI_STANDIN_DEFAULT_URL;
+  return new OpenAI({ apiKey: settings.apiKey ?? "local-standin", baseURL: baseUrl, maxRetries: 0 });
+}
+
+/**
+ * The chat-completions body for one article as an interactive call would send it now (with what the
+ * endpoint refused so far): the `body` of a Batch API line, where no 400 can be learnt from and retried.
+ */
+export function openaiChatBody(settings: OpenAISettings, request: BodyRequest) {
+  const quirks = quirksFor(settings.baseUrl ?? OPENAI_STANDIN_DEFAULT_URL, request.oracle.model);
+  return body(request, { ...quirks });
+}
+
 /**
  * A transport over one OpenAI-compatible endpoint (the stand-in when no key is set).
  * @example
@@ -124,8 +144,7 @@ function learnFrom(error: unknown, sent: Quirks, quirks: Quirks): boolean {
  */
 export function openaiTransport(settings: OpenAISettings): OracleTransport {
   const baseUrl = settings.baseUrl ?? OPENAI_STANDIN_DEFAULT_URL;
-  // Retries are ours (retry.ts), with the same backoff and Retry-After handling as every provider.
-  const client = new OpenAI({ apiKey: settings.apiKey ?? "local-standin", baseURL: baseUrl, maxRetries: 0 });
+  const client = openaiClient(settings);
   return {
     provider: "openai",
     async generate(request: TransportRequest): Promise<TransportReply> {

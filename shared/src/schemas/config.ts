@@ -39,6 +39,13 @@ export const edgeConfigSchema = z.object({
     .describe(
       "Base URL of the OpenAI-compatible chat-completions endpoint, with its version path (OpenAI https://api.openai.com/v1, DeepSeek https://api.deepseek.com, vLLM or Ollama http://host:port/v1).",
     ),
+  OPENAI_BATCH: z
+    .enum(["true", "false"])
+    .default("false")
+    .transform((value) => value === "true")
+    .describe(
+      "Whether the OpenAI-compatible endpoint has OpenAI's Batch API (`/v1/files` + `/v1/batches`, half price): `true` for OpenAI proper; DeepSeek, vLLM and Ollama have none, and batch jobs for `provider: openai` are refused while it is `false`.",
+    ),
   ORACLE_RPM: numberFromEnv(150).describe(
     "Requests per minute the oracle limiter allows across all consumers.",
   ),

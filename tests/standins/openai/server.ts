@@ -2,7 +2,8 @@
  * @module
  * The OpenAI-compatible chat-completions stand-in: a Node HTTP server speaking enough of the OpenAI
  * API (and of DeepSeek's, which copies it) for the official `openai` SDK to run against it unchanged
- * through `baseURL`: `POST /v1/chat/completions` and `GET /v1/models`. It checks the bearer key,
+ * through `baseURL`: `POST /v1/chat/completions`, `GET /v1/models`, and OpenAI's Batch API with the
+ * Files API it reads from (batches.ts). It checks the bearer key,
  * answers deterministically, injects the same faults as the Gemini stand-in (with OpenAI's statuses,
  * bodies and rate-limit headers) and counts calls per article so tests can prove no article was paid
  * for twice. `/__standin/stats`, `/__standin/config` and `/__standin/reset` work as in the Gemini one.
@@ -14,6 +15,7 @@ import { DEFAULT_FAULT_SETTINGS, FaultPicker, type FaultSettings } from "../gemi
 import { knobPatch, ScorePerturber } from "../gemini/knobs";
 import type { StandinSettings } from "../gemini/server";
 import { StandinStats } from "../gemini/stats";
+import { OpenAIBatchStore } from "./batches";
 import {
   buildCompletion,
   type ChatCompletionRequest,
@@ -37,6 +39,8 @@ export type OpenAIStandinOptions = Partial<StandinSettings> & {
   minCacheTokens?: number;
   /** `hash` (default): scores spread at random over tiers; `lexical`: learnable from the wording. */
   scoring?: ScoringMode;
+  /** Retrieves of `batches/{id}` before a batch completes (0: done at creation). */
+  batchPollsToComplete?: number;
 };
 
 export type OpenAIStandin = {
@@ -47,10 +51,14 @@ export type OpenAIStandin = {
   close(): Promise<void>;
 };
 
-async function readBody(request: IncomingMessage): Promise<string> {
+async function readBytes(request: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of request) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString("utf8");
+  return Buffer.concat(chunks);
+}
+
+async function readBody(request: IncomingMessage): Promise<string> {
+  return (await readBytes(request)).toString("utf8");
 }
 
 function send(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
@@ -61,6 +69,19 @@ function send(response: ServerResponse, status: number, body: unknown, headers: 
 function sendError(response: ServerResponse, error: OpenAIError) {
   send(response, error.status, error.body, error.headers);
 }
+
+function isError(result: unknown): result is OpenAIError {
+  return typeof (result as OpenAIError).status === "number" && "headers" in (result as object);
+}
+
+/** Sends a store's answer: its error, or the object with 200. */
+function reply(response: ServerResponse, result: Record<string, unknown> | OpenAIError) {
+  if (isError(result)) return sendError(response, result);
+  send(response, 200, result);
+}
+
+const BATCH_ROUTE = /^\/v1\/batches\/([^/]+)(\/cancel)?$/;
+const FILE_ROUTE = /^\/v1\/files\/([^/]+)(\/content)?$/;
 
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -86,6 +107,12 @@ export async function startOpenAIStandin(options: OpenAIStandinOptions = {}): Pr
     scoring: options.scoring ?? "hash",
     knobs: new ScorePerturber(knobPatch(options)),
   };
+  const batches = new OpenAIBatchStore({
+    faults,
+    stats,
+    context,
+    pollsToComplete: options.batchPollsToComplete ?? 1,
+  });
   let baseUrl = "";
 
   function checkKey(request: IncomingMessage): OpenAIError | null {
@@ -151,6 +178,44 @@ export async function startOpenAIStandin(options: OpenAIStandinOptions = {}): Pr
       }));
       return send(response, 200, { object: "list", data });
     }
+    if (path.startsWith("/v1/files") || path.startsWith("/v1/batches")) {
+      return batchRoute(request, response, path, method);
+    }
+    return sendError(response, openAIError(404, `Invalid URL (${method} ${path})`));
+  }
+
+  async function batchRoute(
+    request: IncomingMessage,
+    response: ServerResponse,
+    path: string,
+    method: string,
+  ) {
+    if (path === "/v1/files" && method === "POST") {
+      // The SDK uploads multipart/form-data; the platform's own parser reads it.
+      const form = await new Request(`${baseUrl}${path}`, {
+        method,
+        headers: { "content-type": request.headers["content-type"] ?? "" },
+        body: new Uint8Array(await readBytes(request)),
+      }).formData();
+      const file = form.get("file");
+      const bytes = file instanceof Blob ? Buffer.from(await file.arrayBuffer()) : null;
+      const filename = file instanceof File ? file.name : "upload.jsonl";
+      return reply(response, batches.upload(bytes, filename, String(form.get("purpose") ?? "")));
+    }
+    const file = FILE_ROUTE.exec(path);
+    if (file && method === "GET") {
+      const found = batches.file(file[1] ?? "");
+      if (isError(found)) return sendError(response, found);
+      if (!file[2]) return send(response, 200, found.meta);
+      response.writeHead(200, { "content-type": "application/octet-stream" });
+      return response.end(found.bytes);
+    }
+    if (path === "/v1/batches" && method === "POST") {
+      return reply(response, batches.create(JSON.parse(await readBody(request))));
+    }
+    const batch = BATCH_ROUTE.exec(path);
+    if (batch?.[2] && method === "POST") return reply(response, batches.cancel(batch[1] ?? ""));
+    if (batch && !batch[2] && method === "GET") return reply(response, batches.retrieve(batch[1] ?? ""));
     return sendError(response, openAIError(404, `Invalid URL (${method} ${path})`));
   }
 

@@ -11,6 +11,7 @@ import {
   renderOraclePrompt,
   resolveOracle,
 } from "@distillery/shared";
+import { loadBuiltinFilters } from "@distillery/shared/node";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { callOracle } from "../../edge/src/oracle/call";
 import { costUsd, priceFor, resolvePriceTable } from "../../edge/src/oracle/cost";
@@ -94,6 +95,26 @@ describe("callOracle over an OpenAI-compatible endpoint", () => {
     expect([second.calls, second.usable]).toEqual([1, 1]);
     if (!second.result.ok) return;
     expect(Object.keys(second.result.scores)).toEqual(filter.dimensions.map((d) => d.key));
+  });
+
+  it("in json_object mode, answers a built-in filter whose prompt has braces before the schema", async () => {
+    // The built-in prompts hold `{…}` placeholders and examples; the schema is fenced and last. After the
+    // test above, this model is already asked in json_object mode.
+    const builtin = (await loadBuiltinFilters()).find((f) => f.name === "sustainability-tech-deployment")!;
+    const oracle = resolveOracle(builtin, { provider: "openai", model: "deepseek-chat" });
+    const transport = openaiTransport({ apiKey: API_KEY, baseUrl: `${standin.url}/v1` });
+    const result = await callOracle({
+      transport,
+      filter: builtin,
+      article: freshArticle(),
+      oracle,
+      price: priceFor(prices, oracle.model),
+      timeoutMs: 2_000,
+      sleep: async () => {},
+    });
+    expect(result).toMatchObject({ ok: true });
+    if (!result.ok) return;
+    expect(Object.keys(result.scores)).toEqual(builtin.dimensions.map((d) => d.key));
   });
 
   it("articles in flight together when the refusal is learnt all get their adapted retry", async () => {

@@ -74,7 +74,8 @@ function body(request: BodyRequest, quirks: Quirks) {
   const prompt = renderOraclePrompt(filter, article);
   const schema = jsonResponseSchema(filter);
   const system = quirks.noJsonSchema
-    ? `${prompt.prefix}\n\nAnswer with one JSON object that matches this JSON Schema, and nothing else:\n${JSON.stringify(schema)}`
+    ? // Fenced and last, so neither a model nor a parser takes an example earlier in the filter's prompt for it.
+      `${prompt.prefix}\n\nAnswer with one JSON object that matches this JSON Schema, and nothing else:\n\`\`\`json\n${JSON.stringify(schema)}\n\`\`\``
     : prompt.prefix;
   return {
     model: oracle.model,

@@ -22,4 +22,5 @@ export * from "./promotion/index";
 export * from "./random";
 export * from "./report/eval-report";
 export * from "./schemas/index";
+export * from "./testing/bakeoff-report";
 export * from "./testing/example-filter";

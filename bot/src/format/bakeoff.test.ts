@@ -1,7 +1,6 @@
-import { bakeoffReportSchema, type Job } from "@distillery/shared";
+import { bakeoffReportSchema, fixedBakeoffReport, type Job } from "@distillery/shared";
 import { describe, expect, it } from "vitest";
 import { bakeoffReportFields } from "./bakeoff";
-import { fixedBakeoffReport } from "./bakeoff-fixture";
 import { jobEmbed, jobLine } from "./job";
 
 const report = fixedBakeoffReport();

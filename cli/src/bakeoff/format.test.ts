@@ -1,6 +1,5 @@
-import { bakeoffReportSchema } from "@distillery/shared";
+import { bakeoffReportSchema, fixedBakeoffReport } from "@distillery/shared";
 import { describe, expect, it } from "vitest";
-import { fixedBakeoffReport } from "./fixture";
 import { formatBakeoffReport, table, verdictLine } from "./format";
 
 const lineWith = (text: string, needle: string) =>

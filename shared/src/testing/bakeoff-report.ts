@@ -1,11 +1,10 @@
 /**
  * @module
- * A fixed bake-off report for the bot's tests (the CLI's tests have the same one: the two packages
- * share nothing but `shared`): two oracles where B scores 0.9 higher than A (bias) and A repeats
- * itself exactly while B wobbles (noise), a third oracle that labelled nothing (its figures
- * are missing, with reasons), and three disagreements of which the report lists two.
+ * A fixed bake-off report for tests (the CLI's and the bot's): two oracles where B scores 0.9 higher
+ * than A (bias) and A repeats itself exactly while B wobbles (noise), a third oracle that labelled
+ * nothing (its figures are missing, with reasons), and three disagreements of which the report lists two.
  */
-import { type BakeoffReport, bakeoffReportSchema } from "@distillery/shared";
+import { type BakeoffReport, bakeoffReportSchema } from "../oracle/bakeoff";
 
 export function fixedBakeoffReport(): BakeoffReport {
   return bakeoffReportSchema.parse({

@@ -71,16 +71,17 @@ export async function storeFilter(filter: FilterPackage): Promise<void> {
     .run();
 }
 
-/** Stores an English article from `example` with a unique URL; returns its id. */
-export async function storeArticle(title: string, body: string): Promise<string> {
+/** Stores an English article from `example` with a unique URL (its id, or `slug`); returns its id. */
+export async function storeArticle(title: string, body: string, slug?: string): Promise<string> {
   const id = newId("art");
+  const path = slug ?? id;
   await database(env.DB)
     .insert(articles)
     .values({
       id,
-      url: `https://example.org/${id}`,
-      normalized_url: `example.org/${id}`,
-      content_hash: id,
+      url: `https://example.org/${path}`,
+      normalized_url: `example.org/${path}`,
+      content_hash: path,
       title,
       body,
       body_chars: body.length,
@@ -93,17 +94,20 @@ export async function storeArticle(title: string, body: string): Promise<string>
 
 /**
  * Stores `count` articles, each with a body of its own (the stand-ins count calls per article text);
- * `paragraphs` long bodies make the article, not the cached prompt, most of a call's cost.
+ * `paragraphs` long bodies make the article, not the cached prompt, most of a call's cost. A `salt`
+ * makes the bodies the same on every run (so are the stand-in's scores); it must be unique to the
+ * test, as the stand-ins outlive it.
  */
-export async function seedArticles(count: number, paragraphs = 1): Promise<string[]> {
+export async function seedArticles(count: number, paragraphs = 1, salt?: string): Promise<string[]> {
   const ids: string[] = [];
   for (let i = 0; i < count; i++) {
     ids.push(
       await storeArticle(
         `Wind farm ${i}`,
-        `Wind farm ${newId("w")} delivers ${i + 10} MW to the grid; the operator reports steady output and lower prices. `.repeat(
+        `Wind farm ${salt ? `${salt}-${i}` : newId("w")} delivers ${i + 10} MW to the grid; the operator reports steady output and lower prices. `.repeat(
           paragraphs,
         ),
+        salt && `${salt}-${i}`,
       ),
     );
   }

@@ -35,7 +35,8 @@ describe("bake-off jobs", () => {
   it("tells bias from noise, prices each oracle per article and lists the disagreements", async () => {
     const bot = await makeToken("bot");
     await storeFilter(filter);
-    const ids = await seedArticles(20);
+    // Fixed texts: the stand-in's scores, its noise and so the measured bias are the same on every run.
+    const ids = await seedArticles(20, 1, "bakeoff-bias");
     await standin({ bias: { "gemini-2.5-flash-lite": 1.0 }, noise: { "gemini-2.5-flash-lite": 0.6 } });
     const before = await standinStats(GEMINI);
     const response = await createBakeoff(bot, {

@@ -6,6 +6,7 @@
  * signatures, and candidate pairs come from locality-sensitive hashing over bands of the signature;
  * a pair is a near duplicate when its estimated Jaccard similarity reaches the threshold.
  */
+import { fnv1a } from "../random";
 
 export type NearDuplicateOptions = {
   /** Estimated Jaccard similarity of shingle sets at or above which two texts are near duplicates. */
@@ -30,16 +31,6 @@ export function normalizeText(text: string): string {
     .replace(/[\u0300-\u036f]/g, "")
     .replace(/[^\p{L}\p{N}]+/gu, " ")
     .trim();
-}
-
-/** 32-bit FNV-1a of a string. */
-function fnv1a(text: string): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    hash ^= text.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193);
-  }
-  return hash >>> 0;
 }
 
 /** Hashes of the word 3-grams of a normalized text (single words for very short texts). */

@@ -129,7 +129,7 @@ function answerText(request: GenerateContentRequest, model: string, article: str
   const config = request.generationConfig ?? {};
   const schema = config.responseSchema ?? config.responseJsonSchema;
   if (!schema) return `Stand-in answer for an article of ${article.length} characters.`;
-  const value = valueForSchema(schema, article, [], cache.scoring, cache.knobs?.adjusterFor(model));
+  const value = valueForSchema(schema, article, [], cache.scoring, cache.knobs?.adjusterFor(model, article));
   return JSON.stringify(value, null, 2);
 }
 

@@ -161,7 +161,7 @@ function answerText(
         ? schemaInPrompt((request.messages ?? []).map(textOf).join("\n"))
         : undefined;
   if (schema) {
-    const adjust = context.knobs.adjusterFor(model);
+    const adjust = context.knobs.adjusterFor(model, article);
     return JSON.stringify(valueForSchema(toGeminiSchema(schema), article, [], context.scoring, adjust));
   }
   if (format?.type === "json_object") {

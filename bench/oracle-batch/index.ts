@@ -186,8 +186,12 @@ try {
       result: done.result,
     }),
   );
+} catch (error) {
+  // Said before the cleanup, whose own failure would otherwise hide it.
+  console.error("oracle-batch: failed:", error);
+  process.exitCode = 1;
 } finally {
   await server.stop();
   await gemini.close();
-  await rm(dataDir, { recursive: true, force: true });
+  await rm(dataDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 500 });
 }

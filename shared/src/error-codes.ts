@@ -209,7 +209,8 @@ export const ERROR_CODES = {
   },
   "bakeoff.duplicate_oracle": {
     status: 400,
-    meaning: "A bake-off names the same provider and model twice; each oracle may appear once.",
+    meaning:
+      "A bake-off names the same provider, model and thinking setting twice; each contestant may appear once (two thinking settings of one model may compete).",
   },
   "bakeoff.nothing_answered": {
     status: null,

@@ -179,5 +179,46 @@ describe("bake-off jobs", () => {
     const twice = await createBakeoff(bot, { oracles: [FLASH, FLASH], budget_usd: 1 });
     expect(twice.status).toBe(400);
     expect(((await twice.json()) as { error: { code: string } }).error.code).toBe("bakeoff.duplicate_oracle");
+    // Flash's default thinking is 0: naming it is the same contestant again.
+    const same = await createBakeoff(bot, { oracles: [FLASH, { ...FLASH, thinking: 0 }], budget_usd: 1 });
+    expect(same.status).toBe(400);
+    const sameBody = (await same.json()) as { error: { code: string; details: { path: string }[] } };
+    expect(sameBody.error.code).toBe("bakeoff.duplicate_oracle");
+    expect(sameBody.error.details.map((d) => d.path)).toEqual(["oracles.1"]);
   });
+
+  it("lets two thinking settings of one model compete; only the filter's setting reuses its labels", async () => {
+    const bot = await makeToken("bot");
+    await storeFilter(filter);
+    await seedArticles(3);
+    const sample = { type: "sample", count: 3, seed: 42 };
+    const labelling = await call("/v1/jobs", {
+      token: bot,
+      json: { kind: "oracle", filter: filter.name, selection: sample, budget_usd: 1 },
+    });
+    const labelJob = jobSchema.parse(await labelling.json());
+    expect((await untilJob(bot, labelJob.id, ["succeeded", "failed"])).state).toBe("succeeded");
+
+    const before = await standinStats(GEMINI);
+    const response = await createBakeoff(bot, {
+      oracles: [FLASH, { ...FLASH, thinking: 1024 }],
+      sample: { count: 3 },
+      repeat: 0,
+      budget_usd: 1,
+    });
+    expect(response.status).toBe(201);
+    const job = jobSchema.parse(await response.json());
+    const done = await untilJob(bot, job.id, ["succeeded", "failed"]);
+    expect(done.state).toBe("succeeded");
+    const report = bakeoffReportSchema.parse(done.result);
+    const [plain, thinking] = report.oracles;
+    expect(plain).toMatchObject({ name: "gemini:gemini-2.5-flash:0", labelled: 3 });
+    expect(thinking).toMatchObject({ name: "gemini:gemini-2.5-flash:1024", labelled: 3 });
+    // The labels were made without thinking: the 1024 contestant asked all three anew, the other none.
+    expect((await standinStats(GEMINI)).calls - before.calls).toBe(3);
+    expect(thinking!.tokens.thinking).toBeGreaterThan(0);
+    expect(plain!.tokens.thinking).toBe(0);
+    expect(thinking!.usd_per_article!).toBeGreaterThan(plain!.usd_per_article!);
+    expect(report.pairs[0]).toMatchObject({ a: plain!.name, b: thinking!.name, n: 3 });
+  }, 60_000);
 });

@@ -4,7 +4,7 @@
  * (`oracles.1.thinking`, an oracle without a price, the same oracle twice); `start` draws the
  * stratified sample (the oracle stage's `sample` selection, less what the prefilter blocks), writes
  * one item per oracle, article and replicate (a first ask the oracle already answered reuses that
- * label: no call), and fans the rest out on the `distillery-oracle` queue; `redrive` sends a stalled
+ * label, when it asks with the thinking the filter gives that model: no call), and fans the rest out on the `distillery-oracle` queue; `redrive` sends a stalled
  * job's pending items again.
  */
 import {
@@ -40,11 +40,17 @@ import {
   pendingItems,
 } from "./store";
 
-/** Each oracle of the spec resolved against the filter; refused with the field named. */
-function resolveOracles(env: Env, filter: FilterPackage, spec: BakeoffJobSpec): ResolvedOracle[] {
+/** A contestant resolved against the filter, with the name its answers and report go under. */
+type Contestant = ResolvedOracle & { name: string };
+
+/**
+ * Each oracle of the spec resolved against the filter; refused with the field named. Two thinking
+ * settings of one model may compete: their names then carry the setting, in the
+ * `provider:model:thinking` form the CLI and the bot read (`gemini:gemini-2.5-flash:0`).
+ */
+function resolveOracles(env: Env, filter: FilterPackage, spec: BakeoffJobSpec): Contestant[] {
   const prices = oracleSettings(env).prices;
-  const seen = new Map<string, number>();
-  return spec.oracles.map((entry, position) => {
+  const resolved = spec.oracles.map((entry, position) => {
     const oracle = resolveOracle(filter, entry);
     const problem = oracleProblem(oracle);
     if (problem) {
@@ -62,17 +68,24 @@ function resolveOracles(env: Env, filter: FilterPackage, spec: BakeoffJobSpec): 
         cause: error,
       });
     }
-    const name = oracleName(oracle);
+    return oracle;
+  });
+  const models = resolved.map((oracle) => oracleName(oracle));
+  const seen = new Map<string, number>();
+  return resolved.map((oracle, position) => {
+    const model = models[position]!;
+    const shared = models.filter((other) => other === model).length > 1;
+    const name = shared ? `${model}:${oracle.thinking ?? "default"}` : model;
     const earlier = seen.get(name);
     if (earlier !== undefined) {
       throw new DistilleryError(
         "bakeoff.duplicate_oracle",
-        `oracles.${position} names ${name} again (as oracles.${earlier}); compare two thinking settings of one model in two bake-offs`,
+        `oracles.${position} names ${name} again (as oracles.${earlier}); give the two different thinking settings`,
         { details: [{ path: `oracles.${position}`, issue: `duplicate of oracles.${earlier}` }] },
       );
     }
     seen.set(name, position);
-    return oracle;
+    return { ...oracle, name };
   });
 }
 
@@ -105,7 +118,7 @@ async function startBakeoff(env: Env, job: Job) {
   const items: NewItem[] = [];
   for (const oracle of resolved) {
     const row: BakeoffOracleRow = {
-      name: oracleName(oracle),
+      name: oracle.name,
       provider: oracle.provider,
       model: oracle.model,
       thinking: oracle.thinking,
@@ -114,7 +127,10 @@ async function startBakeoff(env: Env, job: Job) {
       uses_standin: usesStandin(settings, oracle.provider),
     };
     oracles.push(row);
-    const labels = await reusableLabels(env, filter, row, sample);
+    // A label of this model was made with the thinking the filter gives it; another setting asks anew.
+    const labelThinking = resolveOracle(filter, { provider: oracle.provider, model: oracle.model }).thinking;
+    const labels =
+      oracle.thinking === labelThinking ? await reusableLabels(env, filter, row, sample) : new Map();
     for (const article_id of sample) {
       const label = labels.get(article_id);
       items.push(

@@ -44,6 +44,10 @@ export interface Env {
   ORACLE_RPM?: string;
   /** Tokens per minute the oracle limiter allows (default 1000000). */
   ORACLE_TPM?: string;
+  /** Requests per minute of the OpenAI-compatible endpoint's own limiter (default ORACLE_RPM). */
+  OPENAI_RPM?: string;
+  /** Tokens per minute of the OpenAI-compatible endpoint's own limiter (default ORACLE_TPM). */
+  OPENAI_TPM?: string;
   /** Oracle spend per day that `/v1/oracle/spend` reports as the budget (default 50). */
   ORACLE_DAILY_BUDGET_USD?: string;
   /** Secret for signed export links; unset: a random key generated once and kept in R2. */

@@ -14,7 +14,7 @@ import type { Env } from "../env";
 import { loadFilter } from "../filters/store";
 import { getJob } from "../jobs/index";
 import { callOracle, type OracleCallResult } from "../oracle/call";
-import { oracleSettings, oracleTransport } from "../oracle/config";
+import { limiterGate, oracleSettings, oracleTransport } from "../oracle/config";
 import { CLAIM_MS, ORACLE_QUEUE_MAX_RETRIES } from "../oracle/consumer";
 import { costUsd, priceFor } from "../oracle/cost";
 import { estimateCallTokens } from "../oracle/request";
@@ -72,7 +72,6 @@ export async function processBakeoffItem(env: Env, key: ItemKey): Promise<ItemOu
     await settleBakeoff(env, key.job_id);
     return "stopped";
   }
-  const limiter = env.ORACLE_LIMITER.get(env.ORACLE_LIMITER.idFromName(provider));
   let result: OracleCallResult;
   try {
     result = await callOracle({
@@ -82,10 +81,7 @@ export async function processBakeoffItem(env: Env, key: ItemKey): Promise<ItemOu
       oracle,
       price,
       reserveExtra: (usd) => reserveMore(env, key, claimId, expected + usd),
-      beforeAttempt: async (tokens) => {
-        const waitMs = await limiter.reserve(tokens, { rpm: settings.rpm, tpm: settings.tpm });
-        if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
-      },
+      beforeAttempt: limiterGate(env, settings, provider),
     });
   } catch (error) {
     // Nothing was billed that we know of: give the reservation back, and let the queue retry.

@@ -13,7 +13,7 @@ import { database } from "../db/client";
 import { oracleLabels } from "../db/schema";
 import type { Env } from "../env";
 import { callOracle } from "../oracle/call";
-import { oracleSettings, oracleTransport } from "../oracle/config";
+import { limiterGate, oracleSettings, oracleTransport } from "../oracle/config";
 import { priceFor } from "../oracle/cost";
 import { loadArticleTexts, type OracleJobRow, rowOracle } from "../oracle/store";
 import { drawSample } from "./predictions";
@@ -79,7 +79,6 @@ export async function reaskEarlierLabels(
   const settings = oracleSettings(env);
   const oracle = rowOracle(job, filter);
   const price = priceFor(settings.prices, oracle.model);
-  const limiter = env.ORACLE_LIMITER.get(env.ORACLE_LIMITER.idFromName(oracle.provider));
   const pairs: ScoredPair[] = [];
   const failures: string[] = [];
   let spent = 0;
@@ -92,10 +91,7 @@ export async function reaskEarlierLabels(
       article,
       oracle,
       price,
-      beforeAttempt: async (tokens) => {
-        const waitMs = await limiter.reserve(tokens, { rpm: settings.rpm, tpm: settings.tpm });
-        if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
-      },
+      beforeAttempt: limiterGate(env, settings, oracle.provider),
     });
     spent += result.cost_usd;
     if (!result.ok) {

@@ -1,7 +1,7 @@
 /**
  * @module
  * The oracle's settings, read from the worker's parsed configuration (`edgeConfig`, one definition of
- * names, defaults and checks): each provider's key and base URL, the quota the
+ * names, defaults and checks): each provider's key, base URL and the quota its
  * limiter keeps to, and the price table. Also the oracle a job uses (the filter's, or the job's
  * override), refused with the field named when its family does not take the setting.
  */
@@ -22,9 +22,12 @@ import { geminiTransport } from "./gemini";
 import { OPENAI_STANDIN_BANNER, openaiTransport } from "./openai";
 import type { OracleTransport } from "./transport";
 
+/** A provider's quota, which its limiter keeps every consumer under together. */
+export type OracleQuota = { rpm: number; tpm: number };
+
 export type OracleSettings = {
-  rpm: number;
-  tpm: number;
+  /** Each provider's quota: Gemini's and an OpenAI-compatible endpoint's are unrelated. */
+  quotas: Record<OracleProvider, OracleQuota>;
   prices: PriceTable;
   apiKey?: string;
   baseUrl?: string;
@@ -35,8 +38,10 @@ export type OracleSettings = {
 export function oracleSettings(env: Env): OracleSettings {
   const config = edgeConfig(env);
   return {
-    rpm: config.ORACLE_RPM,
-    tpm: config.ORACLE_TPM,
+    quotas: {
+      gemini: { rpm: config.ORACLE_RPM, tpm: config.ORACLE_TPM },
+      openai: { rpm: config.OPENAI_RPM ?? config.ORACLE_RPM, tpm: config.OPENAI_TPM ?? config.ORACLE_TPM },
+    },
     prices: resolvePriceTable(config.ORACLE_PRICES),
     apiKey: config.GEMINI_API_KEY,
     baseUrl: config.GEMINI_BASE_URL,
@@ -53,6 +58,19 @@ export function oracleGemini(settings: OracleSettings) {
 export function oracleTransport(settings: OracleSettings, provider: OracleProvider): OracleTransport {
   if (provider === "openai") return openaiTransport(settings.openai);
   return geminiTransport(oracleGemini(settings).ai);
+}
+
+/**
+ * The `beforeAttempt` of a call to `provider`: waits until the provider's limiter (one Durable
+ * Object per provider, shared by every consumer) lets `tokens` through within its quota.
+ */
+export function limiterGate(env: Env, settings: OracleSettings, provider: OracleProvider) {
+  const limiter = env.ORACLE_LIMITER.get(env.ORACLE_LIMITER.idFromName(provider));
+  const quota = settings.quotas[provider];
+  return async (tokens: number) => {
+    const waitMs = await limiter.reserve(tokens, quota);
+    if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
+  };
 }
 
 /** True when `provider` has no key configured, so its calls go to the local stand-in. */

@@ -18,7 +18,7 @@ import { loadFilter } from "../filters/store";
 import { getJob } from "../jobs/index";
 import { retriesExhausted } from "../queue/failures";
 import { callOracle, type OracleCallResult } from "./call";
-import { oracleSettings, oracleTransport } from "./config";
+import { limiterGate, oracleSettings, oracleTransport } from "./config";
 import { costUsd, priceFor } from "./cost";
 import { estimateCallTokens } from "./request";
 import { pauseAtBudget, settleJob } from "./settle";
@@ -91,8 +91,6 @@ export async function processOracleArticle(env: Env, message: OracleQueueMessage
     await pauseAtBudget(env, row);
     return "paused";
   }
-  // One limiter per provider: each has its own quota (the same ORACLE_RPM/ORACLE_TPM settings).
-  const limiter = env.ORACLE_LIMITER.get(env.ORACLE_LIMITER.idFromName(oracle.provider));
   let result: OracleCallResult;
   try {
     result = await callOracle({
@@ -102,10 +100,7 @@ export async function processOracleArticle(env: Env, message: OracleQueueMessage
       oracle,
       price,
       reserveExtra: (usd) => reserveBudget(env, row.job_id, claimId, expected + usd),
-      beforeAttempt: async (tokens) => {
-        const waitMs = await limiter.reserve(tokens, { rpm: settings.rpm, tpm: settings.tpm });
-        if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
-      },
+      beforeAttempt: limiterGate(env, settings, oracle.provider),
     });
   } catch (error) {
     // Nothing was billed that we know of: give the reservation back, and let the queue retry.

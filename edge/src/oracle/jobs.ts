@@ -139,8 +139,7 @@ async function startOracleJob(env: Env, job: Job) {
     blocked: blocked.length,
     toLabel,
     prices: settings.prices,
-    rpm: settings.rpm,
-    tpm: settings.tpm,
+    ...settings.quotas[oracle.provider],
   });
   const row: OracleJobRow = {
     job_id: job.id,

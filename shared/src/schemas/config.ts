@@ -47,9 +47,23 @@ export const edgeConfigSchema = z.object({
       "Whether the OpenAI-compatible endpoint has OpenAI's Batch API (`/v1/files` + `/v1/batches`, half price): `true` for OpenAI proper; DeepSeek, vLLM and Ollama have none, and batch jobs for `provider: openai` are refused while it is `false`.",
     ),
   ORACLE_RPM: numberFromEnv(150).describe(
-    "Requests per minute the oracle limiter allows across all consumers.",
+    "Requests per minute the oracle limiter allows across all consumers (each provider has its own limiter; this is Gemini's quota, and the OpenAI-compatible one's unless `OPENAI_RPM` is set).",
   ),
-  ORACLE_TPM: numberFromEnv(1_000_000).describe("Tokens per minute the oracle limiter allows."),
+  ORACLE_TPM: numberFromEnv(1_000_000).describe(
+    "Tokens per minute the oracle limiter allows (Gemini's, and the OpenAI-compatible endpoint's unless `OPENAI_TPM` is set).",
+  ),
+  OPENAI_RPM: z.coerce
+    .number()
+    .positive()
+    .optional()
+    .describe(
+      "Requests per minute for the OpenAI-compatible endpoint's limiter (its own quota: DeepSeek, OpenAI's tier, a vLLM box); unset: `ORACLE_RPM`.",
+    ),
+  OPENAI_TPM: z.coerce
+    .number()
+    .positive()
+    .optional()
+    .describe("Tokens per minute for the OpenAI-compatible endpoint's limiter; unset: `ORACLE_TPM`."),
   ORACLE_DAILY_BUDGET_USD: numberFromEnv(50).describe("Oracle spend per day shown against in /status."),
   ORACLE_PRICES: z
     .string()

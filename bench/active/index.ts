@@ -6,9 +6,9 @@
  * en + nl, read at run time from `../shared/data`, never copied into the project): the held labels play the
  * oracle.
  *
- * 1. Imports the legacy filter and labels with the project's own importer (as `bench quality` does) and
- *    groups near-duplicate texts with the shared MinHash code (`nearDuplicateGroups`), the grouping an
- *    `uncertain` oracle selection spreads over.
+ * 1. Imports the legacy filter and labels with the project's own importer (`bench/lib/devset.ts`, shared with
+ *    `bench quality`) and groups near-duplicate texts with the shared MinHash code (`nearDuplicateGroups`),
+ *    the grouping an `uncertain` oracle selection spreads over.
  * 2. Runs `active_bench.py` (the project's Python environment): a fixed random test set, the same random
  *    start labels for both strategies, then rounds of labels chosen at random or as an `uncertain` selection
  *    chooses them (80% most doubtful by the `lexical` student's intervals, 20% random), the student retrained
@@ -18,14 +18,14 @@
  * `--replot FILE` redraws the table and plot from an earlier run's output (its last line) without training.
  * Skips with a message (and exit status 0) when the data folder is absent.
  */
-import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { CHART_COLORS, chartFrame, labelRecordSchema, nearDuplicateGroups } from "@distillery/shared";
-import { loadFilterDir, repoRoot, resolvePython } from "@distillery/shared/node";
+import { repoRoot } from "@distillery/shared/node";
 import { renderChartPng } from "@distillery/shared/node/charts";
+import { prepareDevSet, runPythonBench } from "../lib/devset";
 
 const { values } = parseArgs({
   options: {
@@ -41,46 +41,7 @@ const { values } = parseArgs({
 });
 
 const log = (message: string) => process.stderr.write(`bench active: ${message}\n`);
-const dataRoot = resolve(
-  values.data ?? process.env.DISTILLERY_SHARED_DATA ?? join(repoRoot, "..", "shared", "data"),
-);
-const legacy = join(dataRoot, "llm-distillery", "filters", "todo", "v1");
-const labelsDir = join(legacy, "calibrations", "sustainability");
-if (!existsSync(join(legacy, "config.yaml")) || !existsSync(labelsDir)) {
-  const reason = `no dev set at ${labelsDir} (pass --data DIR or set DISTILLERY_SHARED_DATA): skipped`;
-  log(reason);
-  console.log(JSON.stringify({ skipped: reason }));
-  process.exit(0);
-}
-
-const work = resolve(values.work);
-mkdirSync(work, { recursive: true });
-const cli = join(repoRoot, "cli", "bin", "distillery.mjs");
-function distillery(args: string[]): void {
-  const done = spawnSync(process.execPath, [cli, ...args], { cwd: repoRoot, encoding: "utf8" });
-  if (done.status !== 0) {
-    log(`distillery ${args.join(" ")} failed:\n${done.stderr}`);
-    process.exit(1);
-  }
-}
-log(`importing the legacy filter and labels from ${legacy}`);
-const filterDir = join(work, "filter");
-distillery(["import", "filter", legacy, "--out", filterDir, "--languages", "en,nl", "--force"]);
-const labelsFile = join(work, "labels.ndjson");
-distillery([
-  "import",
-  "labels",
-  labelsDir,
-  "--filter",
-  legacy,
-  "--rename",
-  "climate_impact_potential=climate_impact",
-  "--out",
-  labelsFile,
-]);
-const filter = await loadFilterDir(filterDir);
-const filterFile = join(work, "filter.json");
-writeFileSync(filterFile, JSON.stringify(filter));
+const { work, filterFile, labelsFile } = await prepareDevSet({ data: values.data, work: values.work, log });
 
 const records = readFileSync(labelsFile, "utf8")
   .split("\n")
@@ -111,29 +72,11 @@ async function simulate(): Promise<Figures> {
     const last = readFileSync(values.replot, "utf8").trim().split("\n").at(-1)!;
     return JSON.parse(last) as Figures;
   }
-  const python = await resolvePython();
-  const args = [
-    join(repoRoot, "bench", "active", "active_bench.py"),
+  return runPythonBench<Figures>(join(repoRoot, "bench", "active", "active_bench.py"), [
     ...["--filter", filterFile, "--labels", labelsFile, "--groups", groupsFile, "--work", work],
     ...["--seed", values.seed, "--start", values.start, "--step", values.step, "--until", values.until],
     ...["--repeats", values.repeats],
-  ];
-  return new Promise<Figures>((done, fail) => {
-    const child = spawn(python, args, {
-      cwd: repoRoot,
-      stdio: ["ignore", "pipe", "inherit"],
-      env: { ...process.env, HF_HUB_OFFLINE: process.env.HF_HUB_OFFLINE ?? "1" },
-    });
-    let stdout = "";
-    child.stdout.on("data", (chunk: Buffer) => {
-      stdout += chunk.toString("utf8");
-    });
-    child.on("exit", (code) => {
-      const last = stdout.trim().split("\n").at(-1);
-      if (code !== 0 || !last) fail(new Error(`active_bench.py exited with ${code}`));
-      else done(JSON.parse(last) as Figures);
-    });
-  });
+  ]);
 }
 const started = performance.now();
 const figures = await simulate();

@@ -5,7 +5,8 @@
  * run time from `../shared/data` (`--data`, or `DISTILLERY_SHARED_DATA`), never copied into the project.
  *
  * 1. Imports the legacy filter (`filters/todo/v1/config.yaml`) and its labels with the project's own
- *    importer (`distillery import filter` / `import labels --rename climate_impact_potential=climate_impact`).
+ *    importer (`distillery import filter` / `import labels --rename climate_impact_potential=climate_impact`;
+ *    `bench/lib/devset.ts`, shared with `bench active`).
  * 2. Runs `quality_bench.py` (the project's Python environment): one random 80/20 split (seed fixed);
  *    constant baseline, lexical baseline, lexical student and probe student trained on the 80% and scored
  *    on the 20%, with training times, scoring throughput and interval coverage.
@@ -14,19 +15,13 @@
  *    table and ends with one JSON line.
  * Skips with a message (and exit status 0) when the data folder is absent.
  */
-import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
-import {
-  computeMetrics,
-  type FilterPackage,
-  type Metrics,
-  metricsByLanguage,
-  type ScoredPair,
-} from "@distillery/shared";
-import { loadFilterDir, repoRoot, resolvePython } from "@distillery/shared/node";
+import { computeMetrics, type Metrics, metricsByLanguage, type ScoredPair } from "@distillery/shared";
+import { repoRoot } from "@distillery/shared/node";
+import { prepareDevSet, runPythonBench } from "../lib/devset";
 
 const { values } = parseArgs({
   options: {
@@ -40,46 +35,11 @@ const { values } = parseArgs({
 });
 
 const log = (message: string) => process.stderr.write(`bench quality: ${message}\n`);
-const dataRoot = resolve(
-  values.data ?? process.env.DISTILLERY_SHARED_DATA ?? join(repoRoot, "..", "shared", "data"),
-);
-const legacy = join(dataRoot, "llm-distillery", "filters", "todo", "v1");
-const labelsDir = join(legacy, "calibrations", "sustainability");
-if (!existsSync(join(legacy, "config.yaml")) || !existsSync(labelsDir)) {
-  const reason = `no dev set at ${labelsDir} (pass --data DIR or set DISTILLERY_SHARED_DATA): skipped`;
-  log(reason);
-  console.log(JSON.stringify({ skipped: reason }));
-  process.exit(0);
-}
-
-const work = resolve(values.work);
-mkdirSync(work, { recursive: true });
-const cli = join(repoRoot, "cli", "bin", "distillery.mjs");
-function distillery(args: string[]): void {
-  const done = spawnSync(process.execPath, [cli, ...args], { cwd: repoRoot, encoding: "utf8" });
-  if (done.status !== 0) {
-    log(`distillery ${args.join(" ")} failed:\n${done.stderr}`);
-    process.exit(1);
-  }
-}
-log(`importing the legacy filter and labels from ${legacy}`);
-const filterDir = join(work, "filter");
-distillery(["import", "filter", legacy, "--out", filterDir, "--languages", "en,nl", "--force"]);
-const labelsFile = join(work, "labels.ndjson");
-distillery([
-  "import",
-  "labels",
-  labelsDir,
-  "--filter",
-  legacy,
-  "--rename",
-  "climate_impact_potential=climate_impact",
-  "--out",
-  labelsFile,
-]);
-const filter: FilterPackage = await loadFilterDir(filterDir);
-const filterFile = join(work, "filter.json");
-writeFileSync(filterFile, JSON.stringify(filter));
+const { work, filter, filterFile, labelsFile } = await prepareDevSet({
+  data: values.data,
+  work: values.work,
+  log,
+});
 
 type StudentFigures = Metrics & {
   predictions: string;
@@ -91,30 +51,11 @@ type StudentFigures = Metrics & {
 };
 type PythonFigures = { students: Record<string, StudentFigures>; [key: string]: unknown };
 
-const python = await resolvePython();
-const script = join(repoRoot, "bench", "quality", "quality_bench.py");
-const args = [
-  script,
+const figures = await runPythonBench<PythonFigures>(join(repoRoot, "bench", "quality", "quality_bench.py"), [
   ...["--filter", filterFile, "--labels", labelsFile, "--work", work, "--seed", values.seed],
   ...["--students", values.students, "--speed-articles", values["speed-articles"]],
   ...["--fp32", values.fp32],
-];
-const figures = await new Promise<PythonFigures>((done, fail) => {
-  const child = spawn(python, args, {
-    cwd: repoRoot,
-    stdio: ["ignore", "pipe", "inherit"],
-    env: { ...process.env, HF_HUB_OFFLINE: process.env.HF_HUB_OFFLINE ?? "1" },
-  });
-  let stdout = "";
-  child.stdout.on("data", (chunk: Buffer) => {
-    stdout += chunk.toString("utf8");
-  });
-  child.on("exit", (code) => {
-    const last = stdout.trim().split("\n").at(-1);
-    if (code !== 0 || !last) fail(new Error(`quality_bench.py exited with ${code}`));
-    else done(JSON.parse(last) as PythonFigures);
-  });
-});
+]);
 
 // The same figures from the one TypeScript implementation of the metrics.
 const readJsonl = (path: string) =>

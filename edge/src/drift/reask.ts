@@ -8,13 +8,14 @@
  * under its budget.
  */
 import type { FilterPackage, ScoredPair } from "@distillery/shared";
-import { and, desc, eq, lt } from "drizzle-orm";
+import { and, desc, lt } from "drizzle-orm";
 import { database } from "../db/client";
 import { oracleLabels } from "../db/schema";
 import type { Env } from "../env";
 import { callOracle } from "../oracle/call";
 import { limiterGate, oracleSettings, oracleTransport } from "../oracle/config";
 import { priceFor } from "../oracle/cost";
+import { labelKeyConditions, scoreValues } from "../oracle/label-reader";
 import { loadArticleTexts, type OracleJobRow, rowOracle } from "../oracle/store";
 import { drawSample } from "./predictions";
 
@@ -51,16 +52,7 @@ export async function reaskEarlierLabels(
       categories: oracleLabels.categories,
     })
     .from(oracleLabels)
-    .where(
-      and(
-        eq(oracleLabels.filter, job.filter),
-        eq(oracleLabels.filter_version, job.filter_version),
-        eq(oracleLabels.prompt_hash, job.prompt_hash),
-        eq(oracleLabels.provider, job.provider),
-        eq(oracleLabels.model, job.model),
-        lt(oracleLabels.created_at, options.before),
-      ),
-    )
+    .where(and(...labelKeyConditions(job), lt(oracleLabels.created_at, options.before)))
     .orderBy(desc(oracleLabels.created_at))
     .limit(REASK_POOL)
     .all();
@@ -100,9 +92,9 @@ export async function reaskEarlierLabels(
     }
     const earlier = label.scores as StoredScores;
     pairs.push({
-      oracle: Object.fromEntries(Object.entries(earlier).map(([key, value]) => [key, value.score])),
+      oracle: scoreValues(earlier),
       oracleCategories: label.categories as Record<string, string>,
-      student: Object.fromEntries(Object.entries(result.scores).map(([key, value]) => [key, value.score])),
+      student: scoreValues(result.scores),
       studentCategories: result.categories,
     });
   }

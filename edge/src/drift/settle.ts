@@ -13,13 +13,14 @@ import {
   metricsSchema,
   type ScoredPair,
 } from "@distillery/shared";
-import { and, eq, inArray } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import { database } from "../db/client";
-import { oracleItems, oracleLabels, studentModels } from "../db/schema";
+import { oracleItems, studentModels } from "../db/schema";
 import type { Env } from "../env";
 import { loadFilter } from "../filters/store";
 import { getJob, isTerminal } from "../jobs/index";
 import { START_GRACE_MS } from "../oracle/jobs";
+import { labelsFor } from "../oracle/label-reader";
 import { getOracleJob, itemCounts } from "../oracle/store";
 import { type DriftAlertPublisher, publishDriftAlert } from "./alert";
 import { periodPredictions, seedOf } from "./predictions";
@@ -52,34 +53,7 @@ async function freshLabels(
     .where(eq(oracleItems.job_id, jobId))
     .all();
   const ids = items.map((item) => item.article_id);
-  const labels = new Map<string, { scores: Record<string, number>; categories: Record<string, string> }>();
-  for (let i = 0; i < ids.length; i += 90) {
-    const rows = await database(env.DB)
-      .select({
-        article_id: oracleLabels.article_id,
-        scores: oracleLabels.scores,
-        categories: oracleLabels.categories,
-      })
-      .from(oracleLabels)
-      .where(
-        and(
-          eq(oracleLabels.filter, key.filter),
-          eq(oracleLabels.filter_version, key.filter_version),
-          eq(oracleLabels.prompt_hash, key.prompt_hash),
-          eq(oracleLabels.provider, key.provider),
-          eq(oracleLabels.model, key.model),
-          inArray(oracleLabels.article_id, ids.slice(i, i + 90)),
-        ),
-      )
-      .all();
-    for (const row of rows) {
-      const scores = row.scores as Record<string, { score: number }>;
-      labels.set(row.article_id, {
-        scores: Object.fromEntries(Object.entries(scores).map(([k, v]) => [k, v.score])),
-        categories: row.categories as Record<string, string>,
-      });
-    }
-  }
+  const labels = await labelsFor(env, key, ids);
   return { drawn: ids.length, labels };
 }
 

@@ -20,6 +20,7 @@ import { retriesExhausted } from "../queue/failures";
 import { callOracle, type OracleCallResult } from "./call";
 import { limiterGate, oracleSettings, oracleTransport } from "./config";
 import { costUsd, priceFor } from "./cost";
+import { labelledIds } from "./label-reader";
 import { estimateCallTokens } from "./request";
 import { pauseAtBudget, settleJob } from "./settle";
 import {
@@ -27,7 +28,6 @@ import {
   failPendingItem,
   getOracleJob,
   labelKey,
-  labelledIds,
   loadArticleTexts,
   markSkipped,
   recordOutcome,

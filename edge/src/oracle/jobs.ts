@@ -17,17 +17,11 @@ import type { JobKindHooks } from "../jobs/kinds";
 import { submitBatches } from "./batch";
 import { jobOracle, oracleSettings, standinBanner, usesStandin } from "./config";
 import { priceFor } from "./cost";
+import { labelledIds } from "./label-reader";
 import { estimateJob, selectArticles } from "./plan";
 import { prefilterArticles } from "./prefilter";
 import { oracleJobResult, settleJob } from "./settle";
-import {
-  getOracleJob,
-  insertItems,
-  itemCounts,
-  labelledIds,
-  type OracleJobRow,
-  PREFILTER_REASON_PREFIX,
-} from "./store";
+import { getOracleJob, insertItems, itemCounts, type OracleJobRow, PREFILTER_REASON_PREFIX } from "./store";
 import { checkUncertainSelection } from "./uncertain";
 
 /** Enqueues one message per pending item (duplicates are harmless: each message re-checks). */

@@ -17,9 +17,10 @@ import {
 } from "@distillery/shared";
 import { and, eq, inArray, sql } from "drizzle-orm";
 import { database, nowIso } from "../db/client";
-import { articles, oracleItems, oracleJobs, oracleLabels } from "../db/schema";
+import { articles, oracleItems, oracleJobs } from "../db/schema";
 import type { Env } from "../env";
 import type { OracleCallResult } from "./call";
+import { scoreValues } from "./label-reader";
 
 export type LabelKey = {
   article_id: string;
@@ -64,30 +65,6 @@ export async function loadArticleTexts(env: Env, ids: readonly string[]): Promis
     }
   }
   return out;
-}
-
-/** Of `ids`, those already labelled under this filter version and prompt hash by this oracle. */
-export async function labelledIds(env: Env, key: Omit<LabelKey, "article_id">, ids: readonly string[]) {
-  const db = database(env.DB);
-  const found = new Set<string>();
-  for (let i = 0; i < ids.length; i += 90) {
-    const rows = await db
-      .select({ id: oracleLabels.article_id })
-      .from(oracleLabels)
-      .where(
-        and(
-          eq(oracleLabels.filter, key.filter),
-          eq(oracleLabels.filter_version, key.filter_version),
-          eq(oracleLabels.prompt_hash, key.prompt_hash),
-          eq(oracleLabels.provider, key.provider),
-          eq(oracleLabels.model, key.model),
-          inArray(oracleLabels.article_id, ids.slice(i, i + 90)),
-        ),
-      )
-      .all();
-    for (const row of rows) found.add(row.id);
-  }
-  return found;
 }
 
 /** Inserts items in chunks with one JSON parameter each (D1 allows 100 bound parameters). */
@@ -241,7 +218,7 @@ function outcomeStatements(env: Env, options: Outcome): D1PreparedStatement[] {
   const statements: D1PreparedStatement[] = [];
   const now = nowIso();
   if (result.ok) {
-    const scores = Object.fromEntries(Object.entries(result.scores).map(([k, v]) => [k, v.score]));
+    const scores = scoreValues(result.scores);
     const { overall, tier } = postfilter(filter, scores, result.categories);
     statements.push(
       env.DB.prepare(

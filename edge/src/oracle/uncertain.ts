@@ -22,8 +22,9 @@ import { asc, eq } from "drizzle-orm";
 import { database } from "../db/client";
 import { articles, studentModels } from "../db/schema";
 import type { Env } from "../env";
+import { labelledIds } from "./label-reader";
 import { prefilterArticles } from "./prefilter";
-import { type LabelKey, labelledIds, loadArticleTexts } from "./store";
+import { type LabelKey, loadArticleTexts } from "./store";
 
 /** How many ranked candidates per doubt pick are looked at (prefiltered, compared for near duplicates). */
 const CANDIDATES_PER_PICK = 5;

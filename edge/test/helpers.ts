@@ -136,6 +136,20 @@ export async function untilJob(token: string, id: string, states: string[]): Pro
 }
 
 /** The call counters of a stand-in (Gemini or OpenAI-compatible) the test project's global setup started. */
+/** Waits (bounded) until every article of the job is in a submitted batch. */
+export async function untilSubmitted(jobId: string, count: number) {
+  for (let i = 0; i < 200; i++) {
+    const row = await env.DB.prepare(
+      "SELECT count(*) AS n FROM oracle_items WHERE job_id = ?1 AND batch_name IS NOT NULL",
+    )
+      .bind(jobId)
+      .first<{ n: number }>();
+    if (row?.n === count) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`job ${jobId} never submitted its ${count} articles`);
+}
+
 export async function standinStats(standinUrl: string) {
   return (await (await fetch(`${standinUrl}/__standin/stats`)).json()) as {
     double_calls: number;

@@ -27,6 +27,18 @@ async function standin(config: Record<string, unknown>) {
 const createBakeoff = (token: string, spec: Record<string, unknown>) =>
   call("/v1/jobs", { token, json: { kind: "bakeoff", filter: filter.name, ...spec } });
 
+/** Labels, with the filter's own oracle, the same stratified sample a bake-off of `count` draws. */
+async function labelSampleFirst(token: string, count: number) {
+  const selection = { type: "sample", count, seed: 42 };
+  const labelling = await call("/v1/jobs", {
+    token,
+    json: { kind: "oracle", filter: filter.name, selection, budget_usd: 1 },
+  });
+  expect(labelling.status).toBe(201);
+  const labelJob = jobSchema.parse(await labelling.json());
+  expect((await untilJob(token, labelJob.id, ["succeeded", "failed"])).state).toBe("succeeded");
+}
+
 afterEach(async () => {
   await standin({ bias: 0, noise: 0 });
 });
@@ -98,15 +110,7 @@ describe("bake-off jobs", () => {
     const bot = await makeToken("bot");
     await storeFilter(filter);
     await seedArticles(4);
-    // The same stratified sample the bake-off draws, labelled by Flash beforehand.
-    const sample = { type: "sample", count: 4, seed: 42 };
-    const labelling = await call("/v1/jobs", {
-      token: bot,
-      json: { kind: "oracle", filter: filter.name, selection: sample, budget_usd: 1 },
-    });
-    expect(labelling.status).toBe(201);
-    const labelJob = jobSchema.parse(await labelling.json());
-    expect((await untilJob(bot, labelJob.id, ["succeeded", "failed"])).state).toBe("succeeded");
+    await labelSampleFirst(bot, 4);
 
     const before = await standinStats(GEMINI);
     const response = await createBakeoff(bot, {
@@ -191,13 +195,7 @@ describe("bake-off jobs", () => {
     const bot = await makeToken("bot");
     await storeFilter(filter);
     await seedArticles(3);
-    const sample = { type: "sample", count: 3, seed: 42 };
-    const labelling = await call("/v1/jobs", {
-      token: bot,
-      json: { kind: "oracle", filter: filter.name, selection: sample, budget_usd: 1 },
-    });
-    const labelJob = jobSchema.parse(await labelling.json());
-    expect((await untilJob(bot, labelJob.id, ["succeeded", "failed"])).state).toBe("succeeded");
+    await labelSampleFirst(bot, 3);
 
     const before = await standinStats(GEMINI);
     const response = await createBakeoff(bot, {

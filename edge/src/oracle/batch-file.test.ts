@@ -7,7 +7,7 @@
 import { env } from "cloudflare:test";
 import { exampleFilter, jobSchema, resolveOracle } from "@distillery/shared";
 import { beforeAll, describe, expect, it } from "vitest";
-import { call, makeToken, storeArticle, storeFilter } from "../../test/helpers";
+import { call, makeToken, standinStats, storeArticle, storeFilter, untilSubmitted } from "../../test/helpers";
 import { newId } from "../db/client";
 import { pollBatches } from "./batch";
 import { oracleSettings } from "./config";
@@ -42,26 +42,8 @@ const vars = env as unknown as Record<string, string>;
 vars.ORACLE_BATCH_INLINE_BYTES = String(lineBytes * 2);
 vars.ORACLE_BATCH_FILE_BYTES = String(lineBytes * 22);
 
-async function stats() {
-  return (await (await fetch(`${GEMINI}/__standin/stats`)).json()) as { double_calls: number; calls: number };
-}
-
 async function job(token: string, id: string) {
   return jobSchema.parse(await (await call(`/v1/jobs/${id}`, { token })).json());
-}
-
-/** Waits (bounded) until every article of the job is in a submitted batch. */
-async function submitted(jobId: string, count: number) {
-  for (let i = 0; i < 200; i++) {
-    const row = await env.DB.prepare(
-      "SELECT count(*) AS n FROM oracle_items WHERE job_id = ?1 AND batch_name IS NOT NULL",
-    )
-      .bind(jobId)
-      .first<{ n: number }>();
-    if (row?.n === count) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`job ${jobId} never submitted its ${count} articles`);
 }
 
 describe("Batch Mode through JSONL files", () => {
@@ -77,7 +59,7 @@ describe("Batch Mode through JSONL files", () => {
     const bot = await makeToken("bot");
     const ids: string[] = [];
     for (let i = 0; i < ARTICLES; i++) ids.push(await storeArticle(`Wind farm ${i}`, body(i)));
-    const before = await stats();
+    const before = await standinStats(GEMINI);
     const created = await call("/v1/jobs", {
       token: bot,
       json: {
@@ -90,7 +72,7 @@ describe("Batch Mode through JSONL files", () => {
     });
     expect(created.status).toBe(201);
     const { id } = jobSchema.parse(await created.json());
-    await submitted(id, ARTICLES);
+    await untilSubmitted(id, ARTICLES);
 
     const { results: batches } = await env.DB.prepare(
       "SELECT name, article_ids FROM oracle_batches WHERE job_id = ?1 ORDER BY created_at",
@@ -122,7 +104,7 @@ describe("Batch Mode through JSONL files", () => {
       failed: 1,
       failed_by_reason: { "oracle.batch_missing_result": 1 },
     });
-    const after = await stats();
+    const after = await standinStats(GEMINI);
     expect(after.calls - before.calls).toBe(ARTICLES);
     expect(after.double_calls).toBe(before.double_calls);
 

@@ -16,7 +16,7 @@ import {
   parseFilterPackage,
 } from "@distillery/shared";
 import { beforeAll, describe, expect, it } from "vitest";
-import { call, makeToken, seedArticles, standinStats, storeFilter } from "../../test/helpers";
+import { call, makeToken, seedArticles, standinStats, storeFilter, untilSubmitted } from "../../test/helpers";
 import type { Env } from "../env";
 import { pollBatches } from "./batch";
 import { oracleSettings } from "./config";
@@ -33,20 +33,6 @@ const filter = parseFilterPackage({
   filterYaml: `${EXAMPLE_FILTER_YAML.replace("name: example-energy", "name: energy-openai-batch")}\noracle:\n  provider: openai\n  model: gpt-4o-mini\n`,
   promptMd: EXAMPLE_PROMPT,
 });
-
-/** Waits (bounded) until every article of the job is in a submitted batch. */
-async function submitted(jobId: string, count: number) {
-  for (let i = 0; i < 200; i++) {
-    const row = await env.DB.prepare(
-      "SELECT count(*) AS n FROM oracle_items WHERE job_id = ?1 AND batch_name IS NOT NULL",
-    )
-      .bind(jobId)
-      .first<{ n: number }>();
-    if (row?.n === count) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`job ${jobId} never submitted its ${count} articles`);
-}
 
 describe("Batch Mode through OpenAI's Batch API", () => {
   beforeAll(async () => {
@@ -73,7 +59,7 @@ describe("Batch Mode through OpenAI's Batch API", () => {
     });
     expect(created.status).toBe(201);
     const { id } = jobSchema.parse(await created.json());
-    await submitted(id, ARTICLES);
+    await untilSubmitted(id, ARTICLES);
     const { results: batches } = await env.DB.prepare("SELECT name FROM oracle_batches WHERE job_id = ?1")
       .bind(id)
       .all<{ name: string }>();

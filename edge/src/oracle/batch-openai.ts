@@ -13,7 +13,7 @@ import { toFile } from "openai";
 import type { Env } from "../env";
 import { readOracleAnswer } from "./answer";
 import { type BatchFile, jsonlLines } from "./batch-file";
-import { type BatchIngest, type BatchStatus, ingestResult } from "./batch-results";
+import { type BatchIngest, type BatchStatus, ingestResult, pastDeadline } from "./batch-results";
 import { failUnsent, registerBatch } from "./batch-store";
 import type { OracleCallResult } from "./call";
 import type { OracleSettings } from "./config";
@@ -109,7 +109,7 @@ export async function openaiBatchStatus(
     async ingest(ingest) {
       let unreadable = 0;
       for (const fileId of [batch.output_file_id, batch.error_file_id]) {
-        if (fileId) unreadable += await ingestFile(ingest, client, settings, fileId);
+        if (fileId && !ingest.cutShort) unreadable += await ingestFile(ingest, client, settings, fileId);
       }
       const why = batch.errors?.data?.[0]?.message;
       return `${why ? `: ${why}` : ""}${unreadable > 0 ? ` (${unreadable} lines of its results were not JSON)` : ""}`;
@@ -136,8 +136,10 @@ async function ingestFile(
       continue;
     }
     const articleId = String(line.custom_id ?? "");
-    if (ingest.pending.has(articleId))
-      await ingestResult(ingest, articleId, lineResult(ingest, settings, line));
+    // Lines recorded by an earlier, cut-short run are passed over cheaply; only recording spends time.
+    if (!ingest.pending.has(articleId)) continue;
+    if (pastDeadline(ingest)) break;
+    await ingestResult(ingest, articleId, lineResult(ingest, settings, line));
   }
   return unreadable;
 }

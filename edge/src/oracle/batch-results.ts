@@ -45,7 +45,22 @@ export type BatchIngest = {
   pending: Set<string>;
   /** Outcomes not stored yet (see `flush`). */
   buffer: Outcome[];
+  /** True once the cron run's time is up: reading stops, and the next run reads on (see `pastDeadline`). */
+  timeUp: () => boolean;
+  /** Set when the deadline stopped the reading: the batch is not fully ingested yet. */
+  cutShort: boolean;
 };
+
+/**
+ * True (and the ingest marked cut short) once the cron run's time is up. What was read is recorded;
+ * the batch goes back to be ingested again, and its recorded articles are no longer pending, so the
+ * next run reads past them without recording anything twice.
+ */
+export function pastDeadline(ingest: BatchIngest): boolean {
+  if (!ingest.timeUp()) return false;
+  ingest.cutShort = true;
+  return true;
+}
 
 function answerResult(ingest: BatchIngest, item: BatchAnswer): OracleCallResult {
   const { env, row, filter } = ingest;
@@ -80,7 +95,10 @@ function answerResult(ingest: BatchIngest, item: BatchAnswer): OracleCallResult 
 /** A polled batch: its state (Gemini's job-state names) and, once ended, how to ingest its answers. */
 export type BatchStatus = {
   state: string;
-  /** Records every answer of the batch; returns a note for the articles it left unanswered. */
+  /**
+   * Records the batch's answers until the ingest's deadline (then `cutShort` is set); returns a note
+   * for the articles it left unanswered.
+   */
   ingest(ingest: BatchIngest): Promise<string>;
 };
 
@@ -107,9 +125,19 @@ export async function flush(ingest: BatchIngest) {
   if (outcomes.length > 0) await recordOutcomes(ingest.env, outcomes);
 }
 
+/** The article a Gemini answer is for: a file line's `key`, an inline answer's `metadata.key`. */
+function answerKey(item: BatchAnswer): string {
+  return String(item.key ?? item.metadata?.key ?? "");
+}
+
+/** True when the answer is for an article of the batch still pending (not unknown, not recorded). */
+export function answerPending(ingest: BatchIngest, item: BatchAnswer): boolean {
+  return ingest.pending.has(answerKey(item));
+}
+
 /** Records one Gemini answer if its article is still pending; false when it was not (unknown or repeated key). */
 export async function ingestAnswer(ingest: BatchIngest, item: BatchAnswer): Promise<boolean> {
-  const articleId = String(item.key ?? item.metadata?.key ?? "");
+  const articleId = answerKey(item);
   if (!ingest.pending.has(articleId)) return false;
   await record(ingest, articleId, answerResult(ingest, item));
   return true;
@@ -126,7 +154,7 @@ export async function ingestResult(
   return true;
 }
 
-/** Streams a results file line by line into outcomes; returns the lines that were not JSON. */
+/** Streams a results file line by line into outcomes, until the deadline; returns the lines that were not JSON. */
 export async function ingestResultsFile(
   ingest: BatchIngest,
   settings: OracleSettings,
@@ -142,6 +170,9 @@ export async function ingestResultsFile(
       unreadable += 1;
       continue;
     }
+    // Lines recorded by an earlier, cut-short run are passed over cheaply; only recording spends time.
+    if (!answerPending(ingest, item)) continue;
+    if (pastDeadline(ingest)) break;
     await ingestAnswer(ingest, item);
   }
   return unreadable;

@@ -18,12 +18,14 @@ import { loadFilter } from "../filters/store";
 import { type BatchFile, BatchFileBuilder, FILE_MAX_REQUESTS, uploadBatchFile } from "./batch-file";
 import { openaiBatchLine, openaiBatchStatus, submitOpenAIFile } from "./batch-openai";
 import {
+  answerPending,
   type BatchAnswer,
   type BatchStatus,
   failUnanswered,
   flush,
   ingestAnswer,
   ingestResultsFile,
+  pastDeadline,
 } from "./batch-results";
 import {
   batchesToPoll,
@@ -156,8 +158,19 @@ async function submitFile({ env, ai, row }: Submission, file: BatchFile, index: 
   await registerBatch(env, row, { name, state: created.state ?? "submitted", ids: file.ids, inlineIds: [] });
 }
 
-/** Polls every open batch once; ingests the results of those that finished. */
-export async function pollBatches(env: Env): Promise<number> {
+/**
+ * How long one cron run may spend polling and ingesting. The cron fires every minute, so a run ends
+ * before the next one starts, and no run comes near the Workers CPU limit (30 s by default): a
+ * 150,000-article job's 57 result files take many runs, each picking up where the last stopped.
+ */
+export const POLL_BUDGET_MS = 45_000;
+
+/**
+ * Polls the open batches once and ingests the results of those that finished, until `timeUp` (by
+ * default after `POLL_BUDGET_MS`); a batch whose ingest was cut short is taken up again by the next
+ * run. Returns how many batches were fully ingested.
+ */
+export async function pollBatches(env: Env, timeUp = timeBudget(POLL_BUDGET_MS)): Promise<number> {
   const open = await batchesToPoll(env, OPEN_STATES);
   if (open.length === 0) return 0;
   const settings = oracleSettings(env);
@@ -165,6 +178,7 @@ export async function pollBatches(env: Env): Promise<number> {
   const openai = once(() => openaiClient(settings.openai));
   let finished = 0;
   for (const batch of open) {
+    if (timeUp()) break;
     const row = await getOracleJob(env, batch.job_id);
     if (!row) continue;
     const status =
@@ -188,9 +202,16 @@ export async function pollBatches(env: Env): Promise<number> {
       claimId: claimIdFor(batch.name),
       pending: await pendingOfBatch(env, row.job_id, batch.name),
       buffer: [],
+      timeUp,
+      cutShort: false,
     };
     try {
       const note = await status.ingest(ingest);
+      if (ingest.cutShort) {
+        await flush(ingest);
+        await releaseIngest(env, batch.name, state);
+        break;
+      }
       await failUnanswered(ingest, state, note);
       await flush(ingest);
     } catch (error) {
@@ -222,11 +243,20 @@ async function geminiBatchStatus(
         const unreadable = await ingestResultsFile(ingest, settings, status.dest.fileName);
         if (unreadable > 0) note = ` (${unreadable} lines of its results file were not JSON)`;
       }
-      for (const item of (status.dest?.inlinedResponses ?? []) as BatchAnswer[])
+      for (const item of (status.dest?.inlinedResponses ?? []) as BatchAnswer[]) {
+        if (!answerPending(ingest, item)) continue;
+        if (pastDeadline(ingest)) break;
         await ingestAnswer(ingest, item);
+      }
       return note;
     },
   };
+}
+
+/** A `timeUp` that turns true `ms` from now. */
+function timeBudget(ms: number): () => boolean {
+  const end = Date.now() + ms;
+  return () => Date.now() >= end;
 }
 
 /** `make`'s value, made on the first call only: a cron run builds only the clients its batches need. */

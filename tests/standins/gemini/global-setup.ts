@@ -4,11 +4,9 @@
  * workerd): starts the stand-in in Node on port 8822, the `GEMINI_BASE_URL` those projects bind.
  * Tests steer its faults through `POST /__standin/config` and read `GET /__standin/stats`.
  */
+import { standinGlobalSetup } from "../common/global-setup";
 import { startGeminiStandin } from "./server";
 
 export const GEMINI_TEST_PORT = 8822;
 
-export default async function setup() {
-  const gemini = await startGeminiStandin({ port: GEMINI_TEST_PORT, minCacheTokens: 0 });
-  return () => gemini.close();
-}
+export default standinGlobalSetup(startGeminiStandin, GEMINI_TEST_PORT);

@@ -9,11 +9,12 @@
  * `/__standin/` let a test in another process read the counters and change the faults.
  */
 import { randomUUID } from "node:crypto";
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { type RunningStandin, StandinControls, type StandinSettings } from "../common/controls";
+import { readBytes, readText, sendJson, startHttpStandin } from "../common/http";
 import type { ScoringMode } from "./answer";
 import { BatchStore } from "./batches";
-import { DEFAULT_FAULT_SETTINGS, FaultPicker, type FaultSettings, TRANSIENT_FAULTS } from "./faults";
+import { TRANSIENT_FAULTS } from "./faults";
 import {
   type AnswerContext,
   type GenerateContentRequest,
@@ -24,11 +25,8 @@ import {
   splitPrompt,
   transportError,
 } from "./generate";
-import { knobPatch, type ScoreKnobs, ScorePerturber } from "./knobs";
-import { StandinStats } from "./stats";
 
-/** Everything `configure` and `POST /__standin/config` can change at run time. */
-export type StandinSettings = FaultSettings & ScoreKnobs;
+export type { StandinSettings };
 
 export type GeminiStandinOptions = Partial<StandinSettings> & {
   port?: number;
@@ -43,35 +41,19 @@ export type GeminiStandinOptions = Partial<StandinSettings> & {
   scoring?: ScoringMode;
 };
 
-export type GeminiStandin = {
-  url: string;
-  port: number;
-  stats: StandinStats;
-  configure(settings: Partial<StandinSettings>): void;
-  close(): Promise<void>;
-};
+export type GeminiStandin = RunningStandin;
 
 const MODEL_ROUTE = /^\/(v1beta|v1)\/models\/([^/:]+):(generateContent|countTokens|batchGenerateContent)$/;
 const BATCH_ROUTE = /^\/(v1beta|v1)\/batches\/([^/:]+)(:cancel)?$/;
 const FILE_ROUTE = /^\/(?:download\/)?(v1beta|v1)\/files\/([^/:]+)(:download)?$/;
 
-async function readBody(request: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of request) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
-}
-
 function send(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
-  const text = JSON.stringify(body);
-  response.writeHead(status, { "content-type": "application/json; charset=UTF-8", ...headers });
-  response.end(text);
+  sendJson(response, status, body, { "content-type": "application/json; charset=UTF-8", ...headers });
 }
 
 function sendError(response: ServerResponse, error: GoogleError) {
   send(response, error.status, error.body, error.headers);
 }
-
-const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Starts the stand-in; `port: 0` picks a free port.
@@ -88,15 +70,9 @@ export async function startGeminiStandin(options: GeminiStandinOptions = {}): Pr
     batchPollsToComplete = 1,
     scoring = "hash",
   } = options;
-  const settings: FaultSettings = { ...DEFAULT_FAULT_SETTINGS };
-  for (const key of Object.keys(DEFAULT_FAULT_SETTINGS) as (keyof FaultSettings)[]) {
-    if (options[key] !== undefined) Object.assign(settings, { [key]: options[key] });
-  }
-  const faults = new FaultPicker(settings);
-  const stats = new StandinStats();
-  const knobs = new ScorePerturber(knobPatch(options));
+  const controls = new StandinControls(options);
+  const { faults, stats, knobs } = controls;
   const cache: AnswerContext = { seenPrefixes: new Set(), minCacheTokens, scoring, knobs };
-  let baseUrl = "";
   const batches = new BatchStore({ faults, stats, cache, pollsToComplete: batchPollsToComplete });
 
   function checkKey(request: IncomingMessage): GoogleError | null {
@@ -111,48 +87,35 @@ export async function startGeminiStandin(options: GeminiStandinOptions = {}): Pr
   }
 
   async function generateContent(request: IncomingMessage, response: ServerResponse, model: string) {
-    const body = JSON.parse((await readBody(request)).toString("utf8")) as GenerateContentRequest;
+    const body = JSON.parse(await readText(request)) as GenerateContentRequest;
     const { key } = splitPrompt(body);
-    const refused = requestError(body, model);
-    if (refused) {
-      stats.begin(key, null)();
-      return sendError(response, refused);
-    }
-    const fault = faults.next();
-    const finish = stats.begin(key, fault);
-    try {
-      const { latencyMs, retryAfterS, slowMs, hangMs } = faults.current;
-      if (latencyMs > 0) await delay(latencyMs);
-      if (fault === "slow") await delay(slowMs);
-      if (fault === "hang") {
-        if (hangMs > 0) await delay(hangMs);
-        else await new Promise((resolve) => request.socket.once("close", resolve));
-        request.socket.destroy();
-        return;
-      }
-      const failure = fault ? transportError(fault, retryAfterS) : null;
-      if (failure) return sendError(response, failure);
-      const answer = generateAnswer(body, model, fault, cache);
-      const [candidate] = answer.candidates as { finishReason?: string }[];
-      const cut = candidate?.finishReason === "MAX_TOKENS";
-      stats.answered(key, (fault === null || fault === "slow") && !cut);
-      send(response, 200, answer);
-    } finally {
-      finish();
-    }
+    await controls.serveCall(request, key, {
+      refused: requestError(body, model),
+      transportError,
+      answer: (fault) => {
+        const answer = generateAnswer(body, model, fault, cache);
+        const [candidate] = answer.candidates as { finishReason?: string }[];
+        const cut = candidate?.finishReason === "MAX_TOKENS";
+        return { body: answer, usable: (fault === null || fault === "slow") && !cut };
+      },
+      sendError: (error) => sendError(response, error),
+      send: (answer) => send(response, 200, answer),
+    });
   }
 
-  async function route(request: IncomingMessage, response: ServerResponse) {
-    const url = new URL(request.url ?? "/", baseUrl);
+  async function route(request: IncomingMessage, response: ServerResponse, url: URL) {
     const method = request.method ?? "GET";
-    if (url.pathname.startsWith("/__standin/")) return control(request, response, url.pathname);
+    if (url.pathname.startsWith("/__standin/")) {
+      if (await controls.control(request, response, url.pathname)) return;
+      return sendError(response, googleError(404, `No control route ${url.pathname}.`));
+    }
     const keyError = checkKey(request);
     if (keyError) return sendError(response, keyError);
     const model = MODEL_ROUTE.exec(url.pathname);
     if (model && method === "POST") {
       const [, , name = "", action] = model;
       if (action === "generateContent") return generateContent(request, response, name);
-      const body = JSON.parse((await readBody(request)).toString("utf8") || "{}");
+      const body = JSON.parse((await readText(request)) || "{}");
       if (action === "countTokens") {
         const { prefix, article } = splitPrompt(body.generateContentRequest ?? body);
         return send(response, 200, { totalTokens: Math.ceil((prefix.length + article.length) / 4) });
@@ -185,7 +148,7 @@ export async function startGeminiStandin(options: GeminiStandinOptions = {}): Pr
 
   async function upload(request: IncomingMessage, response: ServerResponse, url: URL) {
     const command = String(request.headers["x-goog-upload-command"] ?? "");
-    const body = await readBody(request);
+    const body = await readBytes(request);
     if (command === "start") {
       const uploadId = randomUUID();
       const meta = JSON.parse(body.toString("utf8") || "{}");
@@ -196,7 +159,7 @@ export async function startGeminiStandin(options: GeminiStandinOptions = {}): Pr
         200,
         {},
         {
-          "x-goog-upload-url": `${baseUrl}/upload/v1beta/files?upload_id=${uploadId}`,
+          "x-goog-upload-url": `${url.origin}/upload/v1beta/files?upload_id=${uploadId}`,
           "x-goog-upload-status": "active",
         },
       );
@@ -209,54 +172,14 @@ export async function startGeminiStandin(options: GeminiStandinOptions = {}): Pr
     return send(response, 200, { file }, { "x-goog-upload-status": "final" });
   }
 
-  async function control(request: IncomingMessage, response: ServerResponse, path: string) {
-    if (path === "/__standin/stats") return send(response, 200, stats.summary());
-    if (path === "/__standin/config" && request.method === "POST") {
-      const patch = JSON.parse(
-        (await readBody(request)).toString("utf8") || "{}",
-      ) as Partial<StandinSettings>;
-      configure(patch);
-      return send(response, 200, { ...faults.current, ...knobs.current });
-    }
-    if (path === "/__standin/reset" && request.method === "POST") {
-      stats.reset();
-      return send(response, 200, { ok: true });
-    }
-    return sendError(response, googleError(404, `No control route ${path}.`));
-  }
-
-  function configure(patch: Partial<StandinSettings>) {
-    const faultPart = Object.fromEntries(
-      Object.entries(patch).filter(([key]) => key in DEFAULT_FAULT_SETTINGS),
-    ) as Partial<FaultSettings>;
-    if (Object.keys(faultPart).length > 0) faults.update({ ...faults.current, ...faultPart });
-    knobs.update(knobPatch(patch));
-  }
-
-  const server = createServer((request, response) => {
-    route(request, response).catch((error: unknown) => {
-      if (!response.headersSent) {
-        sendError(response, googleError(400, `Invalid JSON payload received: ${(error as Error).message}`));
-      }
-    });
+  const http = await startHttpStandin({
+    port,
+    host,
+    route,
+    malformed: (response, error) =>
+      sendError(response, googleError(400, `Invalid JSON payload received: ${error.message}`)),
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, host, () => resolve());
-  });
-  const address = server.address() as AddressInfo;
-  baseUrl = `http://${host}:${address.port}`;
-  return {
-    url: baseUrl,
-    port: address.port,
-    stats,
-    configure,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  return controls.running(http);
 }
 
 export { TRANSIENT_FAULTS };

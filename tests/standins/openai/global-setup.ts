@@ -5,11 +5,9 @@
  * those projects bind (with `/v1`). Tests steer its faults through `POST /__standin/config` and read
  * `GET /__standin/stats`.
  */
+import { standinGlobalSetup } from "../common/global-setup";
 import { startOpenAIStandin } from "./server";
 
 export const OPENAI_TEST_PORT = 8825;
 
-export default async function setup() {
-  const standin = await startOpenAIStandin({ port: OPENAI_TEST_PORT, minCacheTokens: 0 });
-  return () => standin.close();
-}
+export default standinGlobalSetup(startOpenAIStandin, OPENAI_TEST_PORT);

@@ -52,7 +52,7 @@ describe("bakeoffSpecOf", () => {
       "oracles",
       "'gpt-4o': the provider 'gpt-4o' is not one of gemini, openai",
     ],
-    [{ oracles: "gemini:a, gemini:a:1024" }, "oracles", "gemini:a is listed twice"],
+    [{ oracles: "gemini:a:1024, gemini:a:1024" }, "oracles", "gemini:a:1024 is listed twice"],
     [{ count: 10, repeat: 11 }, "repeat", "repeat (11) cannot exceed the sample count (10)"],
     [{ filter: "example-energy@two" }, "filter", "is not a filter"],
   ])("refuses %j naming the option", (overrides, option, message) => {

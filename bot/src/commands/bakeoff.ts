@@ -15,6 +15,7 @@ import {
   formatPath,
   ORACLE_REF_SYNTAX,
   parseOracleList,
+  repeatedOracleRef,
 } from "@distillery/shared";
 import { SlashCommandBuilder } from "discord.js";
 import { filterChoices, parseFilterRef } from "./choices";
@@ -52,27 +53,27 @@ export function bakeoffSpecOf(options: {
 }) {
   const list = parseOracleList(options.oracles);
   if (!list.ok) throw badOption("oracles", `\`oracles\`: ${list.issue}`, list.issue);
-  const names = list.oracles.map((o) => `${o.provider}:${o.model}`);
-  if (names.length < 2 || names.length > BAKEOFF_MAX_ORACLES)
+  const count = list.oracles.length;
+  if (count < 2 || count > BAKEOFF_MAX_ORACLES)
     throw badOption(
       "oracles",
-      `\`oracles\`: give 2 to ${BAKEOFF_MAX_ORACLES} oracles separated by commas (got ${names.length}), each ${ORACLE_REF_SYNTAX}`,
+      `\`oracles\`: give 2 to ${BAKEOFF_MAX_ORACLES} oracles separated by commas (got ${count}), each ${ORACLE_REF_SYNTAX}`,
       `2 to ${BAKEOFF_MAX_ORACLES} oracles`,
     );
-  const twice = names.find((name, i) => names.indexOf(name) !== i);
+  const twice = repeatedOracleRef(list.oracles);
   if (twice)
     throw badOption(
       "oracles",
-      `\`oracles\`: ${twice} is listed twice: a bake-off compares different models`,
-      "each model once",
+      `\`oracles\`: ${twice} is listed twice: each contestant once (two thinking settings of one model may compete)`,
+      "each contestant once",
     );
-  const count = options.count ?? DEFAULT_COUNT;
+  const sampleCount = options.count ?? DEFAULT_COUNT;
   const parsed = bakeoffJobSpecSchema.safeParse({
     kind: "bakeoff",
     ...parseFilterRef(options.filter),
     oracles: list.oracles,
-    sample: { count, seed: 42 },
-    repeat: options.repeat ?? Math.min(DEFAULT_REPEAT, count),
+    sample: { count: sampleCount, seed: 42 },
+    repeat: options.repeat ?? Math.min(DEFAULT_REPEAT, sampleCount),
     budget_usd: options.budget,
   });
   if (parsed.success) return parsed.data;

@@ -32,7 +32,7 @@ describe("distillery bakeoff: usage errors", () => {
       "takes a thinking level",
     ],
     [
-      [...TWO, "--oracle", "gemini:gemini-2.5-flash:1024", "--budget", "2"],
+      [...TWO, "--oracle", "gemini:gemini-2.5-flash", "--budget", "2"],
       "--oracle gemini:gemini-2.5-flash is given twice",
     ],
     [[...TWO, "--budget", "0"], "--budget must be a positive number of dollars"],
@@ -70,6 +70,13 @@ describe("distillery bakeoff: usage errors", () => {
       "2",
       ...NOWHERE,
     );
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain("cannot reach the edge at http://127.0.0.1:9");
+  });
+
+  it("lets two thinking settings of one model compete", async () => {
+    const flash = ["--oracle", "gemini:gemini-2.5-flash:0", "--oracle", "gemini:gemini-2.5-flash:1024"];
+    const run = await cli("example-energy", ...flash, "--budget", "2", ...NOWHERE);
     expect(run.code).toBe(1);
     expect(run.stderr).toContain("cannot reach the edge at http://127.0.0.1:9");
   });

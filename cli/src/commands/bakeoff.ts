@@ -17,6 +17,7 @@ import {
   formatPath,
   ORACLE_REF_SYNTAX,
   parseOracleRef,
+  repeatedOracleRef,
 } from "@distillery/shared";
 import type { Command } from "commander";
 import { formatBakeoffReport } from "../bakeoff/format";
@@ -84,11 +85,10 @@ export function bakeoffSpec(filter: string, flags: BakeoffFlags) {
     throw usageError(
       `--oracle: give 2 to ${BAKEOFF_MAX_ORACLES} oracles, one --oracle each (got ${oracles.length}), as ${ORACLE_REF_SYNTAX}`,
     );
-  const names = oracles.map((o) => `${o.provider}:${o.model}`);
-  const twice = names.find((name, i) => names.indexOf(name) !== i);
+  const twice = repeatedOracleRef(oracles);
   if (twice)
     throw usageError(
-      `--oracle ${twice} is given twice: a bake-off compares different models (the report names each by provider:model)`,
+      `--oracle ${twice} is given twice: each contestant once (two thinking settings of one model may compete: give each its own :thinking)`,
     );
   const parsed = bakeoffJobSpecSchema.safeParse({
     kind: "bakeoff",

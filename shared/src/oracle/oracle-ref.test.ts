@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseOracleList, parseOracleRef } from "./oracle-ref";
+import { oracleRefText, parseOracleList, parseOracleRef, repeatedOracleRef } from "./oracle-ref";
 
 describe("parseOracleRef", () => {
   it("reads provider and model, with no thinking when none is given", () => {
@@ -67,5 +67,30 @@ describe("parseOracleList", () => {
   it("gives the first bad entry's issue", () => {
     const parsed = parseOracleList("gemini:gemini-2.5-flash, gpt-4o");
     expect(!parsed.ok && parsed.issue).toContain("'gpt-4o'");
+  });
+});
+
+describe("repeatedOracleRef", () => {
+  const flash = { provider: "gemini" as const, model: "gemini-2.5-flash" };
+
+  it("lets two thinking settings of one model compete", () => {
+    expect(repeatedOracleRef([flash, { ...flash, thinking: 1024 }])).toBeNull();
+    expect(
+      repeatedOracleRef([
+        { ...flash, thinking: 0 },
+        { ...flash, thinking: -1 },
+      ]),
+    ).toBeNull();
+  });
+
+  it("names the first contestant written twice, with its thinking", () => {
+    expect(repeatedOracleRef([flash, flash])).toBe("gemini:gemini-2.5-flash");
+    const pro = { provider: "gemini" as const, model: "gemini-2.5-pro", thinking: 128 };
+    expect(repeatedOracleRef([flash, pro, pro])).toBe("gemini:gemini-2.5-pro:128");
+  });
+
+  it("writes an oracle back in the form the parser reads", () => {
+    const ref = oracleRefText({ provider: "openai", model: "qwen2.5:7b", thinking: "low" });
+    expect(ref).toBe("openai:qwen2.5:7b:low");
   });
 });

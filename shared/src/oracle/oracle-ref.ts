@@ -72,3 +72,22 @@ export function parseOracleList(text: string): OracleListResult {
   }
   return { ok: true, oracles };
 }
+
+/** An oracle written back as `provider:model[:thinking]`, the form `parseOracleRef` reads. */
+export function oracleRefText(oracle: BakeoffOracle): string {
+  return `${oracle.provider}:${oracle.model}${oracle.thinking === undefined ? "" : `:${oracle.thinking}`}`;
+}
+
+/**
+ * The first contestant named twice (same provider, model and thinking as written), or null. Two
+ * thinking settings of one model are two contestants; whether an unwritten setting equals a written
+ * one is the edge's to say (it knows the filter's setting) and it refuses that with
+ * `bakeoff.duplicate_oracle`.
+ * @example
+ * repeatedOracleRef([flash, { ...flash, thinking: 1024 }]) // null
+ * repeatedOracleRef([flash, flash])                        // "gemini:gemini-2.5-flash"
+ */
+export function repeatedOracleRef(oracles: readonly BakeoffOracle[]): string | null {
+  const refs = oracles.map(oracleRefText);
+  return refs.find((ref, i) => refs.indexOf(ref) !== i) ?? null;
+}

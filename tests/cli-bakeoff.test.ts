@@ -7,7 +7,13 @@
  */
 import { execFile } from "node:child_process";
 import { join } from "node:path";
-import { bakeoffReportSchema, EXAMPLE_FILTER_YAML, EXAMPLE_PROMPT, jobSchema } from "@distillery/shared";
+import {
+  bakeoffEstimateSchema,
+  bakeoffReportSchema,
+  EXAMPLE_FILTER_YAML,
+  EXAMPLE_PROMPT,
+  jobSchema,
+} from "@distillery/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Edge, prepareEdge, repoRoot, startEdge } from "./node-harness";
 import { type GeminiStandin, startGeminiStandin } from "./standins/gemini/server";
@@ -34,6 +40,11 @@ function distillery(args: string[]): Promise<{ code: number; stdout: string; std
       },
     );
   });
+}
+
+/** `distillery bakeoff FILTER --oracle Flash --oracle Flash-Lite ...flags`. */
+function bakeoff(flags: string[], filter = "example-energy") {
+  return distillery(["bakeoff", filter, "--oracle", FLASH, "--oracle", LITE, ...flags]);
 }
 
 /** Articles the example filter's prefilter lets through, from two sources. */
@@ -77,20 +88,7 @@ afterAll(async () => {
 
 describe("distillery bakeoff against a real edge", () => {
   it("follows the job and prints the tables, ending with bias told apart from noise", async () => {
-    const run = await distillery([
-      "bakeoff",
-      "example-energy",
-      "--oracle",
-      FLASH,
-      "--oracle",
-      LITE,
-      "--count",
-      "12",
-      "--repeat",
-      "4",
-      "--budget",
-      "1",
-    ]);
+    const run = await bakeoff(["--count", "12", "--repeat", "4", "--budget", "1"]);
     expect(run.stderr).not.toContain("distillery: cannot");
     expect(run.code).toBe(0);
     expect(run.stderr).toMatch(/bakeoff: job job_\S+ \(2 oracles, up to \$1\)/);
@@ -112,39 +110,13 @@ describe("distillery bakeoff against a real edge", () => {
   }, 120_000);
 
   it("prints the report JSON with --json, and only the job id with --no-wait", async () => {
-    const json = await distillery([
-      "bakeoff",
-      "example-energy",
-      "--oracle",
-      FLASH,
-      "--oracle",
-      LITE,
-      "--count",
-      "6",
-      "--repeat",
-      "0",
-      "--budget",
-      "1",
-      "--json",
-    ]);
+    const json = await bakeoff(["--count", "6", "--repeat", "0", "--budget", "1", "--json"]);
     expect(json.code).toBe(0);
     const report = bakeoffReportSchema.parse(JSON.parse(json.stdout));
     expect(report.oracles.map((o) => o.name)).toEqual([FLASH, LITE]);
     expect(report.missing["oracles.0.self_consistency"]).toMatch(/repeat is 0/);
 
-    const noWait = await distillery([
-      "bakeoff",
-      "example-energy",
-      "--oracle",
-      FLASH,
-      "--oracle",
-      LITE,
-      "--count",
-      "4",
-      "--budget",
-      "1",
-      "--no-wait",
-    ]);
+    const noWait = await bakeoff(["--count", "4", "--budget", "1", "--no-wait"]);
     expect(noWait.code).toBe(0);
     const id = noWait.stdout.trim();
     expect(id).toMatch(/^job_\S+$/);
@@ -152,17 +124,32 @@ describe("distillery bakeoff against a real edge", () => {
     expect(job.spec).toMatchObject({ kind: "bakeoff", sample: { count: 4 }, repeat: 4 });
   }, 120_000);
 
+  it("with --dry-run prints each oracle's estimated cost and spends nothing", async () => {
+    const calls = gemini.stats.summary().calls;
+    const run = await bakeoff(["--count", "10", "--repeat", "3", "--budget", "0.0001", "--dry-run"]);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toMatch(/bakeoff: job job_\S+ \(2 oracles, dry run\)/);
+    expect(run.stdout).toMatch(
+      /^Dry run of a bake-off on example-energy v1: nothing was sent, nothing spent\./,
+    );
+    expect(run.stdout).toContain(
+      "Sample: 10 of 10 requested articles pass the prefilter; 3 asked of each oracle twice.",
+    );
+    // No label exists for these oracles yet: each would make 10 first asks and 3 repeats.
+    expect(run.stdout).toMatch(/gemini:gemini-2\.5-flash +0 +0 +13 /);
+    expect(run.stdout).toMatch(/gemini:gemini-2\.5-flash-lite +0 +0 +13 /);
+    expect(run.stdout).toContain("over it, so the bake-off would stop at the cap");
+    expect(gemini.stats.summary().calls).toBe(calls);
+
+    const json = await bakeoff(["--count", "10", "--repeat", "3", "--budget", "1", "--dry-run", "--json"]);
+    const estimate = bakeoffEstimateSchema.parse(JSON.parse(json.stdout));
+    expect(estimate.oracles.map((o) => o.calls)).toEqual([13, 13]);
+    expect(estimate.usd).toBeGreaterThan(0);
+    expect(estimate.usd).toBeLessThan(1);
+  }, 120_000);
+
   it("passes the edge's refusal of an unknown filter through, with exit code 1", async () => {
-    const run = await distillery([
-      "bakeoff",
-      "no-such-filter",
-      "--oracle",
-      FLASH,
-      "--oracle",
-      LITE,
-      "--budget",
-      "1",
-    ]);
+    const run = await bakeoff(["--budget", "1"], "no-such-filter");
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/^distillery: .*no-such-filter/m);
   }, 60_000);

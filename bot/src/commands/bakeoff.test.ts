@@ -38,7 +38,12 @@ describe("bakeoffSpecOf", () => {
       sample: { count: 200, seed: 42 },
       repeat: 20,
       budget_usd: 2,
+      dry_run: false,
     });
+  });
+
+  it("asks only for the estimate with dry_run", () => {
+    expect(bakeoffSpecOf({ ...options, dryRun: true }).dry_run).toBe(true);
   });
 
   it("repeats at most the sample by default", () => {
@@ -69,7 +74,8 @@ describe("the /bakeoff definition", () => {
     expect(bakeoff.action).toBe("label");
     expect(json.name).toBe("bakeoff");
     const byName = Object.fromEntries((json.options ?? []).map((o) => [o.name, o]));
-    expect(Object.keys(byName)).toEqual(["filter", "oracles", "budget", "count", "repeat"]);
+    expect(Object.keys(byName)).toEqual(["filter", "oracles", "budget", "count", "repeat", "dry_run"]);
+    expect(byName.dry_run).toMatchObject({ required: false });
     expect(byName.filter).toMatchObject({ required: true, autocomplete: true });
     expect(byName.oracles).toMatchObject({ required: true });
     expect(byName.oracles?.description).toContain("provider:model[:thinking]");

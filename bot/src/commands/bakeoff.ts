@@ -3,8 +3,8 @@
  * `/bakeoff filter oracles budget [count] [repeat]` — the oracle bake-off: two to four oracles label
  * the same stratified sample, each re-asked on `repeat` articles, so a team can compare cost,
  * agreement, bias and self-consistency before it spends on labels. It spends money, so it needs the
- * `label` permission like `/label`, and `budget` caps every oracle together (a bake-off has no dry
- * run: the cap is what it may spend). The reply is the job's live message, which ends with the report
+ * `label` permission like `/label`, and `budget` caps every oracle together; `dry_run` only draws
+ * the sample and estimates each oracle's cost. The reply is the job's live message, which ends with the report
  * (`format/bakeoff.ts`). `oracles` is read by the shared `parseOracleList`, the CLI's parser.
  */
 import {
@@ -50,6 +50,7 @@ export function bakeoffSpecOf(options: {
   budget: number;
   count: number | null;
   repeat: number | null;
+  dryRun?: boolean;
 }) {
   const list = parseOracleList(options.oracles);
   if (!list.ok) throw badOption("oracles", `\`oracles\`: ${list.issue}`, list.issue);
@@ -75,6 +76,7 @@ export function bakeoffSpecOf(options: {
     sample: { count: sampleCount, seed: 42 },
     repeat: options.repeat ?? Math.min(DEFAULT_REPEAT, sampleCount),
     budget_usd: options.budget,
+    dry_run: options.dryRun === true,
   });
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0]!;
@@ -124,6 +126,11 @@ export const bakeoff: Command = {
         )
         .setMinValue(0)
         .setMaxValue(BAKEOFF_MAX_SAMPLE),
+    )
+    .addBooleanOption((o) =>
+      o
+        .setName("dry_run")
+        .setDescription("Only estimate each oracle's cost on the sample: nothing is sent or spent"),
     ),
   action: "label",
   async execute(interaction, ctx) {
@@ -134,6 +141,7 @@ export const bakeoff: Command = {
       budget: o.getNumber("budget", true),
       count: o.getInteger("count"),
       repeat: o.getInteger("repeat"),
+      dryRun: o.getBoolean("dry_run") ?? false,
     });
     const job = await ctx.edge.createJob(spec);
     await replyWithJob(interaction, job, ctx);

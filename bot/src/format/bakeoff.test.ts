@@ -1,6 +1,6 @@
-import { bakeoffReportSchema, fixedBakeoffReport, type Job } from "@distillery/shared";
+import { bakeoffEstimateSchema, bakeoffReportSchema, fixedBakeoffReport, type Job } from "@distillery/shared";
 import { describe, expect, it } from "vitest";
-import { bakeoffReportFields } from "./bakeoff";
+import { bakeoffEstimateFields, bakeoffReportFields } from "./bakeoff";
 import { jobEmbed, jobLine } from "./job";
 
 const report = fixedBakeoffReport();
@@ -23,6 +23,7 @@ function bakeoffJob(overrides: Partial<Job> = {}): Job {
       sample: { count: 200, seed: 42 },
       repeat: 20,
       budget_usd: 2,
+      dry_run: false,
     },
     progress: { done: 400, total: 400 },
     result: report,
@@ -119,5 +120,59 @@ describe("a bake-off job's message", () => {
     );
     expect(embed.fields?.find((f) => f.name === "Progress")?.value).toContain("25%");
     expect(embed.fields?.some((f) => f.name.startsWith("A ·"))).toBe(false);
+  });
+});
+
+describe("a dry-run bake-off's message", () => {
+  const estimate = bakeoffEstimateSchema.parse({
+    dry_run: true,
+    filter: "example-energy",
+    filter_version: 2,
+    sample: { requested: 200, selected: 180, repeated: 20 },
+    oracles: [
+      {
+        name: "gemini:gemini-2.5-flash",
+        provider: "gemini",
+        model: "gemini-2.5-flash",
+        thinking: 0,
+        reused: 180,
+        calls: 20,
+        input_tokens: 60_000,
+        output_tokens: 5_600,
+        thinking_tokens: 0,
+        usd: 0.03,
+      },
+      {
+        name: "openai:deepseek-chat",
+        provider: "openai",
+        model: "deepseek-chat",
+        thinking: null,
+        reused: 0,
+        calls: 200,
+        input_tokens: 600_000,
+        output_tokens: 56_000,
+        thinking_tokens: 0,
+        usd: 2.5,
+      },
+    ],
+    usd: 2.53,
+    budget_usd: 2,
+  });
+
+  it("shows the sample, each oracle's calls and cost, and warns when the estimate is over the budget", () => {
+    const embed = jobEmbed(bakeoffJob({ result: estimate }));
+    const byName = Object.fromEntries((embed.fields ?? []).map((f) => [f.name, f.value]));
+    expect(byName["Dry run"]).toBe("nothing was sent to any oracle, nothing spent");
+    expect(byName.Sample).toBe("180 of 200 requested · 20 asked twice");
+    expect(byName["Estimated cost"]).toContain("over the budget");
+    expect(byName["A · gemini:gemini-2.5-flash (thinking 0)"]).toContain("20 calls · 180 labels reused");
+    expect(byName["B · openai:deepseek-chat"]).toContain("200 calls");
+    // No report fields: nothing was asked, so nothing can be compared.
+    expect(embed.fields?.some((f) => f.name.startsWith("Pairs"))).toBe(false);
+  });
+
+  it("does not warn when the estimate fits the budget", () => {
+    const fields = bakeoffEstimateFields({ ...estimate, budget_usd: 5 });
+    expect(fields.find((f) => f.name === "Estimated cost")?.value).not.toContain("over");
   });
 });

@@ -4,9 +4,10 @@
  * (cost per article, labelled and failed, self-consistency), one line per pair (overall MAE, signed
  * bias and who scores higher, tier agreement), how many articles got different tiers with the first
  * few titles, and every figure that could not be computed with its reason (shown as "—: reason",
- * never as a 0). Oracles are lettered A-D as in the CLI's tables.
+ * never as a 0). Oracles are lettered A-D as in the CLI's tables. A dry run's estimate has fields of
+ * its own: the sample, and per oracle what it would be asked and cost.
  */
-import type { BakeoffOracleReport, BakeoffPair, BakeoffReport } from "@distillery/shared";
+import type { BakeoffEstimate, BakeoffOracleReport, BakeoffPair, BakeoffReport } from "@distillery/shared";
 import type { APIEmbedField } from "discord.js";
 import { formatCount, formatPercent, formatUsd } from "./progress";
 
@@ -111,5 +112,40 @@ export function bakeoffReportFields(report: BakeoffReport): APIEmbedField[] {
       value: clip(other.map(([path, reason]) => `\`${path}\` —: ${reason}`).join("\n")),
     });
   if (report.banner) fields.push({ name: "ℹ️ Note", value: clip(report.banner) });
+  return fields;
+}
+
+/**
+ * The fields a dry-run bake-off's message shows: the sample, each oracle's calls and cost, and the
+ * total against the budget (over it, the job would stop at the cap with a partial report).
+ * @example
+ * fields.push(...bakeoffEstimateFields(bakeoffEstimateSchema.parse(job.result)));
+ */
+export function bakeoffEstimateFields(estimate: BakeoffEstimate): APIEmbedField[] {
+  const over = estimate.usd > estimate.budget_usd;
+  const fields: APIEmbedField[] = [
+    {
+      name: "Dry run",
+      value: "nothing was sent to any oracle, nothing spent",
+    },
+    {
+      name: "Sample",
+      value: `${formatCount(estimate.sample.selected)} of ${formatCount(estimate.sample.requested)} requested · ${formatCount(estimate.sample.repeated)} asked twice`,
+      inline: true,
+    },
+    {
+      name: "Estimated cost",
+      value: `${formatUsd(estimate.usd)} of ${formatUsd(estimate.budget_usd)}${over ? " ⚠️ over the budget: it would stop at the cap with a partial report" : ""}`,
+      inline: true,
+    },
+    ...estimate.oracles.map((oracle, position) => ({
+      name: clip(
+        `${letter(position)} · ${oracle.name}${oracle.thinking === null ? "" : ` (thinking ${oracle.thinking})`}`,
+        256,
+      ),
+      value: `${formatUsd(oracle.usd)} · ${formatCount(oracle.calls)} calls · ${formatCount(oracle.reused)} labels reused · ${formatCount(oracle.output_tokens)} output tokens (${formatCount(oracle.thinking_tokens)} thinking)`,
+    })),
+  ];
+  if (estimate.banner) fields.push({ name: "ℹ️ Note", value: clip(estimate.banner) });
   return fields;
 }

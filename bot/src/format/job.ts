@@ -10,6 +10,7 @@
  * `jobLine` is the one-line form `/status` lists.
  */
 import {
+  type BakeoffEstimate,
   type BakeoffReport,
   type EvalJobResult,
   formatPath,
@@ -21,7 +22,7 @@ import {
   type TrainJobResult,
 } from "@distillery/shared";
 import type { APIEmbed, APIEmbedField } from "discord.js";
-import { bakeoffReportFields } from "./bakeoff";
+import { bakeoffEstimateFields, bakeoffReportFields } from "./bakeoff";
 import { formatCount, formatDuration, formatPercent, formatUsd, progressBar } from "./progress";
 
 export const STATE_COLORS: Record<JobState, number> = {
@@ -227,8 +228,9 @@ export function jobEmbed(job: Job): APIEmbed {
           ),
       });
     fields.push(...trainResultFields(job), ...evalResultFields(job));
-    const bakeoff = resultOf<BakeoffReport>(job, "bakeoff");
-    if (bakeoff) fields.push(...bakeoffReportFields(bakeoff));
+    const bakeoff = resultOf<BakeoffReport | BakeoffEstimate>(job, "bakeoff");
+    if (bakeoff)
+      fields.push(...("dry_run" in bakeoff ? bakeoffEstimateFields(bakeoff) : bakeoffReportFields(bakeoff)));
     const tiers = tierCounts(job);
     if (tiers)
       fields.push({

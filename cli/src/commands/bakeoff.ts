@@ -10,16 +10,20 @@
 import {
   BAKEOFF_MAX_ORACLES,
   type BakeoffOracle,
+  bakeoffEstimateSchema,
   bakeoffJobSpecSchema,
   bakeoffReportSchema,
   DistilleryClient,
   DistilleryError,
   formatPath,
+  type Job,
   ORACLE_REF_SYNTAX,
   parseOracleRef,
   repeatedOracleRef,
 } from "@distillery/shared";
 import type { Command } from "commander";
+import type { z } from "zod";
+import { formatBakeoffEstimate } from "../bakeoff/estimate-format";
 import { formatBakeoffReport } from "../bakeoff/format";
 import { usageError } from "../errors";
 import type { Io } from "../io";
@@ -35,6 +39,7 @@ export type BakeoffFlags = {
   edge?: string;
   token?: string;
   json?: boolean;
+  dryRun?: boolean;
   wait: boolean;
   progress: boolean;
   pollMs?: number;
@@ -98,6 +103,7 @@ export function bakeoffSpec(filter: string, flags: BakeoffFlags) {
     sample: { count: flags.count, seed: flags.seed },
     repeat: flags.repeat ?? Math.min(DEFAULT_REPEAT, flags.count),
     budget_usd: flags.budget,
+    dry_run: flags.dryRun === true,
   });
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0]!;
@@ -121,7 +127,9 @@ export async function runBakeoff(filter: string, flags: BakeoffFlags, io: Io): P
     );
   const client = new DistilleryClient({ baseUrl: edge, token });
   const created = await client.createJob(spec);
-  io.err(`bakeoff: job ${created.id} (${spec.oracles.length} oracles, up to $${spec.budget_usd})\n`);
+  io.err(
+    `bakeoff: job ${created.id} (${spec.oracles.length} oracles, ${spec.dry_run ? "dry run" : `up to $${spec.budget_usd}`})\n`,
+  );
   if (!flags.wait) {
     io.out(flags.json ? `${JSON.stringify(created, null, 2)}\n` : `${created.id}\n`);
     return;
@@ -130,15 +138,24 @@ export async function runBakeoff(filter: string, flags: BakeoffFlags, io: Io): P
     pollMs: flags.pollMs,
     live: flags.progress && process.stderr.isTTY === true,
   });
-  const report = bakeoffReportSchema.safeParse(job.result);
-  if (!report.success) {
-    const first = report.error.issues[0];
-    throw new DistilleryError(
-      "result.invalid",
-      `job ${job.id} succeeded but its result is not a bake-off report (${first ? `${formatPath(first.path)}: ${first.message}` : "invalid"}): the edge may run another version`,
-    );
+  if (spec.dry_run) {
+    const estimate = resultOf(job, bakeoffEstimateSchema, "a bake-off estimate");
+    io.out(flags.json ? `${JSON.stringify(estimate, null, 2)}\n` : formatBakeoffEstimate(estimate));
+    return;
   }
-  io.out(flags.json ? `${JSON.stringify(report.data, null, 2)}\n` : formatBakeoffReport(report.data));
+  const report = resultOf(job, bakeoffReportSchema, "a bake-off report");
+  io.out(flags.json ? `${JSON.stringify(report, null, 2)}\n` : formatBakeoffReport(report));
+}
+
+/** The finished job's result as `schema` says, or `result.invalid` naming the first wrong field. */
+function resultOf<T>(job: Job, schema: z.ZodType<T>, what: string): T {
+  const result = schema.safeParse(job.result);
+  if (result.success) return result.data;
+  const first = result.error.issues[0];
+  throw new DistilleryError(
+    "result.invalid",
+    `job ${job.id} succeeded but its result is not ${what} (${first ? `${formatPath(first.path)}: ${first.message}` : "invalid"}): the edge may run another version`,
+  );
 }
 
 export function registerBakeoffCommand(program: Command, io: Io): void {
@@ -172,6 +189,7 @@ export function registerBakeoffCommand(program: Command, io: Io): void {
     .option("--edge <url>", "the edge (default: $DISTILLERY_EDGE_URL or http://127.0.0.1:8787)")
     .option("--token <token>", "an admin token (default: $DISTILLERY_TOKEN)")
     .option("--json", "print the report (with --no-wait: the job) as JSON")
+    .option("--dry-run", "only draw the sample and estimate each oracle's cost: nothing is sent or spent")
     .option("--no-wait", "create the job, print its id and return")
     .option("--no-progress", "no live progress bar")
     .action(async (filter: string, flags: BakeoffFlags) => {

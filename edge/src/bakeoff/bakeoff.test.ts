@@ -3,7 +3,13 @@
  * the Gemini stand-in, whose per-model knobs make Flash-Lite one point generous and noisy.
  */
 import { env } from "cloudflare:test";
-import { type BakeoffReport, bakeoffReportSchema, exampleFilter, jobSchema } from "@distillery/shared";
+import {
+  type BakeoffReport,
+  bakeoffEstimateSchema,
+  bakeoffReportSchema,
+  exampleFilter,
+  jobSchema,
+} from "@distillery/shared";
 import { afterEach, describe, expect, it } from "vitest";
 import { call, makeToken, seedArticles, standinStats, storeFilter, untilJob } from "../../test/helpers";
 import { database } from "../db/client";
@@ -134,6 +140,48 @@ describe("bake-off jobs", () => {
     expect(report.stopped_reason).toMatch(/budget cap/);
     expect(done.state).toBe("succeeded");
     expect(report.missing["oracles.0.self_consistency"]).toMatch(/repeat is 0/);
+  }, 60_000);
+
+  it("a dry run draws the sample and prices each contestant, calling nothing and storing nothing", async () => {
+    const bot = await makeToken("bot");
+    await storeFilter(filter);
+    await seedArticles(6);
+    await labelSampleFirst(bot, 6);
+    const before = await standinStats(GEMINI);
+    const response = await createBakeoff(bot, {
+      oracles: [FLASH, { ...FLASH, thinking: 1024 }, LITE],
+      sample: { count: 6 },
+      repeat: 2,
+      budget_usd: 1,
+      dry_run: true,
+    });
+    expect(response.status).toBe(201);
+    const job = jobSchema.parse(await response.json());
+    const done = await untilJob(bot, job.id, ["succeeded", "failed"]);
+    expect(done.state).toBe("succeeded");
+    const estimate = bakeoffEstimateSchema.parse(done.result);
+    expect((await standinStats(GEMINI)).calls).toBe(before.calls);
+    const rows = await env.DB.prepare("SELECT count(*) AS n FROM bakeoff_items WHERE job_id = ?1")
+      .bind(job.id)
+      .first<{ n: number }>();
+    expect(rows?.n).toBe(0);
+
+    expect(estimate.sample).toEqual({ requested: 6, selected: 6, repeated: 2 });
+    const [plain, thinking, lite] = estimate.oracles;
+    // Flash without thinking has the six labels: only its two repeats would be calls.
+    expect(plain).toMatchObject({
+      name: "gemini:gemini-2.5-flash:0",
+      reused: 6,
+      calls: 2,
+      thinking_tokens: 0,
+    });
+    expect(thinking).toMatchObject({ name: "gemini:gemini-2.5-flash:1024", reused: 0, calls: 8 });
+    expect(thinking!.thinking_tokens).toBe(8 * 1024);
+    expect(lite).toMatchObject({ name: "gemini:gemini-2.5-flash-lite", reused: 0, calls: 8 });
+    expect(lite!.usd).toBeLessThan(thinking!.usd);
+    expect(estimate.usd).toBeCloseTo(plain!.usd + thinking!.usd + lite!.usd, 6);
+    expect(estimate.budget_usd).toBe(1);
+    expect(estimate.banner).toMatch(/stand-in/i);
   }, 60_000);
 
   it("re-drives a stalled bake-off: its pending items are sent again and it finishes", async () => {

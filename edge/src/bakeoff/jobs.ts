@@ -29,6 +29,7 @@ import { oracleSettings, usesStandin } from "../oracle/config";
 import { priceFor } from "../oracle/cost";
 import { selectArticleIds } from "../oracle/plan";
 import { prefilterArticles } from "../oracle/prefilter";
+import { estimateBakeoff, type PreparedContestant } from "./estimate";
 import { reusableLabels } from "./labels";
 import { settleBakeoff } from "./settle";
 import {
@@ -113,9 +114,8 @@ async function startBakeoff(env: Env, job: Job) {
   const decisions = await prefilterArticles(env, filter, selected);
   // The walk is round-robin over (source, language), so its first `repeat` articles are stratified too.
   const sample = selected.filter((id) => decisions.get(id)?.pass);
-  const repeated = new Set(sample.slice(0, spec.repeat));
-  const oracles: BakeoffOracleRow[] = [];
-  const items: NewItem[] = [];
+  const repeated = sample.slice(0, spec.repeat);
+  const contestants: PreparedContestant[] = [];
   for (const oracle of resolved) {
     const row: BakeoffOracleRow = {
       name: oracle.name,
@@ -126,11 +126,24 @@ async function startBakeoff(env: Env, job: Job) {
       prompt_hash: await promptHash(filter, oracle.model),
       uses_standin: usesStandin(settings, oracle.provider),
     };
-    oracles.push(row);
     // A label of this model was made with the thinking the filter gives it; another setting asks anew.
     const labelThinking = resolveOracle(filter, { provider: oracle.provider, model: oracle.model }).thinking;
     const labels =
       oracle.thinking === labelThinking ? await reusableLabels(env, filter, row, sample) : new Map();
+    contestants.push({ row, labels });
+  }
+  if (spec.dry_run) {
+    await transitionJob(env, job.id, "running");
+    const estimate = await estimateBakeoff(env, filter, spec, sample, repeated, contestants);
+    await transitionJob(env, job.id, "succeeded", {
+      result: estimate,
+      progress: { done: 0, total: 0, message: "dry run: nothing was sent to any oracle" },
+    });
+    return;
+  }
+  const oracles = contestants.map((contestant) => contestant.row);
+  const items: NewItem[] = [];
+  for (const { row, labels } of contestants) {
     for (const article_id of sample) {
       const label = labels.get(article_id);
       items.push(
@@ -138,9 +151,9 @@ async function startBakeoff(env: Env, job: Job) {
           ? { oracle: row.name, article_id, replicate: 0, state: "done", reused: true, ...label }
           : { oracle: row.name, article_id, replicate: 0, state: "pending" },
       );
-      if (repeated.has(article_id))
-        items.push({ oracle: row.name, article_id, replicate: 1, state: "pending" });
     }
+    for (const article_id of repeated)
+      items.push({ oracle: row.name, article_id, replicate: 1, state: "pending" });
   }
   await database(env.DB)
     .insert(bakeoffJobs)

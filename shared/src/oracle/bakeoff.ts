@@ -41,6 +41,8 @@ export const bakeoffJobSpecSchema = z
     repeat: z.number().int().min(0).max(BAKEOFF_MAX_SAMPLE).default(20),
     /** A cap on the whole bake-off, every oracle together. */
     budget_usd: z.number().gt(0),
+    /** Only the estimate (`bakeoffEstimateSchema`): the sample is drawn, nothing is sent or spent. */
+    dry_run: z.boolean().default(false),
   })
   .superRefine((spec, ctx) => {
     if (spec.repeat > spec.sample.count)
@@ -152,3 +154,41 @@ export const bakeoffReportSchema = z.object({
   banner: z.string().optional(),
 });
 export type BakeoffReport = z.infer<typeof bakeoffReportSchema>;
+
+/** One contestant of a dry-run bake-off: what it would be asked and cost. */
+export const bakeoffOracleEstimateSchema = z.object({
+  name: z.string(),
+  provider: oracleProviderSchema,
+  model: z.string(),
+  thinking: thinkingSchema.nullable(),
+  /** First asks an existing label answers: no call, paid before. */
+  reused: z.number().int().min(0),
+  /** Calls it would make: first asks not reused, plus the repeats. */
+  calls: z.number().int().min(0),
+  input_tokens: z.number().int().min(0),
+  /** Answer and planned thinking tokens (a thinking budget planned at its ceiling). */
+  output_tokens: z.number().int().min(0),
+  thinking_tokens: z.number().int().min(0),
+  usd: z.number().min(0),
+});
+export type BakeoffOracleEstimate = z.infer<typeof bakeoffOracleEstimateSchema>;
+
+/** A dry-run bake-off's result (`Job.result`): the sample it would draw and each contestant's cost. */
+export const bakeoffEstimateSchema = z.object({
+  dry_run: z.literal(true),
+  filter: slugSchema,
+  filter_version: z.number().int().min(1),
+  sample: z.object({
+    requested: z.number().int().min(0),
+    /** Articles in the sample (those passing the prefilter). */
+    selected: z.number().int().min(0),
+    /** Of them, asked of each oracle a second time. */
+    repeated: z.number().int().min(0),
+  }),
+  oracles: z.array(bakeoffOracleEstimateSchema),
+  usd: z.number().min(0),
+  budget_usd: z.number(),
+  /** Set when no key is configured for a provider and its local stand-in would answer. */
+  banner: z.string().optional(),
+});
+export type BakeoffEstimate = z.infer<typeof bakeoffEstimateSchema>;

@@ -6,7 +6,7 @@
  */
 import { z } from "zod";
 import { oracleEstimateSchema, oracleJobResultSchema } from "../oracle/api";
-import { bakeoffReportSchema } from "../oracle/bakeoff";
+import { bakeoffEstimateSchema, bakeoffReportSchema } from "../oracle/bakeoff";
 import { importResultSchema } from "./api";
 import { idSchema } from "./common";
 import { cascadeSummarySchema } from "./job";
@@ -72,7 +72,7 @@ export const jobResultSchemas = {
   train: trainJobResultSchema,
   eval: evalJobResultSchema,
   infer: inferJobResultSchema,
-  bakeoff: bakeoffReportSchema,
+  bakeoff: z.union([bakeoffEstimateSchema, bakeoffReportSchema]),
 } as const;
 
 export type EvalJobResult = z.infer<typeof evalJobResultSchema>;

@@ -1,4 +1,4 @@
-import { bakeoffEstimateSchema, bakeoffReportSchema, fixedBakeoffReport, type Job } from "@distillery/shared";
+import { bakeoffReportSchema, fixedBakeoffEstimate, fixedBakeoffReport, type Job } from "@distillery/shared";
 import { describe, expect, it } from "vitest";
 import { bakeoffEstimateFields, bakeoffReportFields } from "./bakeoff";
 import { jobEmbed, jobLine } from "./job";
@@ -124,40 +124,7 @@ describe("a bake-off job's message", () => {
 });
 
 describe("a dry-run bake-off's message", () => {
-  const estimate = bakeoffEstimateSchema.parse({
-    dry_run: true,
-    filter: "example-energy",
-    filter_version: 2,
-    sample: { requested: 200, selected: 180, repeated: 20 },
-    oracles: [
-      {
-        name: "gemini:gemini-2.5-flash",
-        provider: "gemini",
-        model: "gemini-2.5-flash",
-        thinking: 0,
-        reused: 180,
-        calls: 20,
-        input_tokens: 60_000,
-        output_tokens: 5_600,
-        thinking_tokens: 0,
-        usd: 0.03,
-      },
-      {
-        name: "openai:deepseek-chat",
-        provider: "openai",
-        model: "deepseek-chat",
-        thinking: null,
-        reused: 0,
-        calls: 200,
-        input_tokens: 600_000,
-        output_tokens: 56_000,
-        thinking_tokens: 0,
-        usd: 2.5,
-      },
-    ],
-    usd: 2.53,
-    budget_usd: 2,
-  });
+  const estimate = fixedBakeoffEstimate();
 
   it("shows the sample, each oracle's calls and cost, and warns when the estimate is over the budget", () => {
     const embed = jobEmbed(bakeoffJob({ result: estimate }));
@@ -165,8 +132,8 @@ describe("a dry-run bake-off's message", () => {
     expect(byName["Dry run"]).toBe("nothing was sent to any oracle, nothing spent");
     expect(byName.Sample).toBe("180 of 200 requested · 20 asked twice");
     expect(byName["Estimated cost"]).toContain("over the budget");
-    expect(byName["A · gemini:gemini-2.5-flash (thinking 0)"]).toContain("20 calls · 180 labels reused");
-    expect(byName["B · openai:deepseek-chat"]).toContain("200 calls");
+    expect(byName["A · gemini:gemini-2.5-flash:0 (thinking 0)"]).toContain("20 calls · 180 labels reused");
+    expect(byName["B · gemini:gemini-2.5-flash:1024 (thinking 1024)"]).toContain("200 calls");
     // No report fields: nothing was asked, so nothing can be compared.
     expect(embed.fields?.some((f) => f.name.startsWith("Pairs"))).toBe(false);
   });

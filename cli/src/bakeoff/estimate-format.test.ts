@@ -1,41 +1,8 @@
-import { type BakeoffEstimate, bakeoffEstimateSchema } from "@distillery/shared";
+import { fixedBakeoffEstimate } from "@distillery/shared";
 import { describe, expect, it } from "vitest";
 import { formatBakeoffEstimate } from "./estimate-format";
 
-const estimate: BakeoffEstimate = bakeoffEstimateSchema.parse({
-  dry_run: true,
-  filter: "example-energy",
-  filter_version: 2,
-  sample: { requested: 200, selected: 180, repeated: 20 },
-  oracles: [
-    {
-      name: "gemini:gemini-2.5-flash:0",
-      provider: "gemini",
-      model: "gemini-2.5-flash",
-      thinking: 0,
-      reused: 180,
-      calls: 20,
-      input_tokens: 60_000,
-      output_tokens: 5_600,
-      thinking_tokens: 0,
-      usd: 0.032,
-    },
-    {
-      name: "gemini:gemini-2.5-flash:1024",
-      provider: "gemini",
-      model: "gemini-2.5-flash",
-      thinking: 1024,
-      reused: 0,
-      calls: 200,
-      input_tokens: 600_000,
-      output_tokens: 260_800,
-      thinking_tokens: 204_800,
-      usd: 0.832,
-    },
-  ],
-  usd: 0.864,
-  budget_usd: 0.5,
-});
+const estimate = fixedBakeoffEstimate();
 
 describe("formatBakeoffEstimate", () => {
   it("prints the sample, a row per contestant and the total against the budget", () => {

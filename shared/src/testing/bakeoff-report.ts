@@ -4,7 +4,12 @@
  * than A (bias) and A repeats itself exactly while B wobbles (noise), a third oracle that labelled
  * nothing (its figures are missing, with reasons), and three disagreements of which the report lists two.
  */
-import { type BakeoffReport, bakeoffReportSchema } from "../oracle/bakeoff";
+import {
+  type BakeoffEstimate,
+  type BakeoffReport,
+  bakeoffEstimateSchema,
+  bakeoffReportSchema,
+} from "../oracle/bakeoff";
 
 export function fixedBakeoffReport(): BakeoffReport {
   return bakeoffReportSchema.parse({
@@ -103,5 +108,47 @@ export function fixedBakeoffReport(): BakeoffReport {
       "pairs.gemini:gemini-2.5-flash|openai:qwen2.5:7b": "no article was labelled by both oracles",
       "pairs.openai:deepseek-chat|openai:qwen2.5:7b": "no article was labelled by both oracles",
     },
+  });
+}
+
+/**
+ * A dry run's estimate for the clients' tests: Flash without thinking reuses the 180 labels of the
+ * sample and would only repeat 20; Flash with a 1,024-token budget would ask all 200 and costs most.
+ * Its $0.86 is over the $0.50 budget.
+ */
+export function fixedBakeoffEstimate(): BakeoffEstimate {
+  return bakeoffEstimateSchema.parse({
+    dry_run: true,
+    filter: "example-energy",
+    filter_version: 2,
+    sample: { requested: 200, selected: 180, repeated: 20 },
+    oracles: [
+      {
+        name: "gemini:gemini-2.5-flash:0",
+        provider: "gemini",
+        model: "gemini-2.5-flash",
+        thinking: 0,
+        reused: 180,
+        calls: 20,
+        input_tokens: 60_000,
+        output_tokens: 5_600,
+        thinking_tokens: 0,
+        usd: 0.032,
+      },
+      {
+        name: "gemini:gemini-2.5-flash:1024",
+        provider: "gemini",
+        model: "gemini-2.5-flash",
+        thinking: 1024,
+        reused: 0,
+        calls: 200,
+        input_tokens: 600_000,
+        output_tokens: 260_800,
+        thinking_tokens: 204_800,
+        usd: 0.832,
+      },
+    ],
+    usd: 0.864,
+    budget_usd: 0.5,
   });
 }

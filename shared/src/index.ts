@@ -21,6 +21,7 @@ export * from "./oracle/index";
 export * from "./promotion/index";
 export * from "./random";
 export * from "./report/eval-report";
+export * from "./report/verdict";
 export * from "./schemas/index";
 export * from "./testing/bakeoff-report";
 export * from "./testing/example-filter";

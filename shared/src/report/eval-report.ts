@@ -7,16 +7,10 @@
  * isotonic calibration did on the test split, the train job's out-of-fold validation and training
  * curve, the scatter of overall scores, the cascade curve (starting at the headline, with 95% lower
  * bounds and coverage reached), the needle metrics of the top tier for the student and both baselines
- * (`metrics/needle-report.ts`), and a verdict whose every line is true. A field that cannot be filled
+ * (`metrics/needle-report.ts`), and a verdict whose every line is true (`verdict.ts`). A field that cannot be filled
  * is null or empty with its reason in `missing`.
  */
-import {
-  CASCADE_COVERAGES,
-  CASCADE_GOAL,
-  cascadeCurve,
-  cascadeGoalPoint,
-  oracleCostPerArticle,
-} from "../cascade/index";
+import { CASCADE_COVERAGES, cascadeCurve, oracleCostPerArticle } from "../cascade/index";
 import {
   categoryMetrics,
   computeMetrics,
@@ -24,27 +18,19 @@ import {
   type ScoredPair,
   scatterPoints,
   tierConfusion,
-  wilsonLowerBound,
 } from "../metrics/index";
 import { needleSection } from "../metrics/needle-report";
 import type { DatasetRow } from "../schemas/dataset";
 import type { FilterPackage } from "../schemas/filter";
 import type { Prediction } from "../schemas/prediction";
-import {
-  type CascadePoint,
-  type EvalReport,
-  evalReportSchema,
-  type Metrics,
-  meetsQualityBar,
-  QUALITY_BAR,
-  type QualityMetric,
-} from "../schemas/report";
+import { type CascadePoint, type EvalReport, evalReportSchema } from "../schemas/report";
 import type {
   CalibrationEffect,
   ConformalCalibration,
   TrainingCurve,
   TrainValidation,
 } from "../schemas/result";
+import { evalVerdict, qualityBar } from "./verdict";
 
 export type Scores = Record<string, number>;
 
@@ -127,21 +113,6 @@ export function constantBaseline(
   };
 }
 
-export function qualityBar(metrics: Metrics): EvalReport["quality_bar"] {
-  return Object.fromEntries(
-    (Object.keys(QUALITY_BAR) as QualityMetric[]).map((key) => {
-      const value = metrics[key];
-      return [key, { value, target: QUALITY_BAR[key].target, pass: meetsQualityBar(key, value) }];
-    }),
-  );
-}
-
-/**
- * How much lower than the lexical baseline's a student's dimension MAE must be for the report to say it
- * "clearly" beats it: 5% of the baseline's MAE.
- */
-export const CLEAR_MARGIN = 0.05;
-
 /**
  * Per-dimension test MAE before and after the student's isotonic calibration, from the predictions'
  * `uncalibrated_scores`; `applied` when calibration changed any test score of that dimension. Null
@@ -186,78 +157,6 @@ export function calibrationOnTest(
     };
   }
   return { calibration, reason: null };
-}
-
-const round = (value: number) => Math.round(value * 1000) / 1000;
-const pct = (value: number) => `${Math.round(value * 1000) / 10}%`;
-
-type VerdictInput = {
-  metrics: Metrics;
-  constant: Metrics;
-  lexical: Metrics | null;
-  curve: CascadePoint[];
-  missing: Record<string, string>;
-  studentPredictsCategories: boolean;
-  filterHasCategories: boolean;
-};
-
-function verdict(v: VerdictInput): string[] {
-  const { metrics, constant, lexical, curve, missing } = v;
-  const lines: string[] = [];
-  const failed = Object.entries(qualityBar(metrics)).filter(([, bar]) => !bar.pass);
-  lines.push(
-    failed.length === 0
-      ? "The student meets every target of the quality bar."
-      : `Below target on: ${failed.map(([k, bar]) => `${k} (${round(bar.value)} vs ${bar.target})`).join(", ")}.`,
-  );
-  const agreeing = Math.round(metrics.tier_agreement * metrics.n);
-  lines.push(
-    `Tier agreement ${pct(metrics.tier_agreement)} on ${metrics.n} test articles: at least ${pct(wilsonLowerBound(agreeing, metrics.n))} with 95% confidence.`,
-  );
-  if (metrics.dimension_mae >= constant.dimension_mae)
-    lines.push(
-      `The student does not beat the constant baseline (dimension MAE ${round(metrics.dimension_mae)} vs ${round(constant.dimension_mae)}): it has learnt nothing useful.`,
-    );
-  if (lexical) {
-    const compared = `dimension MAE ${round(metrics.dimension_mae)} vs ${round(lexical.dimension_mae)}`;
-    if (metrics.dimension_mae <= lexical.dimension_mae * (1 - CLEAR_MARGIN))
-      lines.push(`The student clearly beats the lexical baseline (${compared}).`);
-    else if (metrics.dimension_mae < lexical.dimension_mae)
-      lines.push(
-        `The student beats the lexical baseline only narrowly (${compared}, less than ${CLEAR_MARGIN * 100}% lower): it is not clearly worth its compute.`,
-      );
-    else
-      lines.push(
-        `The student does not beat the lexical baseline (${compared}): it is not worth its compute.`,
-      );
-  } else {
-    lines.push(`No lexical baseline to compare with: ${missing["baselines.lexical"]}.`);
-  }
-  if (v.filterHasCategories && !v.studentPredictsCategories)
-    lines.push(
-      "The student predicts no categories: its overall scores get no categorical caps, as in production.",
-    );
-  if (curve.length > 0) {
-    const goal = cascadeGoalPoint(curve);
-    const target = `>= ${pct(CASCADE_GOAL.tier_agreement)} tier agreement with <= ${pct(CASCADE_GOAL.max_share_to_oracle)} sent to the oracle`;
-    // A goal met by the point estimate alone is reported, but not as a certainty.
-    const unsure =
-      goal && goal.tier_agreement_lower < CASCADE_GOAL.tier_agreement
-        ? ` Not yet sure on ${metrics.n} test articles: the lower bound is below the goal.`
-        : "";
-    if (goal && goal.coverage === null)
-      lines.push(
-        `Cascade goal (${target}) met with nothing sent to the oracle: the student alone reaches ${pct(goal.tier_agreement)} (95% lower bound ${pct(goal.tier_agreement_lower)}).${unsure}`,
-      );
-    else if (goal)
-      lines.push(
-        `Cascade goal (${target}) met at coverage ${pct(goal.coverage!)}: ${pct(goal.tier_agreement)} tier agreement (95% lower bound ${pct(goal.tier_agreement_lower)}) with ${pct(goal.share_to_oracle)} sent to the oracle.${unsure}`,
-      );
-    else lines.push(`Cascade goal (${target}) not met on this test split.`);
-  } else {
-    lines.push(`No cascade curve: ${missing.cascade}.`);
-  }
-  return lines;
 }
 
 /** The oracle's price per call for this filter's test articles (the cascade's cost axis). */
@@ -398,7 +297,7 @@ export function buildEvalReport(input: EvalReportInput): EvalReport {
     tier_confusion: tierConfusion(filter, studentPairs),
     quality_bar: qualityBar(metrics),
     verdict: [
-      ...verdict({
+      ...evalVerdict({
         metrics,
         constant,
         lexical,

@@ -33,6 +33,8 @@ export class LiveJobs {
   private socket: WebSocket | null = null;
   private throttle: EditThrottle<Job>;
   private notifyOf = new Map<string, NonNullable<Job["notify"]>>();
+  /** Per job, the `updated_at` (epoch ms) of the newest snapshot taken; kept after the job ends. */
+  private updatedAt = new Map<string, number>();
   private stopped = false;
   private backoffMs = 500;
   private reconnectTimer: NodeJS.Timeout | null = null;
@@ -119,6 +121,11 @@ export class LiveJobs {
   private update(job: Job): void {
     const notify = job.notify ?? this.notifyOf.get(job.id);
     if (!notify) return;
+    // The edge handles a node's messages concurrently, so two changes of one job can be published in
+    // the other order than they were written: never let an older snapshot replace a newer one.
+    const at = Date.parse(job.updated_at);
+    if (at < (this.updatedAt.get(job.id) ?? Number.NEGATIVE_INFINITY)) return;
+    this.updatedAt.set(job.id, at);
     this.notifyOf.set(job.id, notify);
     this.throttle.push(job.id, { ...job, notify });
     if (TERMINAL_JOB_STATES.includes(job.state)) this.notifyOf.delete(job.id);

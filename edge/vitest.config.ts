@@ -31,6 +31,9 @@ export default defineProject({
   ],
   test: {
     name: "edge",
+    // One file at a time: every file talks to the same two stand-ins (fixed ports, started once by the
+    // global setups) and sets their faults and score knobs for its own tests.
+    fileParallelism: false,
     include: ["src/**/*.test.ts", "test/*.test.ts"],
     setupFiles: ["./test/setup.ts"],
     // The `openai` SDK is ~400 small modules; served one by one, the runner's bookkeeping for them

@@ -52,7 +52,7 @@ async function call(
 }
 
 beforeAll(async () => {
-  gemini = await startGeminiStandin({ port: 8821, minCacheTokens: 0 });
+  gemini = await startGeminiStandin({ port: 0, minCacheTokens: 0 });
 });
 afterAll(() => gemini.close());
 afterEach(() => gemini.configure({ script: [], retryAfterS: 1 }));

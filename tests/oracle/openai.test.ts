@@ -64,7 +64,7 @@ async function call(
 }
 
 beforeAll(async () => {
-  standin = await startOpenAIStandin({ port: 8841, apiKey: API_KEY });
+  standin = await startOpenAIStandin({ port: 0, apiKey: API_KEY });
 });
 afterAll(() => standin.close());
 afterEach(() => standin.configure({ script: [], retryAfterS: 1 }));

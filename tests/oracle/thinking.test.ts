@@ -67,7 +67,7 @@ async function call(
 }
 
 beforeAll(async () => {
-  gemini = await startGeminiStandin({ port: 8827 });
+  gemini = await startGeminiStandin({ port: 0 });
 });
 afterAll(() => gemini.close());
 

@@ -49,7 +49,7 @@ function ask(text = article, timeout?: number) {
 }
 
 beforeAll(async () => {
-  gemini = await startGeminiStandin({ port: 8820, batchPollsToComplete: 2 });
+  gemini = await startGeminiStandin({ port: 0, batchPollsToComplete: 2 });
   ai = new GoogleGenAI({ apiKey: "test-key", apiVersion: "v1beta", httpOptions: { baseUrl: gemini.url } });
 });
 afterAll(() => gemini.close());

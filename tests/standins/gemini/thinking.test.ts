@@ -44,7 +44,7 @@ async function refusal(model: string, config: GenerateContentConfig): Promise<Ap
 }
 
 beforeAll(async () => {
-  gemini = await startGeminiStandin({ port: 8823, batchPollsToComplete: 0 });
+  gemini = await startGeminiStandin({ port: 0, batchPollsToComplete: 0 });
   ai = new GoogleGenAI({ apiKey: "test-key", apiVersion: "v1beta", httpOptions: { baseUrl: gemini.url } });
 });
 afterAll(() => gemini.close());

@@ -56,7 +56,7 @@ async function readLines(fileId: string): Promise<ResultLine[]> {
 }
 
 beforeAll(async () => {
-  standin = await startOpenAIStandin({ port: 8890, apiKey: "test-key", batchPollsToComplete: 2 });
+  standin = await startOpenAIStandin({ port: 0, apiKey: "test-key", batchPollsToComplete: 2 });
   client = new OpenAI({ apiKey: "test-key", baseURL: `${standin.url}/v1`, maxRetries: 0 });
 });
 afterAll(() => standin.close());

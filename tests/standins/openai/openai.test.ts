@@ -58,7 +58,7 @@ async function failure(promise: Promise<unknown>): Promise<unknown> {
 }
 
 beforeAll(async () => {
-  standin = await startOpenAIStandin({ port: 8840, apiKey: "test-key" });
+  standin = await startOpenAIStandin({ port: 0, apiKey: "test-key" });
   client = new OpenAI({ apiKey: "test-key", baseURL: `${standin.url}/v1`, maxRetries: 0 });
 });
 afterAll(() => standin.close());

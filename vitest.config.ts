@@ -41,10 +41,6 @@ class SlowFirstSequencer extends BaseSequencer {
 export default defineConfig({
   test: {
     projects: packages.map((dir) => `${dir}/vitest.config.ts`).filter((path) => existsSync(path)),
-    // Vitest's default is one worker less than the cores: one on a 2-core machine, so files ran one
-    // after another while most of their time is spent waiting on the servers and subprocesses they
-    // start. The edge's files still run one at a time (see edge/vitest.config.ts).
-    maxWorkers: 2,
     sequence: { sequencer: SlowFirstSequencer },
   },
 });

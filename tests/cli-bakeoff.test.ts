@@ -15,7 +15,7 @@ import {
   jobSchema,
 } from "@distillery/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Edge, prepareEdge, repoRoot, startEdge } from "./node-harness";
+import { type Edge, jobFinished, prepareEdge, repoRoot, startEdge } from "./node-harness";
 import { type GeminiStandin, startGeminiStandin } from "./standins/gemini/server";
 
 // Ports 8876 (+8877 for wrangler's inspector) and 8878: used by no other test.
@@ -122,6 +122,8 @@ describe("distillery bakeoff against a real edge", () => {
     expect(id).toMatch(/^job_\S+$/);
     const job = jobSchema.parse(await (await edge.api(`/v1/jobs/${id}`)).json());
     expect(job.spec).toMatchObject({ kind: "bakeoff", sample: { count: 4 }, repeat: 4 });
+    // The job goes on without the CLI; let it end so its calls are not counted by the next test.
+    expect((await jobFinished(edge, id, 60_000)).state).toBe("succeeded");
   }, 120_000);
 
   it("with --dry-run prints each oracle's estimated cost and spends nothing", async () => {

@@ -14,7 +14,7 @@ import type { Env } from "../env";
 import { readOracleAnswer } from "./answer";
 import { type BatchFile, jsonlLines } from "./batch-file";
 import { type BatchIngest, type BatchStatus, ingestResult, pastDeadline } from "./batch-results";
-import { failUnsent, registerBatch } from "./batch-store";
+import { failUnsubmittedFile, registerBatch } from "./batch-store";
 import type { OracleCallResult } from "./call";
 import type { OracleSettings } from "./config";
 import { costUsd, NO_TOKENS, priceFor } from "./cost";
@@ -85,12 +85,7 @@ export async function submitOpenAIFile(
       metadata: { job_id: row.job_id },
     });
   } catch (error) {
-    // As for Gemini files: recorded on the file's articles, not thrown; the job's other files go on.
-    console.error(`oracle batch file ${displayName} not submitted`, error);
-    await failUnsent(env, row.job_id, file.ids, {
-      code: "oracle.batch_upload_failed",
-      message: `input file ${displayName} not submitted: ${(error as Error).message}`.slice(0, 500),
-    });
+    await failUnsubmittedFile(env, row.job_id, { ids: file.ids, displayName }, error);
     return;
   }
   const state = stateOf(created.status);

@@ -89,6 +89,24 @@ export async function failUnsent(
   }
 }
 
+/**
+ * Records an input file that could not be uploaded or submitted on each of its articles
+ * (`oracle.batch_upload_failed`, counted in the job's failures) instead of throwing: the job's other
+ * files are independent and may still go through. Both providers' file paths use it.
+ */
+export async function failUnsubmittedFile(
+  env: Env,
+  jobId: string,
+  file: { ids: readonly string[]; displayName: string },
+  error: unknown,
+) {
+  console.error(`oracle batch file ${file.displayName} not submitted`, error);
+  await failUnsent(env, jobId, file.ids, {
+    code: "oracle.batch_upload_failed",
+    message: `input file ${file.displayName} not submitted: ${(error as Error).message}`.slice(0, 500),
+  });
+}
+
 /** The batch's articles still pending (the ones its results have not answered yet). */
 export async function pendingOfBatch(env: Env, jobId: string, batchName: string): Promise<Set<string>> {
   const { results } = await env.DB.prepare(

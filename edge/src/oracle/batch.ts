@@ -31,6 +31,7 @@ import {
   batchesToPoll,
   claimIdFor,
   failUnsent,
+  failUnsubmittedFile,
   leaseIngest,
   pendingOfBatch,
   registerBatch,
@@ -145,13 +146,7 @@ async function submitFile({ env, ai, row }: Submission, file: BatchFile, index: 
     const fileName = await uploadBatchFile(ai, file, displayName);
     created = await ai.batches.create({ model: row.model, src: fileName, config: { displayName } });
   } catch (error) {
-    // Recorded on each article of the file (counted in the job's failures), not thrown: the other
-    // files of the job are independent and may still go through.
-    console.error(`oracle batch file ${displayName} not submitted`, error);
-    await failUnsent(env, row.job_id, file.ids, {
-      code: "oracle.batch_upload_failed",
-      message: `input file ${displayName} not submitted: ${(error as Error).message}`.slice(0, 500),
-    });
+    await failUnsubmittedFile(env, row.job_id, { ids: file.ids, displayName }, error);
     return;
   }
   const name = created.name ?? "";
